@@ -1,0 +1,118 @@
+"""Global settings: floatx, epsilon, image_data_format, device.
+
+Read once from `$KERAS_HOME/keras.json` (default `~/.keras/keras.json`), as
+Keras does; its `backend` key is ignored since Lamina always runs on torch.
+"""
+
+import json
+import os
+
+import torch
+
+_IMAGE_DATA_FORMATS = ("channels_last", "channels_first")
+_FLOAT_TYPES = ("float16", "bfloat16", "float32", "float64")
+
+_settings = {
+    "floatx": "float32",
+    "epsilon": 1e-7,
+    "image_data_format": "channels_last",
+    "unsafe_deserialization": False,
+    "device": None,
+}
+
+
+def keras_home():
+    default = os.path.join(os.path.expanduser("~"), ".keras")
+    return os.environ.get("KERAS_HOME", default)
+
+
+def _load_keras_json():
+    path = os.path.join(keras_home(), "keras.json")
+    try:
+        with open(path) as f:
+            user = json.load(f)
+    except (OSError, ValueError):
+        return
+    if user.get("floatx") in _FLOAT_TYPES:
+        _settings["floatx"] = user["floatx"]
+    if isinstance(user.get("epsilon"), (int, float)):
+        _settings["epsilon"] = float(user["epsilon"])
+    if user.get("image_data_format") in _IMAGE_DATA_FORMATS:
+        _settings["image_data_format"] = user["image_data_format"]
+
+
+_load_keras_json()
+
+
+def backend():
+    return "torch"
+
+
+def floatx():
+    return _settings["floatx"]
+
+
+def set_floatx(value):
+    if value not in _FLOAT_TYPES:
+        raise ValueError(
+            f"Unknown `floatx` value. Expected one of {_FLOAT_TYPES}. "
+            f"Received: floatx={value!r}"
+        )
+    _settings["floatx"] = str(value)
+
+
+def epsilon():
+    return _settings["epsilon"]
+
+
+def set_epsilon(value):
+    _settings["epsilon"] = float(value)
+
+
+def image_data_format():
+    return _settings["image_data_format"]
+
+
+def set_image_data_format(data_format):
+    data_format = str(data_format).lower()
+    if data_format not in _IMAGE_DATA_FORMATS:
+        raise ValueError(
+            "Unknown `data_format`. Expected 'channels_last' or "
+            f"'channels_first'. Received: data_format={data_format!r}"
+        )
+    _settings["image_data_format"] = data_format
+
+
+def standardize_data_format(data_format):
+    if data_format is None:
+        return image_data_format()
+    data_format = str(data_format).lower()
+    if data_format not in _IMAGE_DATA_FORMATS:
+        raise ValueError(
+            "Invalid value for argument `data_format`. Expected "
+            "'channels_last' or 'channels_first'. "
+            f"Received: data_format={data_format!r}"
+        )
+    return data_format
+
+
+def enable_unsafe_deserialization():
+    _settings["unsafe_deserialization"] = True
+
+
+def is_unsafe_deserialization_enabled():
+    return _settings["unsafe_deserialization"]
+
+
+def default_device():
+    """Where new weights live: `KERAS_TORCH_DEVICE`, else CUDA, else CPU."""
+    if _settings["device"] is None:
+        name = os.environ.get("KERAS_TORCH_DEVICE")
+        if name is None:
+            name = "cuda" if torch.cuda.is_available() else "cpu"
+        _settings["device"] = torch.device(name)
+    return _settings["device"]
+
+
+def set_default_device(device):
+    _settings["device"] = torch.device(device)

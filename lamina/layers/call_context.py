@@ -1,0 +1,30 @@
+"""State shared by nested layer calls: the resolved `training` flag, call
+depth (to know the outermost call), the loss generation that clears
+`layer.losses` at each outermost call, and symbolic tracing."""
+
+import contextlib
+import threading
+
+
+class _CallState(threading.local):
+    def __init__(self):
+        self.depth = 0
+        self.training = None
+        self.symbolic = 0
+        self.loss_generation = 0
+
+
+state = _CallState()
+
+
+@contextlib.contextmanager
+def symbolic_scope():
+    state.symbolic += 1
+    try:
+        yield
+    finally:
+        state.symbolic -= 1
+
+
+def in_symbolic_scope():
+    return state.symbolic > 0

@@ -1,0 +1,807 @@
+"""Layer: the one contract every Lamina layer follows, as a torch.nn.Module.
+
+`__init__` stores config, `build(input_shape)` creates weights with
+`add_weight`, `call` computes (also reachable as `forward`),
+`compute_output_shape` and `get_config` complete it. `__call__` records graph
+nodes on symbolic inputs, converts arrays, builds on first call, checks
+`input_spec`, resolves `training` and passes masks.
+"""
+
+import inspect
+import warnings
+
+import numpy as np
+import torch
+from torch._subclasses.fake_tensor import unset_fake_temporarily
+
+from lamina import config
+from lamina import dtype_policies
+from lamina.layers import call_context
+from lamina.layers.input_spec import assert_input_compatibility
+from lamina.layers.variable import Variable
+from lamina.layers.variable import to_numpy
+from lamina.models import symbolic
+from lamina.utils import naming
+from lamina.utils import tree
+from lamina.utils.dtypes import standardize_dtype
+from lamina.utils.dtypes import to_torch_dtype
+
+_LEGACY_INPUT_KWARGS = ("input_shape", "input_dim", "batch_input_shape",
+                        "batch_size")
+_state = call_context.state
+
+
+class Layer(torch.nn.Module):
+    """Base class of all layers; subclass it for custom layers.
+
+    Args:
+        trainable: whether the layer's weights are updated in training.
+        name: unique layer name; defaults to the snake_case class name.
+        dtype: dtype or dtype policy of weights and computations.
+        activity_regularizer: applied to the outputs, added to `losses`.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        layer = super().__new__(cls)
+        # nn.Module state exists before any subclass __init__ runs, so
+        # custom layers may set attributes before calling super().__init__.
+        torch.nn.Module.__init__(layer)
+        object.__setattr__(layer, "_init_args", (args, kwargs))
+        return layer
+
+    def __init__(self, *, activity_regularizer=None, trainable=True,
+                 dtype=None, autocast=True, name=None, **kwargs):
+        input_shape = _pop_legacy_input_shape(kwargs)
+        initial_weights = kwargs.pop("weights", None)
+        if kwargs:
+            raise ValueError(
+                "Unrecognized keyword arguments passed to "
+                f"{type(self).__name__}: {kwargs}"
+            )
+        if name is not None and (not isinstance(name, str) or "/" in name):
+            raise ValueError(
+                "Argument `name` must be a string without '/'. "
+                f"Received: name={name!r}"
+            )
+        self.name = name or naming.uniquify(
+            naming.to_snake_case(type(self).__name__)
+        )
+        self._dtype_policy = dtype_policies.get(dtype)
+        self.autocast = autocast
+        self._trainable = bool(trainable)
+        self.built = False
+        self.input_spec = None
+        self._input_shape_arg = input_shape
+        self._initial_weights = initial_weights
+        self._trainable_variables = []
+        self._non_trainable_variables = []
+        self._losses = []
+        self._losses_generation = -1
+        self._inbound_nodes = []
+        self._outbound_nodes = []
+        self._build_shapes = None
+        from lamina import regularizers
+
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        if "supports_masking" not in self.__dict__ and not hasattr(
+            type(self), "supports_masking"
+        ):
+            self.supports_masking = (
+                type(self).compute_mask is not Layer.compute_mask
+            )
+
+    # ------------------------------------------------------------------
+    # Attribute tracking
+    def __setattr__(self, name, value):
+        if isinstance(value, Variable) and self._owns_variable_under_other_name(
+            name, value
+        ):
+            # An alias of a weight registered under its Keras name: keep it out
+            # of `_parameters` so state_dict lists the weight once.
+            self.__dict__[name] = value
+            return
+        if isinstance(value, (list, tuple)) and value and all(
+            isinstance(v, torch.nn.Module) for v in value
+        ):
+            value = _TrackedList(value)
+        elif isinstance(value, dict) and value and all(
+            isinstance(k, str) and "." not in k
+            and isinstance(v, torch.nn.Module) for k, v in value.items()
+        ):
+            value = _TrackedDict(value)
+        super().__setattr__(name, value)
+
+    def _owns_variable_under_other_name(self, name, variable):
+        registered = self.__dict__.get("_parameters", {})
+        return any(
+            p is variable and key != name for key, p in registered.items()
+        )
+
+    # ------------------------------------------------------------------
+    # Properties
+    @property
+    def dtype_policy(self):
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        self._dtype_policy = dtype_policies.get(value)
+
+    @property
+    def dtype(self):
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def compute_dtype(self):
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def variable_dtype(self):
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def input_dtype(self):
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def path(self):
+        return self.name
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        value = bool(value)
+        self._trainable = value
+        for variable in self._trainable_variables:
+            variable.requires_grad_(value)
+        for layer in self._direct_sublayers():
+            if isinstance(layer, Layer):
+                layer.trainable = value
+            else:
+                layer.requires_grad_(value)
+
+    @property
+    def layers(self):
+        return [m for m in self._direct_sublayers()]
+
+    def _direct_sublayers(self):
+        found = []
+        for module in self._modules.values():
+            if isinstance(module, (_TrackedList, _TrackedDict)):
+                found.extend(module.values_in_order())
+            elif module is not None:
+                found.append(module)
+        return found
+
+    def _flatten_layers(self, include_self=True):
+        seen, ordered = set(), []
+        stack = [self] if include_self else self._direct_sublayers()[::-1]
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            ordered.append(layer)
+            if isinstance(layer, Layer):
+                stack.extend(reversed(layer._direct_sublayers()))
+        return ordered
+
+    # ------------------------------------------------------------------
+    # Weights
+    def add_weight(self, shape=None, initializer=None, dtype=None,
+                   trainable=True, autocast=True, regularizer=None,
+                   constraint=None, aggregation="none",
+                   overwrite_with_gradient=False, name=None):
+        """Creates a weight (a `Variable`, i.e. an `nn.Parameter`)."""
+        from lamina import constraints
+        from lamina import initializers
+        from lamina import regularizers
+
+        shape = () if shape is None else tuple(shape)
+        if any(d is None or int(d) < 0 for d in shape):
+            raise ValueError(
+                f"Layer '{self.name}': cannot create weight '{name}' with an "
+                f"undefined or negative dimension. Received: shape={shape}"
+            )
+        dtype = standardize_dtype(dtype or self.variable_dtype)
+        if initializer is None:
+            is_float = dtype.startswith(("float", "bfloat"))
+            initializer = "glorot_uniform" if is_float else "zeros"
+        initializer = initializers.get(initializer)
+        with unset_fake_temporarily(), torch.no_grad():
+            value = initializer(shape, dtype=dtype) if callable(initializer) \
+                else initializer
+            value = torch.as_tensor(value, dtype=to_torch_dtype(dtype))
+            value = value.to(self._weight_device())
+        name = name or "variable"
+        scope = getattr(_state, "name_scope", None) or [self.name]
+        variable = Variable(
+            value, trainable=trainable, name=name,
+            path="/".join(scope + [name]),
+            regularizer=regularizers.get(regularizer),
+            constraint=constraints.get(constraint),
+        )
+        if not self._trainable and trainable:
+            variable.requires_grad_(False)
+        self.register_parameter(self._unique_parameter_key(name), variable)
+        if trainable:
+            self._trainable_variables.append(variable)
+        else:
+            self._non_trainable_variables.append(variable)
+        return variable
+
+    def _weight_device(self):
+        device = getattr(_state, "build_device", None)
+        return device if device is not None else config.default_device()
+
+    def _unique_parameter_key(self, name):
+        key = name.replace(".", "_").replace("/", "_").replace(":", "_")
+        base, count = key, 0
+        while key in self._parameters or (
+            hasattr(self, key) and key not in self._parameters
+        ):
+            count += 1
+            key = f"{base}_{count}"
+        return key
+
+    def _own_weights(self):
+        return self._trainable_variables + self._non_trainable_variables
+
+    def _collect_weights(self, weights, seen):
+        # Keras's order: own weights (trainable, then non-trainable), then
+        # each sublayer's, depth first.
+        for w in self._own_weights():
+            if id(w) not in seen:
+                seen.add(id(w))
+                weights.append(w)
+        for layer in self._direct_sublayers():
+            if isinstance(layer, Layer):
+                layer._collect_weights(weights, seen)
+            else:
+                for w in layer.parameters():
+                    if id(w) not in seen:
+                        seen.add(id(w))
+                        weights.append(w)
+        return weights
+
+    @property
+    def weights(self):
+        return self._collect_weights([], set())
+
+    @property
+    def variables(self):
+        return self.weights
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [w for w in self.weights if w.requires_grad]
+
+    trainable_variables = trainable_weights
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return self.weights
+        return [w for w in self.weights if not w.requires_grad]
+
+    non_trainable_variables = non_trainable_weights
+
+    def get_weights(self):
+        return [to_numpy(w) for w in self.weights]
+
+    def set_weights(self, weights):
+        """Assigns a list of arrays, in `self.weights` order."""
+        own = self.weights
+        if len(weights) != len(own):
+            raise ValueError(
+                f"Layer '{self.name}' expected {len(own)} weight arrays "
+                f"(shapes {[tuple(w.shape) for w in own]}), but received "
+                f"{len(weights)} arrays."
+            )
+        for variable, value in zip(own, weights):
+            value = np.asarray(value)
+            if tuple(variable.shape) != value.shape:
+                raise ValueError(
+                    f"Layer '{self.name}' weight '{_path_of(variable)}' has "
+                    f"shape {tuple(variable.shape)}, which is not compatible "
+                    f"with the provided weight shape {value.shape}."
+                )
+        with torch.no_grad():
+            for variable, value in zip(own, weights):
+                variable.copy_(torch.as_tensor(np.asarray(value)))
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(
+                f"You tried to call `count_params` on layer '{self.name}', but "
+                "the layer isn't built. Build it first by calling it on data "
+                "or calling `build(input_shape)`."
+            )
+        return int(sum(w.numel() for w in self.weights))
+
+    # ------------------------------------------------------------------
+    # Losses
+    def add_loss(self, loss):
+        if self._losses_generation != _state.loss_generation:
+            self._losses = []
+            self._losses_generation = _state.loss_generation
+        self._losses.append(loss)
+
+    def _own_losses(self):
+        if self._losses_generation != _state.loss_generation:
+            return []
+        return list(self._losses)
+
+    @property
+    def losses(self):
+        collected = []
+        for layer in self._flatten_layers():
+            if isinstance(layer, Layer):
+                collected.extend(layer._own_losses())
+        for weight in self.trainable_weights:
+            regularizer = getattr(weight, "regularizer", None)
+            if regularizer is not None:
+                collected.append(regularizer(weight))
+        return collected
+
+    # ------------------------------------------------------------------
+    # The contract
+    def build(self, input_shape=None):
+        """Creates weights. The default builds sublayers by tracing `call`."""
+        if input_shape is not None and self._has_unbuilt_sublayers():
+            self._trace_call(input_shape)
+        self.built = True
+
+    def _has_unbuilt_sublayers(self):
+        return any(
+            isinstance(m, Layer) and not m.built
+            for m in self._flatten_layers(include_self=False)
+        )
+
+    def _trace_call(self, input_shape):
+        placeholders = symbolic.map_shape_structure(
+            lambda s: symbolic.KerasTensor(s, self.input_dtype), input_shape
+        )
+        symbolic.trace_output_spec(self._call_with_context, (placeholders,), {})
+
+    def _call_with_context(self, *args, **kwargs):
+        return self.call(*args, **kwargs)
+
+    def build_from_config(self, config):
+        shape = config.get("input_shape") if config else None
+        shapes = {k: v for k, v in (config or {}).items()}
+        if shape is not None:
+            self._maybe_build_from_shapes({"input_shape": shape})
+        elif shapes.get("shapes_dict"):
+            self._maybe_build_from_shapes(shapes["shapes_dict"])
+
+    def get_build_config(self):
+        if self._build_shapes is None:
+            return None
+        if list(self._build_shapes) == ["input_shape"]:
+            return {"input_shape": _jsonable_shape(
+                self._build_shapes["input_shape"])}
+        return {"shapes_dict": {k: _jsonable_shape(v)
+                                for k, v in self._build_shapes.items()}}
+
+    def call(self, *args, **kwargs):
+        raise NotImplementedError(
+            f"Layer {type(self).__name__} does not define `call()`; subclasses "
+            "of Layer must implement it."
+        )
+
+    def forward(self, *args, **kwargs):
+        return self.call(*args, **kwargs)
+
+    def compute_output_shape(self, *args, **kwargs):
+        """Output shape(s) for input shape(s); traced from `call` by default."""
+
+        def placeholders(shapes):
+            return symbolic.map_shape_structure(
+                lambda s: symbolic.KerasTensor(s, self.input_dtype), shapes
+            )
+
+        spec = symbolic.trace_output_spec(
+            self._call_with_context,
+            [placeholders(a) for a in args],
+            {k: placeholders(v) for k, v in kwargs.items()},
+        )
+        return tree.map_structure(lambda t: t.shape, spec)
+
+    def compute_output_spec(self, *args, **kwargs):
+        if type(self).compute_output_shape is not Layer.compute_output_shape:
+            shapes = symbolic.shapes_of(args[0] if args else
+                                        next(iter(kwargs.values())))
+            output_shape = self._call_compute_output_shape(shapes, args, kwargs)
+            return symbolic.map_shape_structure(
+                lambda s: symbolic.KerasTensor(s, self.compute_dtype),
+                output_shape,
+            )
+        return symbolic.trace_output_spec(
+            self._call_with_context, args, kwargs
+        )
+
+    def _call_compute_output_shape(self, first_shape, args, kwargs):
+        names = _positional_names(type(self).compute_output_shape)
+        if len(names) <= 1:
+            return self.compute_output_shape(first_shape)
+        call_names = _call_argument_names(type(self))
+        shapes = {}
+        bound = dict(zip(call_names, args))
+        bound.update(kwargs)
+        for param in names:
+            source = bound.get(param.replace("_shape", ""))
+            if isinstance(source, symbolic.KerasTensor) or tree.is_nested(
+                source
+            ):
+                shapes[param] = symbolic.shapes_of(source)
+        return self.compute_output_shape(**shapes)
+
+    def compute_mask(self, inputs, previous_mask):
+        return previous_mask if self.supports_masking else None
+
+    def get_config(self):
+        config = {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": dtype_policies.serialize(self._dtype_policy),
+        }
+        if self.activity_regularizer is not None:
+            from lamina import regularizers
+
+            config["activity_regularizer"] = regularizers.serialize(
+                self.activity_regularizer)
+        if type(self).get_config is Layer.get_config:
+            config.update(self._auto_config())
+        return config
+
+    def _auto_config(self):
+        args, kwargs = self._init_args
+        if not args and not kwargs:
+            return {}
+        try:
+            bound = inspect.signature(type(self).__init__).bind(
+                self, *args, **kwargs
+            )
+        except TypeError:
+            bound = None
+        values = dict(bound.arguments) if bound else dict(kwargs)
+        values.pop("self", None)
+        extra = values.pop("kwargs", {})
+        values.update(extra if isinstance(extra, dict) else {})
+        if all(_is_plain(v) for v in values.values()):
+            return {k: v for k, v in values.items()
+                    if k not in ("name", "trainable", "dtype")}
+        raise NotImplementedError(
+            f"Layer {type(self).__name__} has arguments in `__init__` that are "
+            f"not plain values ({values}), so it must override `get_config()`"
+            " to be serialized."
+        )
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("dtype"), dict):
+            config["dtype"] = dtype_policies.get(config["dtype"])
+        try:
+            return cls(**config)
+        except TypeError as error:
+            raise TypeError(
+                f"Error when deserializing class '{cls.__name__}' using "
+                f"config={config}. Exception encountered: {error}"
+            ) from error
+
+    # ------------------------------------------------------------------
+    # Calling
+    def __call__(self, *args, **kwargs):
+        if not args:
+            raise ValueError(
+                f"Layer '{self.name}' must be called with at least one "
+                "positional tensor argument."
+            )
+        first = args[0]
+        if not isinstance(first, torch.Tensor) and symbolic.any_symbolic(
+            args, kwargs
+        ):
+            return self._symbolic_call(args, kwargs)
+        outermost = _state.depth == 0 and not _state.symbolic
+        if outermost:
+            args = self._convert_inputs(args)
+            first = args[0]
+        if not self.built:
+            self._build_on_call(args, kwargs)
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, first, self.name)
+        spec = _call_spec(type(self))
+        training = kwargs.get("training")
+        if training is None:
+            training = _state.training
+            if training is None:
+                training = spec.training_default
+        if spec.has_training:
+            if training is not None:
+                kwargs["training"] = training
+        else:
+            kwargs.pop("training", None)
+        previous_mask = None
+        if spec.has_mask:
+            if kwargs.get("mask") is None:
+                previous_mask = _mask_of(first)
+                if previous_mask is not None:
+                    kwargs["mask"] = previous_mask
+            else:
+                previous_mask = kwargs["mask"]
+        else:
+            kwargs.pop("mask", None)
+            previous_mask = _mask_of(first)
+
+        outer_training, outer_depth = _state.training, _state.depth
+        if outermost:
+            _state.loss_generation += 1
+            mode = bool(training)
+            if self.training != mode:
+                self.train(mode)
+        _state.training, _state.depth = training, outer_depth + 1
+        try:
+            outputs = torch.nn.Module.__call__(self, *args, **kwargs)
+        finally:
+            _state.training, _state.depth = outer_training, outer_depth
+        if self.activity_regularizer is not None:
+            for output in tree.flatten(outputs):
+                if isinstance(output, torch.Tensor):
+                    self.add_loss(self.activity_regularizer(output))
+        if self.supports_masking:
+            self._attach_masks(first, outputs, previous_mask)
+        return outputs
+
+    def _convert_inputs(self, args):
+        first = args[0]
+        if isinstance(first, torch.Tensor) and len(args) == 1:
+            return (self._to_input_tensor(first),)
+        return tree.map_structure(self._to_input_tensor, args)
+
+    def _to_input_tensor(self, value):
+        if isinstance(value, (np.ndarray, np.generic)) or (
+            isinstance(value, torch.Tensor)
+        ):
+            tensor = torch.as_tensor(value)
+            target = self._device_for_inputs()
+            dtype = tensor.dtype
+            if self.autocast and dtype.is_floating_point:
+                dtype = to_torch_dtype(self.input_dtype)
+            if tensor.device != target or tensor.dtype != dtype:
+                tensor = tensor.to(device=target, dtype=dtype)
+            return tensor
+        return value
+
+    def _device_for_inputs(self):
+        for parameter in self.parameters():
+            return parameter.device
+        return config.default_device()
+
+    def _build_on_call(self, args, kwargs):
+        shapes = {"input_shape": tree.map_structure(
+            lambda x: tuple(x.shape) if hasattr(x, "shape") else x, args[0]
+        )}
+        build_names = _positional_names(type(self).build)
+        if len(build_names) > 1:
+            call_names = _call_argument_names(type(self))
+            bound = dict(zip(call_names, args))
+            bound.update(kwargs)
+            shapes = {}
+            for name in build_names:
+                source = bound.get(name[: -len("_shape")])
+                if source is not None:
+                    shapes[name] = tree.map_structure(
+                        lambda x: tuple(x.shape) if hasattr(x, "shape") else x,
+                        source,
+                    )
+        device = next(
+            (x.device for x in tree.flatten(list(args))
+             if isinstance(x, torch.Tensor) and x.device.type != "meta"),
+            None,
+        )
+        self._maybe_build_from_shapes(shapes, device)
+
+    def _maybe_build_from_shapes(self, shapes, device=None):
+        """Builds once; weights go to the device the inputs are on."""
+        if self.built:
+            return
+        previous = getattr(_state, "build_device", None)
+        _state.build_device = device if device is not None else previous
+        outer_scope = getattr(_state, "name_scope", None) or []
+        _state.name_scope = outer_scope + [self.name]
+        try:
+            with unset_fake_temporarily():
+                self._build_shapes = dict(shapes)
+                if list(shapes) == ["input_shape"]:
+                    self.build(shapes["input_shape"])
+                else:
+                    self.build(**shapes)
+        finally:
+            _state.build_device = previous
+            _state.name_scope = outer_scope
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def _symbolic_call(self, args, kwargs):
+        if not self.built:
+            self._build_on_call(
+                tree.map_structure(_as_shape_holder, list(args)),
+                tree.map_structure(_as_shape_holder, kwargs),
+            )
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, args[0], self.name)
+        outputs = self.compute_output_spec(*args, **self._spec_kwargs(kwargs))
+        symbolic.Node(self, args, kwargs, outputs)
+        return outputs
+
+    def _attach_masks(self, inputs, outputs, previous_mask):
+        output_masks = self.compute_mask(inputs, previous_mask)
+        if output_masks is None:
+            return
+        flat_outputs = tree.flatten(outputs)
+        flat_masks = tree.flatten(output_masks)
+        if len(flat_masks) == 1 and len(flat_outputs) > 1:
+            flat_masks = flat_masks * len(flat_outputs)
+        for output, mask in zip(flat_outputs, flat_masks):
+            if isinstance(output, torch.Tensor) and mask is not None:
+                try:
+                    output._keras_mask = mask
+                except (AttributeError, RuntimeError):
+                    pass
+
+    def _spec_kwargs(self, kwargs):
+        """Drops `training`/`mask` when `call` does not take them."""
+        spec = _call_spec(type(self))
+        if (spec.has_training or "training" not in kwargs) and (
+            spec.has_mask or "mask" not in kwargs
+        ):
+            return kwargs
+        return {k: v for k, v in kwargs.items()
+                if (k != "training" or spec.has_training)
+                and (k != "mask" or spec.has_mask)}
+
+    def _node_attribute(self, attribute):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"Layer '{self.name}' has never been called and thus has no "
+                f"defined {attribute}."
+            )
+        node = self._inbound_nodes[0]
+        if attribute == "output":
+            return node.outputs
+        tensors = node.input_tensors
+        return tensors[0] if len(tensors) == 1 else tensors
+
+    @property
+    def input(self):
+        return self._node_attribute("input")
+
+    @property
+    def output(self):
+        return self._node_attribute("output")
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+    def extra_repr(self):
+        return f"name={self.name}"
+
+
+class _CallSpec:
+    __slots__ = ("has_training", "training_default", "has_mask", "names")
+
+    def __init__(self, call_fn):
+        params = inspect.signature(call_fn).parameters
+        self.names = [n for n in params if n != "self"]
+        self.has_training = "training" in params
+        default = params["training"].default if "training" in params else None
+        self.training_default = (
+            None if default is inspect.Parameter.empty else default
+        )
+        self.has_mask = "mask" in params
+
+
+_CALL_SPECS = {}
+
+
+def _call_spec(cls):
+    spec = _CALL_SPECS.get(cls)
+    if spec is None:
+        spec = _CALL_SPECS[cls] = _CallSpec(cls.call)
+    return spec
+
+
+def _call_argument_names(cls):
+    return _call_spec(cls).names
+
+
+def _positional_names(fn):
+    params = inspect.signature(fn).parameters
+    return [
+        name for name, p in params.items()
+        if name != "self" and p.kind in (p.POSITIONAL_ONLY,
+                                         p.POSITIONAL_OR_KEYWORD)
+    ]
+
+
+def _mask_of(value):
+    if isinstance(value, torch.Tensor):
+        return getattr(value, "_keras_mask", None)
+    if isinstance(value, (list, tuple)):
+        masks = [getattr(v, "_keras_mask", None) for v in value]
+        return masks if any(m is not None for m in masks) else None
+    return None
+
+
+def _path_of(weight):
+    return getattr(weight, "path", None) or "weight"
+
+
+class _ShapeHolder:
+    def __init__(self, shape):
+        self.shape = shape
+        self.device = None
+
+
+def _as_shape_holder(value):
+    if isinstance(value, symbolic.KerasTensor):
+        return _ShapeHolder(value.shape)
+    return value
+
+
+def _jsonable_shape(shape):
+    if isinstance(shape, (list, tuple)):
+        return [_jsonable_shape(d) for d in shape]
+    if isinstance(shape, dict):
+        return {k: _jsonable_shape(v) for k, v in shape.items()}
+    return shape
+
+
+def _is_plain(value):
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v)
+                   for k, v in value.items())
+    return False
+
+
+def _pop_legacy_input_shape(kwargs):
+    """Keras 2's `input_shape=`, `input_dim=`, `batch_input_shape=`."""
+    batch_shape = kwargs.pop("batch_input_shape", None)
+    input_shape = kwargs.pop("input_shape", None)
+    input_dim = kwargs.pop("input_dim", None)
+    batch_size = kwargs.pop("batch_size", None)
+    if input_dim is not None and input_shape is None:
+        input_shape = (input_dim,)
+    if batch_shape is None and input_shape is not None:
+        batch_shape = (batch_size,) + tuple(input_shape)
+    return tuple(batch_shape) if batch_shape is not None else None
+
+
+class _TrackedList(torch.nn.ModuleList):
+    """A list of layers set as an attribute; registered so torch sees it."""
+
+    def values_in_order(self):
+        return list(self)
+
+    def __eq__(self, other):
+        return list(self) == list(other)
+
+    __hash__ = torch.nn.ModuleList.__hash__
+
+
+class _TrackedDict(torch.nn.ModuleDict):
+    def values_in_order(self):
+        return list(self.values())

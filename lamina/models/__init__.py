@@ -1,0 +1,16 @@
+"""`lamina.models`: Model, Sequential, Functional (loaded lazily: the layer
+base class imports `lamina.models.symbolic` from this package)."""
+
+import importlib
+
+_EXPORTS = {
+    "Functional": "lamina.models.functional",
+    "Model": "lamina.models.model",
+    "Sequential": "lamina.models.sequential",
+}
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'lamina.models' has no attribute '{name}'")

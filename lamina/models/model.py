@@ -1,0 +1,246 @@
+"""Model: a Layer that groups layers and trains (compile/fit live in trainers).
+
+`Model(inputs, outputs)` returns a `Functional`; subclasses define `call` and
+may also pass `inputs`/`outputs` to `super().__init__` to get a graph.
+"""
+
+from lamina.layers.layer import Layer
+from lamina.models import graph as graph_lib
+from lamina.models.symbolic import KerasTensor
+from lamina.saving.registry import Registry
+from lamina.utils import tree
+from lamina.utils.dtypes import to_torch_dtype
+
+MODELS = Registry("model", "keras.models")
+
+
+def _is_functional_init(args, kwargs):
+    if "inputs" in kwargs and "outputs" in kwargs:
+        return True
+    if len(args) >= 2:
+        return _is_symbolic_structure(args[0])
+    return len(args) == 1 and "outputs" in kwargs
+
+
+def _is_symbolic_structure(value):
+    flat = tree.flatten(value)
+    return bool(flat) and all(isinstance(x, KerasTensor) for x in flat)
+
+
+@MODELS.register(keras_module="keras")
+class Model(Layer):
+    """Groups layers into an object with training and inference features.
+
+    Build one functionally, `Model(inputs, outputs, name=...)`, or subclass
+    it and define `call(self, inputs, training=None)`.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and _is_functional_init(args, kwargs):
+            from lamina.models.functional import Functional
+
+            return Functional.__new__(Functional, *args, **kwargs)
+        return super().__new__(cls, *args, **kwargs)
+
+    def __init__(self, *args, **kwargs):
+        graph_args = None
+        if _is_functional_init(args, kwargs):
+            inputs = kwargs.pop("inputs", None)
+            outputs = kwargs.pop("outputs", None)
+            positional = list(args)
+            if inputs is None:
+                inputs = positional.pop(0)
+            if outputs is None:
+                outputs = positional.pop(0)
+            graph_args = (inputs, outputs)
+            args = tuple(positional)
+        if args:
+            raise TypeError(
+                f"{type(self).__name__}() takes keyword arguments only "
+                f"besides `inputs` and `outputs`. Received extra positional "
+                f"arguments: {args}"
+            )
+        Layer.__init__(self, **kwargs)
+        self._graph = None
+        if graph_args is not None:
+            self._init_graph(*graph_args)
+
+    # ------------------------------------------------------------------
+    # Graph (functional) support
+    def _init_graph(self, inputs, outputs):
+        self._graph = graph_lib.Graph(inputs, outputs)
+        for operation in self._graph.operations:
+            if isinstance(operation, Layer):
+                self._register_layer(operation)
+        self._build_shapes = {"input_shape": tree.map_structure(
+            lambda x: x.shape, inputs)}
+        self.built = True
+
+    def _register_layer(self, layer):
+        key = layer.name
+        if key in self._modules and self._modules[key] is layer:
+            return
+        while key in self._modules or (
+            hasattr(self, key) and key not in self._modules
+        ):
+            key = key + "_"
+        self.add_module(key, layer)
+
+    def _flatten_graph_inputs(self, inputs):
+        graph = self._graph
+        expected = graph.inputs
+        struct = graph.inputs_struct
+        if isinstance(inputs, dict):
+            keys = list(struct) if isinstance(struct, dict) else [
+                x.name for x in expected
+            ]
+            missing = [k for k in keys if k not in inputs]
+            if missing:
+                raise ValueError(
+                    f"Model '{self.name}' expects inputs named {keys}, but "
+                    f"the input dict is missing {missing}. Received keys: "
+                    f"{list(inputs)}"
+                )
+            flat = [inputs[k] for k in keys]
+        else:
+            flat = tree.flatten(inputs)
+        if len(flat) != len(expected):
+            raise ValueError(
+                f"Model '{self.name}' expects {len(expected)} input(s), but it "
+                f"received {len(flat)} input tensors."
+            )
+        return flat
+
+    def _run_graph(self, inputs, training=None, mask=None):
+        flat = self._flatten_graph_inputs(inputs)
+        for i, (value, spec) in enumerate(zip(flat, self._graph.inputs)):
+            if hasattr(value, "dtype") and not isinstance(value, KerasTensor):
+                dtype = to_torch_dtype(spec.dtype)
+                if value.dtype != dtype:
+                    flat[i] = value.to(dtype)
+        return self._graph.run(flat, _call_operation)
+
+    def _graph_output_spec(self, inputs):
+        flat = self._flatten_graph_inputs(inputs)
+        return self._graph.run(flat, _spec_of_operation)
+
+    def call(self, inputs, training=None, mask=None):
+        if self._graph is not None:
+            return self._run_graph(inputs, training, mask)
+        raise NotImplementedError(
+            f"Model {type(self).__name__} does not define `call()`: subclass "
+            "Model and implement `call(self, inputs, training=None)`, or build "
+            "it functionally with `Model(inputs, outputs)`."
+        )
+
+    def compute_output_spec(self, *args, **kwargs):
+        if self._graph is not None:
+            return self._graph_output_spec(args[0])
+        return super().compute_output_spec(*args, **kwargs)
+
+    # ------------------------------------------------------------------
+    # Structure
+    @property
+    def layers(self):
+        if self._graph is not None:
+            return [op for op in self._graph.operations
+                    if isinstance(op, Layer)]
+        return self._direct_sublayers()
+
+    def _direct_sublayers(self):
+        if self._graph is not None:
+            return self.layers
+        return super()._direct_sublayers()
+
+    def get_layer(self, name=None, index=None):
+        """Returns a layer by `name` or by `index` (not both)."""
+        if name is not None and index is not None:
+            raise ValueError(
+                "Provide only a layer name or a layer index, not both. "
+                f"Received: name={name}, index={index}"
+            )
+        layers = self.layers
+        if index is not None:
+            if not isinstance(index, int) or not -len(layers) <= index < len(
+                layers
+            ):
+                raise ValueError(
+                    f"Was asked to retrieve layer at index {index} but model "
+                    f"'{self.name}' only has {len(layers)} layers."
+                )
+            return layers[index]
+        if name is not None:
+            for layer in layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(
+                f"No such layer: {name}. Existing layers are: "
+                f"{[layer.name for layer in layers]}."
+            )
+        raise ValueError(
+            "Provide either a layer name or layer index at `get_layer`."
+        )
+
+    @property
+    def inputs(self):
+        return list(self._graph.inputs) if self._graph is not None else None
+
+    @property
+    def outputs(self):
+        return list(self._graph.outputs) if self._graph is not None else None
+
+    @property
+    def input(self):
+        if self._graph is None:
+            return super().input
+        return self._graph.inputs_struct
+
+    @property
+    def output(self):
+        if self._graph is None:
+            return super().output
+        return self._graph.outputs_struct
+
+    @property
+    def input_shape(self):
+        return _shapes(self.input)
+
+    @property
+    def output_shape(self):
+        return _shapes(self.output)
+
+    @property
+    def input_dtype(self):
+        if self._graph is not None and len(self._graph.inputs) == 1:
+            return self._graph.inputs[0].dtype
+        return super().input_dtype
+
+    def summary(self, line_length=None, positions=None, print_fn=None,
+                expand_nested=False, show_trainable=False, layer_range=None):
+        """Prints Keras 3's table of layers, output shapes and parameters."""
+        from lamina.utils import summary_utils
+
+        summary_utils.print_summary(
+            self, line_length=line_length, positions=positions,
+            print_fn=print_fn, expand_nested=expand_nested,
+            show_trainable=show_trainable, layer_range=layer_range,
+        )
+
+
+def _shapes(structure):
+    return tree.map_structure(
+        lambda x: x.shape if isinstance(x, KerasTensor) else x, structure
+    )
+
+
+def _call_operation(operation, args, kwargs):
+    return operation(*args, **kwargs)
+
+
+def _spec_of_operation(operation, args, kwargs):
+    if isinstance(operation, Layer):
+        return operation.compute_output_spec(
+            *args, **operation._spec_kwargs(kwargs))
+    from lamina.models.symbolic import trace_output_spec
+
+    return trace_output_spec(operation.fn, args, kwargs)

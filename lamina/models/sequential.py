@@ -1,0 +1,191 @@
+"""Sequential: a plain stack of single-input, single-output layers."""
+
+import warnings
+
+import torch
+
+from lamina.layers.input_layer import InputLayer
+from lamina.layers.layer import Layer
+from lamina.models import graph as graph_lib
+from lamina.models.model import MODELS
+from lamina.models.model import Model
+from lamina.models.symbolic import KerasTensor
+
+
+@MODELS.register(keras_module="keras")
+class Sequential(Model):
+    """A linear stack of layers.
+
+    Example:
+        model = lamina.Sequential([
+            lamina.Input(shape=(784,)),
+            lamina.layers.Dense(512, activation="relu"),
+            lamina.layers.Dense(10, activation="softmax"),
+        ])
+    """
+
+    def __new__(cls, *args, **kwargs):
+        return Layer.__new__(cls, *args, **kwargs)
+
+    def __init__(self, layers=None, trainable=True, name=None, **kwargs):
+        Model.__init__(self, trainable=trainable, name=name, **kwargs)
+        self._stack = []
+        self._input_layer = None
+        for layer in layers or []:
+            self.add(layer, rebuild=False)
+        self._maybe_rebuild()
+
+    def add(self, layer, rebuild=True):
+        """Appends a layer (or an `Input`) to the stack."""
+        if isinstance(layer, KerasTensor) and isinstance(
+            layer._keras_history[0], InputLayer
+        ):
+            layer = layer._keras_history[0]
+        if isinstance(layer, InputLayer):
+            if self._stack or self._input_layer is not None:
+                raise ValueError(
+                    f"Sequential model '{self.name}' already has layers or an "
+                    "input; an InputLayer can only be its first item. "
+                    f"Received: {layer.name}"
+                )
+            self._input_layer = layer
+        else:
+            if not isinstance(layer, torch.nn.Module):
+                raise ValueError(
+                    "Only instances of `lamina.Layer` (or torch.nn.Module) can "
+                    f"be added to a Sequential model. Received: {layer!r} "
+                    f"(of type {type(layer).__name__})"
+                )
+            if not isinstance(layer, Layer):
+                from lamina.layers.core.torch_module_wrapper import (
+                    TorchModuleWrapper,
+                )
+
+                layer = TorchModuleWrapper(layer)
+            if any(existing.name == layer.name for existing in self._stack):
+                raise ValueError(
+                    "All layers added to a Sequential model should have "
+                    f"unique names. Name '{layer.name}' is already the name of "
+                    f"a layer in model '{self.name}'."
+                )
+            if not self._stack and self._input_layer is None and \
+                    layer._input_shape_arg is not None:
+                warnings.warn(
+                    "Do not pass an `input_shape`/`input_dim` argument to a "
+                    "layer. When using Sequential models, prefer using an "
+                    "`Input(shape)` object as the first layer in the model "
+                    "instead.", UserWarning, stacklevel=3,
+                )
+                self._input_layer = InputLayer(
+                    batch_shape=layer._input_shape_arg
+                )
+            self._stack.append(layer)
+            self._register_layer(layer)
+        if rebuild:
+            self._maybe_rebuild()
+
+    def pop(self, rebuild=True):
+        """Removes and returns the last layer."""
+        if not self._stack:
+            raise TypeError("There are no layers in the model.")
+        layer = self._stack.pop()
+        for key, module in list(self._modules.items()):
+            if module is layer:
+                del self._modules[key]
+        if rebuild:
+            self._maybe_rebuild()
+        return layer
+
+    def _maybe_rebuild(self):
+        self.built = False
+        self._graph = None
+        if self._input_layer is not None and self._stack:
+            self._trace(self._input_layer._inbound_nodes[0].outputs)
+
+    def _trace(self, inputs):
+        x = inputs
+        for layer in self._stack:
+            x = layer(x)
+            if isinstance(x, (list, tuple)) and len(x) != 1:
+                raise ValueError(
+                    "All layers in a Sequential model should have a single "
+                    f"output tensor. Layer '{layer.name}' has {len(x)} "
+                    "outputs. For multi-output layers, use the functional API."
+                )
+        self._graph = graph_lib.Graph(inputs, x)
+        self._build_shapes = {"input_shape": inputs.shape}
+        self.built = True
+
+    def build(self, input_shape=None):
+        if input_shape is None:
+            if self._input_layer is None:
+                raise ValueError(
+                    f"You must provide an `input_shape` argument to build "
+                    f"Sequential model '{self.name}'."
+                )
+            self._maybe_rebuild()
+            return
+        if isinstance(input_shape, dict) and "input_shape" in input_shape:
+            input_shape = input_shape["input_shape"]
+        input_shape = tuple(input_shape)
+        if self._input_layer is None or (
+            self._input_layer.batch_shape != input_shape
+        ):
+            self._input_layer = InputLayer(batch_shape=input_shape)
+        if not self._stack:
+            self.built = True
+            return
+        self._trace(self._input_layer._inbound_nodes[0].outputs)
+
+    def call(self, inputs, training=None, mask=None):
+        for layer in self._stack:
+            inputs = layer(inputs)
+        return inputs
+
+    def compute_output_spec(self, inputs, training=None, mask=None):
+        x = inputs
+        for layer in self._stack:
+            x = layer.compute_output_spec(x)
+        return x
+
+    def compute_output_shape(self, input_shape):
+        placeholder = KerasTensor(input_shape)
+        return self.compute_output_spec(placeholder).shape
+
+    @property
+    def layers(self):
+        return list(self._stack)
+
+    def _direct_sublayers(self):
+        return list(self._stack)
+
+    @property
+    def inputs(self):
+        if self._graph is None:
+            raise AttributeError(
+                f"Sequential model '{self.name}' has no defined inputs yet: it "
+                "is built on its first call or by `build(input_shape)`."
+            )
+        return list(self._graph.inputs)
+
+    @property
+    def outputs(self):
+        if self._graph is None:
+            raise AttributeError(
+                f"Sequential model '{self.name}' has no defined outputs yet."
+            )
+        return list(self._graph.outputs)
+
+    @property
+    def input(self):
+        return self.inputs[0]
+
+    @property
+    def output(self):
+        return self.outputs[0]
+
+    @property
+    def input_dtype(self):
+        if self._input_layer is not None:
+            return self._input_layer.dtype
+        return Layer.input_dtype.fget(self)

@@ -1,0 +1,79 @@
+"""Random seeds: `set_random_seed` and `SeedGenerator`, on torch generators."""
+
+import random as python_random
+
+import numpy as np
+import torch
+
+_global_seed = {"value": None}
+
+
+def set_random_seed(seed):
+    """Seeds Python's `random`, NumPy and torch (all devices) at once."""
+    if not isinstance(seed, int):
+        raise ValueError(
+            f"Expected `seed` to be an integer. Received: seed={seed!r}"
+        )
+    _global_seed["value"] = seed
+    python_random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+class SeedGenerator:
+    """A stateful source of randomness: a seeded torch.Generator, or the
+    global torch RNG when `seed` is None (so `set_random_seed` governs it).
+    """
+
+    def __init__(self, seed=None, device=None):
+        self.seed = seed
+        self._device = device
+        self._generator = None
+
+    def generator(self, device=None):
+        if self.seed is None:
+            return None
+        device = torch.device(device or self._device or "cpu")
+        if self._generator is None or self._generator.device != device:
+            self._generator = torch.Generator(device=device)
+            self._generator.manual_seed(int(self.seed))
+        return self._generator
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    from lamina.utils.dtypes import to_torch_dtype
+
+    gen = _generator(seed)
+    out = torch.empty(tuple(shape), dtype=to_torch_dtype(dtype))
+    return out.normal_(mean, stddev, generator=gen)
+
+
+def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    from lamina.utils.dtypes import to_torch_dtype
+
+    gen = _generator(seed)
+    out = torch.empty(tuple(shape), dtype=to_torch_dtype(dtype))
+    return out.uniform_(minval, maxval, generator=gen)
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """Normal samples re-drawn until within two standard deviations."""
+    from lamina.utils.dtypes import to_torch_dtype
+
+    out = torch.empty(tuple(shape), dtype=to_torch_dtype(dtype))
+    torch.nn.init.trunc_normal_(
+        out, mean, stddev, mean - 2 * stddev, mean + 2 * stddev,
+        generator=_generator(seed),
+    )
+    return out
+
+
+def _generator(seed):
+    if isinstance(seed, SeedGenerator):
+        return seed.generator()
+    if isinstance(seed, int):
+        return torch.Generator().manual_seed(seed)
+    return None
