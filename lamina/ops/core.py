@@ -1,0 +1,110 @@
+"""Core ops: conversion, casting, shapes, and indexing."""
+
+import builtins
+
+import numpy as np
+import torch
+
+from lamina import config
+from lamina.models.symbolic import KerasTensor
+from lamina.models.symbolic import symbolic_aware
+from lamina.utils.dtypes import standardize_dtype
+from lamina.utils.dtypes import to_torch_dtype
+
+
+def convert_to_tensor(x, dtype=None, sparse=None):
+    """A torch tensor on the default device; floats default to floatx."""
+    if isinstance(x, KerasTensor):
+        return x if dtype is None else cast(x, dtype)
+    torch_dtype = to_torch_dtype(dtype) if dtype is not None else None
+    if isinstance(x, torch.Tensor):
+        return x if torch_dtype is None else x.to(torch_dtype)
+    array = np.asarray(x)
+    if torch_dtype is None and array.dtype == np.float64 and not isinstance(
+        x, np.ndarray
+    ):
+        torch_dtype = to_torch_dtype(config.floatx())
+    tensor = torch.as_tensor(array, device=config.default_device())
+    return tensor if torch_dtype is None else tensor.to(torch_dtype)
+
+
+def convert_to_numpy(x):
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu()
+        if x.dtype == torch.bfloat16:
+            x = x.float()
+        return x.numpy()
+    return np.asarray(x)
+
+
+def _tensor(x):
+    return x if isinstance(x, torch.Tensor) else convert_to_tensor(x)
+
+
+@symbolic_aware("cast")
+def cast(x, dtype):
+    return _tensor(x).to(to_torch_dtype(dtype))
+
+
+def shape(x):
+    """Static shape of a KerasTensor, or the shape tuple of a tensor."""
+    return tuple(x.shape)
+
+
+def dtype(x):
+    return standardize_dtype(x.dtype)
+
+
+def is_tensor(x):
+    return isinstance(x, torch.Tensor)
+
+
+@symbolic_aware("get_item")
+def get_item(x, key):
+    return x[key]
+
+
+@symbolic_aware("stop_gradient")
+def stop_gradient(x):
+    return x.detach()
+
+
+def _index(start_indices, sizes):
+    return tuple(builtins.slice(int(s), int(s) + int(n))
+                 for s, n in zip(start_indices, sizes))
+
+
+@symbolic_aware("slice")
+def slice(x, start_indices, shape):  # noqa: A001 (Keras's name)
+    return x[_index(start_indices, shape)]
+
+
+@symbolic_aware("slice_update")
+def slice_update(x, start_indices, updates):
+    out = x.clone()
+    out[_index(start_indices, updates.shape)] = updates
+    return out
+
+
+def cond(pred, true_fn, false_fn):
+    return true_fn() if bool(pred) else false_fn()
+
+
+def fori_loop(lower, upper, body_fun, init_val):
+    value = init_val
+    for i in range(lower, upper):
+        value = body_fun(i, value)
+    return value
+
+
+def while_loop(cond_fn, body, loop_vars, maximum_iterations=None):
+    single = not isinstance(loop_vars, (list, tuple))
+    state = (loop_vars,) if single else tuple(loop_vars)
+    steps = 0
+    while cond_fn(*state) and (
+        maximum_iterations is None or steps < maximum_iterations
+    ):
+        result = body(*state)
+        state = (result,) if single else tuple(result)
+        steps += 1
+    return state[0] if single else state

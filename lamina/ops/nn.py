@@ -1,0 +1,92 @@
+"""Neural-network ops (`keras.ops.nn`): activations and encodings.
+
+Activation math lives in `lamina.activations`; these wrappers add symbolic
+support so they can be used while building functional models.
+"""
+
+import torch
+
+from lamina import activations
+from lamina.models.symbolic import symbolic_aware
+from lamina.ops.core import _tensor
+from lamina.utils.dtypes import to_torch_dtype
+
+
+def _wrap(name):
+    fn = getattr(activations, name)
+
+    def op(x, *args, **kwargs):
+        return fn(_tensor(x), *args, **kwargs)
+
+    op.__name__ = name
+    op.__doc__ = fn.__doc__
+    return symbolic_aware(name)(op)
+
+
+relu = _wrap("relu")
+relu6 = _wrap("relu6")
+sigmoid = _wrap("sigmoid")
+tanh = _wrap("tanh")
+softplus = _wrap("softplus")
+softsign = _wrap("softsign")
+silu = _wrap("silu")
+swish = silu
+gelu = _wrap("gelu")
+elu = _wrap("elu")
+selu = _wrap("selu")
+celu = _wrap("celu")
+glu = _wrap("glu")
+mish = _wrap("mish")
+leaky_relu = _wrap("leaky_relu")
+hard_sigmoid = _wrap("hard_sigmoid")
+hard_silu = _wrap("hard_silu")
+hard_swish = hard_silu
+hard_tanh = _wrap("hard_tanh")
+log_sigmoid = _wrap("log_sigmoid")
+sparsemax = _wrap("sparsemax")
+
+
+@symbolic_aware("softmax")
+def softmax(x, axis=-1):
+    return torch.softmax(_tensor(x), dim=axis)
+
+
+@symbolic_aware("log_softmax")
+def log_softmax(x, axis=-1):
+    return torch.log_softmax(_tensor(x), dim=axis)
+
+
+@symbolic_aware("one_hot")
+def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
+    x = _tensor(x).long()
+    valid = x >= 0
+    encoded = torch.nn.functional.one_hot(x.clamp(min=0), num_classes)
+    encoded = encoded * valid.unsqueeze(-1)
+    encoded = encoded.to(to_torch_dtype(dtype or "float32"))
+    return encoded if axis == -1 else torch.movedim(encoded, -1, axis)
+
+
+@symbolic_aware("multi_hot")
+def multi_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
+    encoded = one_hot(x, num_classes, dtype=dtype)
+    reduced = encoded.amax(dim=-2) if encoded.dim() > 1 else encoded
+    return reduced if axis == -1 else torch.movedim(reduced, -1, axis)
+
+
+@symbolic_aware("normalize")
+def normalize(x, axis=-1, order=2, epsilon=None):
+    x = _tensor(x)
+    norm = torch.linalg.vector_norm(x, ord=order, dim=axis, keepdim=True)
+    return x / torch.clamp(norm, min=epsilon or 1e-12)
+
+
+@symbolic_aware("moments")
+def moments(x, axes, keepdims=False, synchronized=False):
+    x = _tensor(x)
+    mean = torch.mean(x, dim=tuple(axes), keepdim=True)
+    variance = torch.mean(torch.square(x - mean), dim=tuple(axes),
+                          keepdim=True)
+    if not keepdims:
+        mean = mean.squeeze(tuple(axes))
+        variance = variance.squeeze(tuple(axes))
+    return mean, variance

@@ -1,0 +1,66 @@
+"""Subclassed models: tracking of attributes, lists and dicts; build."""
+
+import numpy as np
+import pytest
+import torch
+
+import lamina
+from lamina import layers
+
+
+class Blocks(lamina.Model):
+    def __init__(self):
+        super().__init__(name="blocks")
+        self.head = layers.Dense(4)
+        self.stack = [layers.Dense(4), layers.Dense(4)]
+        self.branches = {"left": layers.Dense(2), "right": layers.Dense(2)}
+
+    def call(self, inputs, training=None, mask=None):
+        x = self.head(inputs)
+        for layer in self.stack:
+            x = layer(x)
+        return self.branches["left"](x) + self.branches["right"](x)
+
+
+def test_tracks_attributes_lists_and_dicts():
+    model = Blocks()
+    out = model(np.ones((2, 3)))
+    assert out.shape == (2, 2)
+    assert len(model.layers) == 5
+    assert len(model.trainable_weights) == 10
+    assert "stack.1.kernel" in model.state_dict()
+    assert "branches.left.bias" in model.state_dict()
+    assert isinstance(model.stack[0], layers.Dense)
+    assert len(list(model.parameters())) == 10
+
+
+def test_build_with_input_shape_builds_sublayers():
+    model = Blocks()
+    model.build((None, 3))
+    assert model.built and model.head.built and model.branches["right"].built
+    assert model.count_params() == (3 * 4 + 4) + 2 * (4 * 4 + 4) + 2 * 10
+
+
+def test_model_without_call_raises():
+    class Empty(lamina.Model):
+        pass
+
+    with pytest.raises(NotImplementedError, match="does not define `call"):
+        Empty()(torch.ones(1, 2))
+
+
+def test_model_output_on_model_device_for_numpy_input():
+    model = Blocks()
+    out = model(np.ones((1, 3), dtype="float64"))
+    assert out.device == model.head.kernel.device
+    assert out.dtype == torch.float32
+
+
+def test_torch_compile_and_state_dict_roundtrip():
+    model = Blocks()
+    x = torch.randn(3, 3)
+    expected = model(x)
+    clone = Blocks()
+    clone(x)
+    clone.load_state_dict(model.state_dict())
+    torch.testing.assert_close(clone(x), expected)
