@@ -12,6 +12,9 @@ class _CallState(threading.local):
         self.training = None
         self.symbolic = 0
         self.loss_generation = 0
+        # Every loss added during the current outermost call, for the
+        # trainer's fast path (no walk over the layer tree per step).
+        self.call_losses = []
 
 
 state = _CallState()

@@ -331,6 +331,7 @@ class Layer(torch.nn.Module):
             self._losses = []
             self._losses_generation = _state.loss_generation
         self._losses.append(loss)
+        _state.call_losses.append(loss)
 
     def _own_losses(self):
         if self._losses_generation != _state.loss_generation:
@@ -543,6 +544,7 @@ class Layer(torch.nn.Module):
         outer_training, outer_depth = _state.training, _state.depth
         if outermost:
             _state.loss_generation += 1
+            _state.call_losses = []
             mode = bool(training)
             if self.training != mode:
                 self.train(mode)

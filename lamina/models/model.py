@@ -8,6 +8,7 @@ from lamina.layers.layer import Layer
 from lamina.models import graph as graph_lib
 from lamina.models.symbolic import KerasTensor
 from lamina.saving.registry import Registry
+from lamina.trainers.trainer import Trainer
 from lamina.utils import tree
 from lamina.utils.dtypes import to_torch_dtype
 
@@ -28,7 +29,7 @@ def _is_symbolic_structure(value):
 
 
 @MODELS.register(keras_module="keras")
-class Model(Layer):
+class Model(Trainer, Layer):
     """Groups layers into an object with training and inference features.
 
     Build one functionally, `Model(inputs, outputs, name=...)`, or subclass
@@ -61,6 +62,7 @@ class Model(Layer):
                 f"arguments: {args}"
             )
         Layer.__init__(self, **kwargs)
+        self._init_trainer()
         self._graph = None
         if graph_args is not None:
             self._init_graph(*graph_args)

@@ -1,0 +1,160 @@
+"""In-memory arrays (NumPy, torch, pandas, nested lists/dicts of them).
+
+The fast path: arrays become tensors once, move to the device once, and
+each epoch is one permutation plus slicing — no DataLoader, no copies per
+sample.
+"""
+
+import math
+
+import numpy as np
+import torch
+
+from lamina import config
+from lamina.trainers.data_adapters import data_adapter_utils
+from lamina.utils import tree
+from lamina.utils.dtypes import to_torch_dtype
+
+
+def is_array_like(value):
+    if isinstance(value, (np.ndarray, torch.Tensor)):
+        return True
+    module = type(value).__module__
+    if module.startswith("pandas"):
+        return True
+    return hasattr(value, "__array__") and not isinstance(value, (str, bytes))
+
+
+def can_handle(x, y=None):
+    flat = [v for v in tree.flatten((x, y)) if v is not None]
+    return bool(flat) and all(is_array_like(v) or isinstance(v, (int, float))
+                              for v in flat)
+
+
+def to_tensor(value, device):
+    if value is None:
+        return None
+    if isinstance(value, torch.Tensor):
+        tensor = value
+    else:
+        if type(value).__module__.startswith("pandas"):
+            value = value.to_numpy()
+        array = np.asarray(value)
+        if array.dtype == np.float64:
+            array = array.astype(config.floatx())
+        if array.dtype == object:
+            raise ValueError(
+                "Failed to convert an input array of dtype object to a "
+                "tensor: its elements have different lengths or types. Pad "
+                "sequences with `lamina.utils.pad_sequences` first."
+            )
+        tensor = torch.from_numpy(np.ascontiguousarray(array))
+    if tensor.dtype == torch.float64:
+        tensor = tensor.to(to_torch_dtype(config.floatx()))
+    return tensor.to(device, non_blocking=True)
+
+
+class ArrayDataAdapter:
+    def __init__(self, x, y=None, sample_weight=None, batch_size=None,
+                 steps=None, shuffle=False, class_weight=None, device=None):
+        data_adapter_utils.check_class_weight(class_weight, y)
+        device = device or config.default_device()
+        self.x = tree.map_structure(lambda v: to_tensor(v, device), x)
+        self.y = tree.map_structure(lambda v: to_tensor(v, device), y)
+        self.sample_weight = tree.map_structure(
+            lambda v: to_tensor(v, device), sample_weight)
+        if class_weight is not None and self.y is not None:
+            class_sw = data_adapter_utils.class_weight_to_sample_weights(
+                tree.flatten(self.y)[0], class_weight)
+            self.sample_weight = class_sw if self.sample_weight is None else \
+                self.sample_weight * class_sw.reshape(
+                    self.sample_weight.shape[:1] + (1,) *
+                    (self.sample_weight.dim() - 1))
+        self.num_samples = data_adapter_utils.num_samples(
+            (self.x, self.y, self.sample_weight))
+        self.batch_size = batch_size or 32
+        if steps is not None:
+            self.batch_size = max(1, math.ceil(self.num_samples / steps)) \
+                if batch_size is None else self.batch_size
+        self.shuffle = shuffle
+        self.device = device
+        self._steps = steps
+
+    @property
+    def num_batches(self):
+        batches = math.ceil(self.num_samples / self.batch_size)
+        return min(batches, self._steps) if self._steps else batches
+
+    def __iter__(self):
+        if self.shuffle == "batch":
+            order = self._batch_shuffled_order()
+        elif self.shuffle:
+            order = torch.randperm(self.num_samples, device=self.device)
+        else:
+            order = None
+        for step in range(self.num_batches):
+            start = step * self.batch_size
+            stop = min(start + self.batch_size, self.num_samples)
+            if order is None:
+                take = slice(start, stop)
+            else:
+                take = order[start:stop]
+            yield self._batch(take)
+
+    def _batch_shuffled_order(self):
+        starts = torch.randperm(self.num_batches, device=self.device)
+        return torch.cat([
+            torch.arange(s * self.batch_size,
+                         min((s + 1) * self.batch_size, self.num_samples),
+                         device=self.device)
+            for s in starts.tolist()
+        ])
+
+    def _batch(self, take):
+        def pick(value):
+            return None if value is None else value[take]
+
+        x = tree.map_structure(pick, self.x)
+        if self.y is None:
+            return (x,)
+        y = tree.map_structure(pick, self.y)
+        if self.sample_weight is None:
+            return (x, y)
+        return (x, y, tree.map_structure(pick, self.sample_weight))
+
+    def on_epoch_end(self):
+        pass
+
+
+def train_validation_split(arrays, validation_split):
+    """Splits (x, y, sample_weight) arrays; the last fraction validates."""
+    flat = [v for v in tree.flatten(arrays) if v is not None]
+    if not all(is_array_like(v) for v in flat):
+        raise ValueError(
+            "`validation_split` is only supported for NumPy arrays, torch "
+            "tensors and pandas data. Pass `validation_data` instead."
+        )
+    total = data_adapter_utils.num_samples(arrays)
+    split_at = int(math.floor(total * (1.0 - validation_split)))
+    if split_at == 0 or split_at == total:
+        raise ValueError(
+            f"Training data contains {total} samples, which is not "
+            f"sufficient to split it into a validation and training set as "
+            f"specified by `validation_split={validation_split}`. Either "
+            "provide more data, or a different value for `validation_split`."
+        )
+
+    def head(v):
+        return None if v is None else _slice(v, 0, split_at)
+
+    def tail(v):
+        return None if v is None else _slice(v, split_at, total)
+
+    return (tree.map_structure(head, arrays),
+            tree.map_structure(tail, arrays))
+
+
+def _slice(value, start, stop):
+    if type(value).__module__.startswith("pandas"):
+        return value.iloc[start:stop]
+    return value[start:stop]

@@ -1,0 +1,48 @@
+"""Batch logs that read metric values from the device only when asked.
+
+The progress bar redraws at most every 50 ms and most callbacks ignore
+batch logs, so a step normally ends without any host synchronisation.
+"""
+
+from collections.abc import Mapping
+
+import torch
+
+
+def to_python(value):
+    if isinstance(value, torch.Tensor):
+        return value.item() if value.numel() == 1 else value.detach().cpu(
+        ).numpy()
+    return value
+
+
+class LazyLogs(Mapping):
+    def __init__(self, compute):
+        self._compute = compute
+        self._values = None
+
+    def _resolved(self):
+        if self._values is None:
+            self._values = {k: to_python(v) for k, v in self._compute().items()}
+        return self._values
+
+    def __getitem__(self, key):
+        return self._resolved()[key]
+
+    def __iter__(self):
+        return iter(self._resolved())
+
+    def __len__(self):
+        return len(self._resolved())
+
+    def __repr__(self):
+        return repr(self._resolved())
+
+    def copy(self):
+        return dict(self._resolved())
+
+
+def pythonify(logs):
+    if logs is None:
+        return {}
+    return {k: to_python(v) for k, v in logs.items()}

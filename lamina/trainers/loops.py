@@ -1,0 +1,289 @@
+"""fit / evaluate / predict: the epoch and batch loops around the steps."""
+
+import numpy as np
+import torch
+
+from lamina.trainers import data_adapters
+from lamina.trainers.data_adapters import array_data_adapter
+from lamina.trainers.data_adapters.data_adapter_utils import (
+    unpack_x_y_sample_weight,
+)
+from lamina.trainers.epoch_iterator import EpochIterator
+from lamina.trainers.logs import pythonify
+from lamina.utils import tree
+
+
+class LoopsMixin:
+    def _model_device(self):
+        for parameter in self.parameters():
+            return parameter.device
+        from lamina import config
+
+        return config.default_device()
+
+    def _epoch_iterator(self, x, y=None, sample_weight=None, batch_size=None,
+                        steps=None, shuffle=False, class_weight=None):
+        device = self._model_device()
+        adapter = data_adapters.get_data_adapter(
+            x, y, sample_weight=sample_weight, batch_size=batch_size,
+            steps_per_epoch=steps if _is_array_input(x) else None,
+            shuffle=shuffle, class_weight=class_weight, device=device,
+        )
+        if isinstance(adapter, array_data_adapter.ArrayDataAdapter):
+            steps = None
+        return EpochIterator(adapter, steps_per_epoch=steps, device=device)
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto",
+            callbacks=None, validation_split=0.0, validation_data=None,
+            shuffle=True, class_weight=None, sample_weight=None,
+            initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1, **kwargs):
+        """Trains the model for a fixed number of epochs."""
+        from lamina import callbacks as callbacks_module
+
+        self._assert_compiled("fit")
+        _reject_kwargs("fit", kwargs)
+        if validation_split and validation_data is None:
+            (x, y, sample_weight), validation_data = \
+                array_data_adapter.train_validation_split(
+                    (x, y, sample_weight), validation_split)
+        val_x = val_y = val_sw = None
+        if validation_data is not None:
+            val_x, val_y, val_sw = unpack_x_y_sample_weight(validation_data)
+        iterator = self._epoch_iterator(
+            x, y, sample_weight, batch_size, steps_per_epoch, shuffle,
+            class_weight)
+        self._step_cache = None
+        verbose = _resolve_verbose(verbose)
+        if not isinstance(callbacks, callbacks_module.CallbackList):
+            callbacks = callbacks_module.CallbackList(
+                callbacks, add_history=True, add_progbar=verbose != 0,
+                verbose=verbose, epochs=epochs,
+                steps=iterator.num_batches, model=self,
+            )
+        self.stop_training = False
+        train_function = self.make_train_function()
+        callbacks.on_train_begin()
+        training_logs = None
+        val_iterator = None
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            callbacks.on_epoch_begin(epoch)
+            logs = {}
+            for step, batch in iterator:
+                callbacks.on_train_batch_begin(step)
+                logs = train_function((batch,))
+                callbacks.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            epoch_logs = pythonify(self.get_metrics_result())
+            if val_x is not None and _should_validate(epoch, validation_freq):
+                if val_iterator is None:
+                    val_iterator = self._epoch_iterator(
+                        val_x, val_y, val_sw,
+                        validation_batch_size or batch_size,
+                        validation_steps, shuffle=False)
+                val_logs = self._evaluate_with(val_iterator, callbacks)
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            callbacks.on_epoch_end(epoch, epoch_logs)
+            training_logs = epoch_logs
+            if self.stop_training:
+                break
+        if hasattr(self.optimizer, "finalize_variable_values"):
+            self.optimizer.finalize_variable_values(
+                self._training_cache()["trainable"])
+        callbacks.on_train_end(logs=training_logs)
+        return self.history
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto",
+                 sample_weight=None, steps=None, callbacks=None,
+                 return_dict=False, **kwargs):
+        """Returns the loss and metrics on the given data."""
+        from lamina import callbacks as callbacks_module
+
+        self._assert_compiled("evaluate")
+        _reject_kwargs("evaluate", kwargs)
+        iterator = self._epoch_iterator(x, y, sample_weight, batch_size, steps)
+        verbose = _resolve_verbose(verbose)
+        if not isinstance(callbacks, callbacks_module.CallbackList):
+            callbacks = callbacks_module.CallbackList(
+                callbacks, add_progbar=verbose != 0, verbose=verbose,
+                epochs=1, steps=iterator.num_batches, model=self,
+            )
+        logs = self._evaluate_with(iterator, callbacks)
+        if return_dict:
+            return logs
+        return self._flatten_metrics_in_order(logs)
+
+    def _evaluate_with(self, iterator, callbacks):
+        test_function = self.make_test_function()
+        was_training = self.training
+        self.eval()
+        self.stop_evaluating = False
+        callbacks.on_test_begin()
+        self.reset_metrics()
+        for step, batch in iterator:
+            callbacks.on_test_batch_begin(step)
+            logs = test_function((batch,))
+            callbacks.on_test_batch_end(step, logs)
+            if self.stop_evaluating:
+                break
+        logs = pythonify(self.get_metrics_result())
+        callbacks.on_test_end(logs)
+        if was_training:
+            self.train()
+        return logs
+
+    def _flatten_metrics_in_order(self, logs):
+        ordered = ["loss"]
+        if self._compile_loss is not None:
+            ordered += [m.name for m in self._compile_loss.metrics if m]
+        if self._compile_metrics is not None:
+            ordered += [m.name for m in self._compile_metrics.metrics]
+        results = [logs[name] for name in ordered if name in logs]
+        results += [logs[k] for k in sorted(logs) if k not in ordered]
+        return results[0] if len(results) == 1 else results
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None,
+                callbacks=None, **kwargs):
+        """Returns the model's outputs as NumPy arrays."""
+        from lamina import callbacks as callbacks_module
+
+        _reject_kwargs("predict", kwargs)
+        iterator = self._epoch_iterator(x, batch_size=batch_size, steps=steps)
+        verbose = _resolve_verbose(verbose)
+        if not isinstance(callbacks, callbacks_module.CallbackList):
+            callbacks = callbacks_module.CallbackList(
+                callbacks, add_progbar=verbose != 0, verbose=verbose,
+                epochs=1, steps=iterator.num_batches, model=self,
+            )
+        predict_function = self.make_predict_function()
+        self.eval()
+        self.stop_predicting = False
+        callbacks.on_predict_begin()
+        outputs = []
+        for step, batch in iterator:
+            callbacks.on_predict_batch_begin(step)
+            batch_outputs = predict_function((batch,))
+            outputs.append(batch_outputs)
+            callbacks.on_predict_batch_end(step, {"outputs": batch_outputs})
+            if self.stop_predicting:
+                break
+        callbacks.on_predict_end()
+        if not outputs:
+            raise ValueError(
+                "Expected at least one batch of data in `predict()`; the "
+                "input is empty."
+            )
+        return _concatenate_to_numpy(outputs)
+
+    # ------------------------------------------------------------------
+    # Single batches
+    def train_on_batch(self, x, y=None, sample_weight=None,
+                       class_weight=None, return_dict=False):
+        self._assert_compiled("train_on_batch")
+        iterator = self._epoch_iterator(
+            x, y, sample_weight, batch_size=_num_rows(x),
+            class_weight=class_weight)
+        self.reset_metrics()
+        train_function = self.make_train_function()
+        for _, batch in iterator:
+            train_function((batch,))
+        return self._single_batch_result(return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._assert_compiled("test_on_batch")
+        iterator = self._epoch_iterator(x, y, sample_weight,
+                                        batch_size=_num_rows(x))
+        self.reset_metrics()
+        test_function = self.make_test_function()
+        self.eval()
+        for _, batch in iterator:
+            test_function((batch,))
+        return self._single_batch_result(return_dict)
+
+    def predict_on_batch(self, x):
+        iterator = self._epoch_iterator(x, batch_size=_num_rows(x))
+        predict_function = self.make_predict_function()
+        self.eval()
+        outputs = [predict_function((batch,)) for _, batch in iterator]
+        return _concatenate_to_numpy(outputs)
+
+    def _single_batch_result(self, return_dict):
+        logs = pythonify(self.get_metrics_result())
+        if return_dict:
+            return logs
+        flat = self._flatten_metrics_in_order(logs)
+        return flat
+
+    # Keras 2 spellings.
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1,
+                      **kwargs):
+        for legacy in ("workers", "use_multiprocessing", "max_queue_size"):
+            kwargs.pop(legacy, None)
+        return self.fit(generator, steps_per_epoch=steps_per_epoch,
+                        epochs=epochs, **kwargs)
+
+    def evaluate_generator(self, generator, steps=None, **kwargs):
+        for legacy in ("workers", "use_multiprocessing", "max_queue_size"):
+            kwargs.pop(legacy, None)
+        return self.evaluate(generator, steps=steps, **kwargs)
+
+    def predict_generator(self, generator, steps=None, **kwargs):
+        for legacy in ("workers", "use_multiprocessing", "max_queue_size"):
+            kwargs.pop(legacy, None)
+        return self.predict(generator, steps=steps, **kwargs)
+
+
+def _is_array_input(x):
+    return array_data_adapter.can_handle(x)
+
+
+def _num_rows(x):
+    first = tree.flatten(x)[0]
+    return int(np.shape(first)[0]) if np.ndim(first) else 1
+
+
+def _resolve_verbose(verbose):
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2):
+        raise ValueError(
+            "Argument `verbose` must be 'auto', 0, 1 or 2. "
+            f"Received: verbose={verbose!r}"
+        )
+    return verbose
+
+
+def _should_validate(epoch, validation_freq):
+    if isinstance(validation_freq, int):
+        if validation_freq < 1:
+            raise ValueError(
+                "`validation_freq` must be a positive integer or a list of "
+                f"epochs. Received: validation_freq={validation_freq}"
+            )
+        return (epoch + 1) % validation_freq == 0
+    return (epoch + 1) in validation_freq
+
+
+def _reject_kwargs(method, kwargs):
+    legacy = {"workers", "use_multiprocessing", "max_queue_size"}
+    unknown = set(kwargs) - legacy
+    if unknown:
+        raise TypeError(
+            f"{method}() got unexpected keyword arguments: {sorted(unknown)}"
+        )
+
+
+def _concatenate_to_numpy(outputs):
+    first = outputs[0]
+    flat_batches = [tree.flatten(o) for o in outputs]
+    columns = []
+    for index in range(len(flat_batches[0])):
+        pieces = [batch[index] for batch in flat_batches]
+        joined = torch.cat(pieces) if pieces[0].dim() else torch.stack(pieces)
+        if joined.dtype == torch.bfloat16:
+            joined = joined.float()
+        columns.append(joined.detach().cpu().numpy())
+    return tree.pack_sequence_as(first, columns) if isinstance(
+        first, (list, tuple, dict)) else columns[0]

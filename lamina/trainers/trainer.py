@@ -1,0 +1,273 @@
+"""Trainer: compile, the train/test/predict steps and the metrics they keep.
+
+Mixed into `Model`. The steps follow Keras 3's torch trainer so custom
+`train_step`s written for Keras (`self.zero_grad()`, `loss.backward()`,
+`self.optimizer.apply(grads, self.trainable_weights)`) work unchanged.
+"""
+
+import warnings
+
+import torch
+
+from lamina.layers import call_context
+from lamina.trainers import compile_utils
+from lamina.trainers import loops
+from lamina.trainers.data_adapters.data_adapter_utils import (
+    unpack_x_y_sample_weight,
+)
+from lamina.trainers.logs import LazyLogs
+from lamina.utils import tree
+
+
+class Trainer(loops.LoopsMixin):
+    def _init_trainer(self):
+        self.compiled = False
+        self.optimizer = None
+        self.loss = None
+        self._compile_loss = None
+        self._compile_metrics = None
+        self._loss_tracker = None
+        self.stop_training = False
+        self.stop_evaluating = False
+        self.stop_predicting = False
+        self.history = None
+        self.steps_per_execution = 1
+        self.jit_compile = False
+        self.run_eagerly = False
+        self._compile_config = None
+        self._step_cache = None
+
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None,
+                metrics=None, weighted_metrics=None, run_eagerly=False,
+                steps_per_execution=1, jit_compile="auto",
+                auto_scale_loss=True, **kwargs):
+        """Configures the model for training."""
+        from lamina import metrics as metrics_module
+        from lamina import optimizers
+
+        if kwargs:
+            raise ValueError(
+                f"Unrecognized arguments passed to compile(): {sorted(kwargs)}"
+            )
+        if not isinstance(steps_per_execution, int) or steps_per_execution < 1:
+            raise ValueError(
+                "Argument `steps_per_execution` must be a positive integer. "
+                f"Received: steps_per_execution={steps_per_execution!r}"
+            )
+        self._init_trainer_if_needed()
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        output_names = compile_utils._output_names(self)
+        self._compile_loss = (
+            compile_utils.CompileLoss(loss, loss_weights, output_names)
+            if loss is not None else None
+        )
+        self._compile_metrics = (
+            compile_utils.CompileMetrics(metrics, weighted_metrics,
+                                         output_names)
+            if metrics is not None or weighted_metrics is not None else None
+        )
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self.run_eagerly = bool(run_eagerly)
+        self.jit_compile = jit_compile is True and not run_eagerly
+        self.steps_per_execution = steps_per_execution
+        self._compile_config = {
+            "optimizer": self.optimizer, "loss": loss,
+            "loss_weights": loss_weights, "metrics": metrics,
+            "weighted_metrics": weighted_metrics,
+            "run_eagerly": self.run_eagerly,
+            "steps_per_execution": steps_per_execution,
+            "jit_compile": self.jit_compile,
+        }
+        self._step_cache = None
+        self.compiled = True
+
+    def _init_trainer_if_needed(self):
+        if "compiled" not in self.__dict__:
+            self._init_trainer()
+
+    def _assert_compiled(self, method):
+        if not getattr(self, "compiled", False):
+            raise ValueError(
+                f"You must call `compile()` before using the model in "
+                f"`{method}()`."
+            )
+
+    # ------------------------------------------------------------------
+    # Metrics
+    @property
+    def metrics(self):
+        found = []
+        if getattr(self, "compiled", False):
+            if self._loss_tracker is not None:
+                found.append(self._loss_tracker)
+            if self._compile_metrics is not None:
+                found.append(self._compile_metrics)
+            if self._compile_loss is not None:
+                found.extend(m for m in self._compile_loss.metrics
+                             if m is not None)
+        return found
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def _flat_metrics(self):
+        flat = []
+        for metric in self.metrics:
+            if isinstance(metric, compile_utils.CompileMetrics):
+                continue
+            flat.append(metric)
+        if self._compile_metrics is not None:
+            flat.extend(self._compile_metrics.metrics)
+        return flat
+
+    def get_metrics_result(self):
+        results = {}
+        for metric in self._flat_metrics():
+            value = metric.result()
+            if isinstance(value, dict):
+                results.update(value)
+            else:
+                results[metric.name] = value
+        return dict(sorted(results.items()))
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        if self._compile_metrics is not None and y is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return LazyLogs(self.get_metrics_result)
+
+    # ------------------------------------------------------------------
+    # Losses
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None,
+                     training=True):
+        """Compiled loss plus every loss added by layers (regularizers)."""
+        total = None
+        if self._compile_loss is not None and y is not None:
+            total = self._compile_loss(y, y_pred, sample_weight)
+        extra = self._added_losses()
+        if extra:
+            added = torch.stack([
+                torch.as_tensor(v).to(torch.float32).sum() for v in extra
+            ]).sum()
+            total = added if total is None else total + added
+        if total is None:
+            raise ValueError(
+                "No loss to compute. Provide a `loss` argument in `compile()`."
+            )
+        return total
+
+    def _added_losses(self):
+        cache = self._training_cache()
+        losses = list(call_context.state.call_losses)
+        for weight in cache["regularized"]:
+            losses.append(weight.regularizer(weight))
+        return losses
+
+    def _training_cache(self):
+        if self._step_cache is None:
+            trainable = self.trainable_weights
+            self._step_cache = {
+                "trainable": trainable,
+                "regularized": [w for w in trainable
+                                if getattr(w, "regularizer", None)],
+            }
+        return self._step_cache
+
+    # ------------------------------------------------------------------
+    # Steps
+    def train_step(self, data):
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=True)
+        trainable = self._training_cache()["trainable"]
+        for weight in trainable:
+            weight.grad = None
+        loss = self.compute_loss(x=x, y=y, y_pred=y_pred,
+                                 sample_weight=sample_weight, training=True)
+        self._loss_tracker.update_state(
+            loss.detach(), sample_weight=_batch_size(x))
+        if self.optimizer is not None and hasattr(self.optimizer,
+                                                  "scale_loss"):
+            loss = self.optimizer.scale_loss(loss)
+        if trainable:
+            loss.backward()
+            self.optimizer.apply([w.grad for w in trainable], trainable)
+        else:
+            warnings.warn("The model does not have any trainable weights.")
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def test_step(self, data):
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x=x, y=y, y_pred=y_pred,
+                                 sample_weight=sample_weight, training=False)
+        self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def predict_step(self, data):
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    def make_train_function(self, force=False):
+        step = self.train_step
+        if self.jit_compile:
+            step = torch.compile(step)
+
+        def train_function(batches):
+            logs = None
+            for batch in batches:
+                logs = step(batch)
+            return logs
+
+        self.train_function = train_function
+        return train_function
+
+    def make_test_function(self, force=False):
+        step = self.test_step
+        if self.jit_compile:
+            step = torch.compile(step)
+
+        @torch.no_grad()
+        def test_function(batches):
+            logs = None
+            for batch in batches:
+                logs = step(batch)
+            return logs
+
+        self.test_function = test_function
+        return test_function
+
+    def make_predict_function(self, force=False):
+        step = self.predict_step
+
+        @torch.no_grad()
+        def predict_function(batches):
+            outputs = None
+            for batch in batches:
+                outputs = step(batch)
+            return outputs
+
+        self.predict_function = predict_function
+        return predict_function
+
+    def get_compile_config(self):
+        if not getattr(self, "compiled", False) or self._compile_config is None:
+            return None
+        from lamina.saving.serialization import serialize_keras_object
+
+        return serialize_keras_object(self._compile_config)
+
+    def compile_from_config(self, config):
+        from lamina.saving.serialization import deserialize_keras_object
+
+        config = deserialize_keras_object(config)
+        self.compile(**config)
+
+
+def _batch_size(x):
+    first = tree.flatten(x)[0]
+    return first.shape[0] if getattr(first, "dim", lambda: 0)() else 1
