@@ -31,6 +31,9 @@ class InputSpec:
 
 def assert_input_compatibility(input_spec, inputs, layer_name):
     """Raises a ValueError naming the layer if `inputs` break `input_spec`."""
+    if isinstance(input_spec, InputSpec) and hasattr(inputs, "shape") and \
+            _quick_ok(input_spec, inputs.shape):
+        return
     specs = tree.flatten(input_spec)
     flat_inputs = tree.flatten(inputs)
     if len(specs) > 1 and len(flat_inputs) != len(specs):
@@ -77,3 +80,20 @@ def assert_input_compatibility(input_spec, inputs, layer_name):
                         f"{where} is incompatible with the layer: expected "
                         f"shape={spec.shape}, found shape={shape}"
                     )
+
+
+def _quick_ok(spec, shape):
+    """The common case (a rank bound and fixed axes) without building
+    messages; anything unusual falls through to the full check."""
+    rank = len(shape)
+    if spec.ndim is not None and rank != spec.ndim:
+        return False
+    if spec.min_ndim is not None and rank < spec.min_ndim:
+        return False
+    if spec.max_ndim is not None and rank > spec.max_ndim:
+        return False
+    for axis, value in spec.axes.items():
+        if value is not None and (axis >= rank or axis < -rank or
+                                  shape[axis] != value):
+            return False
+    return spec.shape is None

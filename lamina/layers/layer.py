@@ -582,9 +582,15 @@ class Layer(torch.nn.Module):
         return value
 
     def _device_for_inputs(self):
-        for parameter in self.parameters():
-            return parameter.device
-        return config.default_device()
+        # Any weight tells the device (it moves in place on `.to()`); keep
+        # one to avoid walking the module tree on every call.
+        probe = self.__dict__.get("_device_probe")
+        if probe is None:
+            probe = next(self.parameters(), None)
+            if probe is None:
+                return config.default_device()
+            self.__dict__["_device_probe"] = probe
+        return probe.device
 
     def _build_on_call(self, args, kwargs):
         shapes = {"input_shape": tree.map_structure(

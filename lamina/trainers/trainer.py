@@ -178,6 +178,16 @@ class Trainer(loops.LoopsMixin):
             }
         return self._step_cache
 
+    def _track_loss(self, loss, x):
+        """The loss tracker's update (mean weighted by batch size), inlined:
+        it runs every step."""
+        tracker = self._loss_tracker
+        if tracker.total.device != loss.device:
+            tracker.to(loss.device)
+        batch = _batch_size(x)
+        tracker.total.add_(loss.detach().to(tracker.total.dtype) * batch)
+        tracker.count.add_(batch)
+
     # ------------------------------------------------------------------
     # Steps
     def train_step(self, data):
@@ -188,8 +198,7 @@ class Trainer(loops.LoopsMixin):
             weight.grad = None
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred,
                                  sample_weight=sample_weight, training=True)
-        self._loss_tracker.update_state(
-            loss.detach(), sample_weight=_batch_size(x))
+        self._track_loss(loss, x)
         if self.optimizer is not None and hasattr(self.optimizer,
                                                   "scale_loss"):
             loss = self.optimizer.scale_loss(loss)
@@ -205,7 +214,7 @@ class Trainer(loops.LoopsMixin):
         y_pred = self(x, training=False)
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred,
                                  sample_weight=sample_weight, training=False)
-        self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        self._track_loss(loss, x)
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     def predict_step(self, data):

@@ -7,3 +7,5 @@ from lamina.saving.object_registration import get_registered_object
 from lamina.saving.object_registration import register_keras_serializable
 from lamina.saving.serialization import deserialize_keras_object
 from lamina.saving.serialization import serialize_keras_object
+from lamina.utils.py_dataset import PyDataset
+from lamina.utils.py_dataset import Sequence

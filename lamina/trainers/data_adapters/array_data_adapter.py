@@ -48,7 +48,10 @@ def to_tensor(value, device):
                 "tensor: its elements have different lengths or types. Pad "
                 "sequences with `lamina.utils.pad_sequences` first."
             )
-        tensor = torch.from_numpy(np.ascontiguousarray(array))
+        array = np.ascontiguousarray(array)
+        if not array.flags.writeable:
+            array = array.copy()
+        tensor = torch.from_numpy(array)
     if tensor.dtype == torch.float64:
         tensor = tensor.to(to_torch_dtype(config.floatx()))
     return tensor.to(device, non_blocking=True)

@@ -1,0 +1,137 @@
+"""fit / predict cost against a hand-written torch loop on the same model.
+
+Run: python bench/bench_fit.py [--keras]   (prints medians and ratios)
+"""
+
+import sys
+
+import numpy as np
+import torch
+
+import common  # noqa: F401  (pins threads first)
+from common import interleaved_medians
+from common import report
+
+import lamina  # noqa: E402
+
+
+def mlp_data(n=60000, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, 784), dtype=np.float32)
+    y = rng.integers(0, 10, n)
+    return x, y
+
+
+def lamina_mlp():
+    model = lamina.Sequential([
+        lamina.Input((784,)),
+        lamina.layers.Dense(512, activation="relu"),
+        lamina.layers.Dense(512, activation="relu"),
+        lamina.layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(lamina.optimizers.RMSprop(),
+                  "sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def torch_mlp_epoch(x, y, batch_size):
+    model = torch.nn.Sequential(
+        torch.nn.Linear(784, 512), torch.nn.ReLU(),
+        torch.nn.Linear(512, 512), torch.nn.ReLU(),
+        torch.nn.Linear(512, 10),
+    )
+    optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9,
+                                    eps=1e-7)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def run():
+        order = torch.randperm(len(xt))
+        correct = torch.zeros(())
+        total_loss = torch.zeros(())
+        for start in range(0, len(xt), batch_size):
+            idx = order[start:start + batch_size]
+            xb, yb = xt[idx], yt[idx]
+            logits = model(xb)
+            loss = torch.nn.functional.cross_entropy(logits, yb)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total_loss += loss.detach() * len(idx)
+            correct += (logits.argmax(-1) == yb).sum()
+        return float(total_loss), float(correct)
+
+    return run
+
+
+def main():
+    x, y = mlp_data(12000)
+    model = lamina_mlp()
+    tasks = {
+        "torch": torch_mlp_epoch(x, y, 128),
+        "lamina": lambda: model.fit(x, y, batch_size=128, epochs=1, verbose=0),
+    }
+    if "--keras" in sys.argv:
+        tasks["keras"] = keras_mlp_epoch(x, y)
+    report("MLP 784-512-512-10, RMSprop, batch 128, 12k rows, one epoch",
+           interleaved_medians(tasks))
+
+    small_x = np.random.default_rng(1).random((3200, 64), dtype=np.float32)
+    small_y = np.random.default_rng(2).integers(0, 10, 3200)
+    dense = lamina.Sequential([lamina.Input((64,)), lamina.layers.Dense(10)])
+    dense.compile("sgd", lamina.losses.SparseCategoricalCrossentropy(
+        from_logits=True))
+    torch_dense = torch.nn.Linear(64, 10)
+    sgd = torch.optim.SGD(torch_dense.parameters(), lr=0.01)
+    sx, sy = torch.from_numpy(small_x), torch.from_numpy(small_y)
+
+    def torch_small():
+        order = torch.randperm(len(sx))
+        total = torch.zeros(())
+        for start in range(0, len(sx), 32):
+            idx = order[start:start + 32]
+            loss = torch.nn.functional.cross_entropy(torch_dense(sx[idx]),
+                                                     sy[idx])
+            sgd.zero_grad(set_to_none=True)
+            loss.backward()
+            sgd.step()
+            total += loss.detach() * len(idx)
+        return float(total)
+
+    tasks = {"torch": torch_small,
+             "lamina": lambda: dense.fit(small_x, small_y, batch_size=32,
+                                         verbose=0)}
+    report("Dense(10) on 64 features, batch 32, 100 steps (per-step "
+           "overhead)", interleaved_medians(tasks, repeats=7))
+
+    predict_x = x[:3200]
+
+    def torch_predict():
+        with torch.no_grad():
+            outs = [torch_dense(torch.from_numpy(predict_x[i:i + 32, :64]))
+                    for i in range(0, len(predict_x), 32)]
+        return torch.cat(outs).numpy()
+
+    tasks = {"torch": torch_predict,
+             "lamina": lambda: dense.predict(predict_x[:, :64], batch_size=32,
+                                             verbose=0)}
+    report("predict, batch 32, 100 batches", interleaved_medians(tasks, 7))
+
+
+def keras_mlp_epoch(x, y):
+    import os
+
+    os.environ["KERAS_BACKEND"] = "torch"
+    import keras
+
+    model = keras.Sequential([
+        keras.Input((784,)), keras.layers.Dense(512, activation="relu"),
+        keras.layers.Dense(512, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+    model.compile("rmsprop", "sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return lambda: model.fit(x, y, batch_size=128, epochs=1, verbose=0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""Turns a batch from user code (NumPy, lists, pandas, tensors) into torch
+tensors with Keras's dtype rules (float64 becomes floatx)."""
+
+import numpy as np
+import torch
+
+from lamina import config
+from lamina.utils import tree
+from lamina.utils.dtypes import to_torch_dtype
+
+
+def to_torch_batch(batch):
+    return tree.map_structure(_convert, batch)
+
+
+def _convert(value):
+    if value is None or isinstance(value, (str, bytes)):
+        return value
+    if isinstance(value, torch.Tensor):
+        tensor = value
+    else:
+        if type(value).__module__.startswith("pandas"):
+            value = value.to_numpy()
+        tensor = torch.as_tensor(np.asarray(value))
+    if tensor.dtype == torch.float64:
+        tensor = tensor.to(to_torch_dtype(config.floatx()))
+    return tensor
+
+
+def apply_class_weight(batch, class_weight):
+    """Adds class-derived sample weights to an `(x, y[, sw])` batch."""
+    from lamina.trainers.data_adapters import data_adapter_utils
+
+    if class_weight is None:
+        return batch
+    if not isinstance(batch, tuple) or len(batch) < 2:
+        raise ValueError(
+            "`class_weight` needs batches of the form `(x, y)` or "
+            "`(x, y, sample_weight)`."
+        )
+    x, y = batch[0], batch[1]
+    weights = data_adapter_utils.class_weight_to_sample_weights(y, class_weight)
+    if len(batch) == 3 and batch[2] is not None:
+        weights = weights * torch.as_tensor(batch[2]).to(weights.dtype)
+    return (x, y, weights)

@@ -1,0 +1,100 @@
+"""fit/evaluate/predict accept every data type Keras accepts."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import lamina
+from lamina import layers
+
+
+def small_model(inputs=4, outputs=1):
+    model = lamina.Sequential([lamina.Input((inputs,)), layers.Dense(8),
+                               layers.Dense(outputs)])
+    model.compile("sgd", "mse")
+    return model
+
+
+X = np.random.default_rng(0).random((64, 4)).astype("float32")
+Y = X.sum(1, keepdims=True)
+
+
+def test_numpy_torch_and_pandas_inputs():
+    model = small_model()
+    assert len(model.fit(X, Y, epochs=1, verbose=0).history["loss"]) == 1
+    model.fit(torch.from_numpy(X), torch.from_numpy(Y), verbose=0)
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    model.fit(frame, pd.Series(Y[:, 0]), verbose=0)
+    assert model.predict(frame, verbose=0).shape == (64, 1)
+
+
+def test_torch_dataset_and_dataloader():
+    dataset = torch.utils.data.TensorDataset(torch.from_numpy(X),
+                                             torch.from_numpy(Y))
+    model = small_model()
+    history = model.fit(dataset, batch_size=16, epochs=2, verbose=0)
+    assert history.params["steps"] == 4
+    loader = torch.utils.data.DataLoader(dataset, batch_size=8)
+    model.fit(loader, epochs=1, verbose=0)
+    assert isinstance(model.evaluate(loader, verbose=0), float)
+    assert model.predict(torch.utils.data.DataLoader(
+        torch.from_numpy(X), batch_size=8), verbose=0).shape == (64, 1)
+
+
+class Batches(lamina.utils.PyDataset):
+    def __init__(self, batch_size=16, **kwargs):
+        super().__init__(**kwargs)
+        self.batch_size = batch_size
+        self.epochs_ended = 0
+
+    def __len__(self):
+        return len(X) // self.batch_size
+
+    def __getitem__(self, index):
+        s = slice(index * self.batch_size, (index + 1) * self.batch_size)
+        return X[s], Y[s]
+
+    def on_epoch_end(self):
+        self.epochs_ended += 1
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_py_dataset(workers):
+    data = Batches(workers=workers)
+    model = small_model()
+    history = model.fit(data, epochs=2, verbose=0)
+    assert history.params["steps"] == 4
+    assert data.epochs_ended == 2
+
+
+def test_multi_input_dict_and_sample_and_class_weights():
+    a, b = lamina.Input((4,), name="a"), lamina.Input((4,), name="b")
+    out = layers.Dense(2, activation="softmax", name="out")(
+        lamina.ops.concatenate([a, b], axis=-1))
+    model = lamina.Model({"a": a, "b": b}, out)
+    model.compile("adam", "sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    labels = (X[:, 0] > 0.5).astype("int64")
+    model.fit({"a": X, "b": X}, labels, epochs=1, verbose=0,
+              sample_weight=np.ones(64), class_weight={0: 1.0, 1: 2.0})
+    assert model.predict({"a": X, "b": X}, verbose=0).shape == (64, 2)
+
+
+def test_errors():
+    model = small_model()
+    with pytest.raises(ValueError, match="compile"):
+        lamina.Sequential([lamina.Input((4,)), layers.Dense(1)]).fit(
+            X, Y, verbose=0)
+    with pytest.raises(ValueError, match="Unrecognized data type"):
+        model.fit("not data", verbose=0)
+    with pytest.raises(ValueError, match="must not be passed"):
+        model.fit(Batches(), Y, verbose=0)
+    with pytest.raises(ValueError, match="validation_split"):
+        model.fit(X[:1], Y[:1], validation_split=0.5, verbose=0)
+    with pytest.raises(ValueError, match="same number of samples"):
+        model.fit(X, Y[:10], verbose=0)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        model.fit(X, Y, verbose=0, epochz=3)
+    with pytest.raises(ValueError, match="verbose"):
+        model.fit(X, Y, verbose=5)
