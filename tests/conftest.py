@@ -24,5 +24,6 @@ def _fresh_session():
 def keras_ref():
     """Keras 3 (torch backend), the numeric reference; a test dependency."""
     keras = pytest.importorskip("keras")
-    keras.backend.clear_session()
+    # free_memory=False: the default runs gc.collect(), ~1 s per test.
+    keras.backend.clear_session(free_memory=False)
     return keras
