@@ -9,3 +9,7 @@ from lamina.saving.serialization import deserialize_keras_object
 from lamina.saving.serialization import serialize_keras_object
 from lamina.utils.py_dataset import PyDataset
 from lamina.utils.py_dataset import Sequence
+from lamina.utils.file_utils import get_file
+from lamina.utils.numerical_utils import normalize
+from lamina.utils.numerical_utils import to_categorical
+from lamina.utils.sequence_utils import pad_sequences

@@ -1,0 +1,1 @@
+from lamina.utils.sequence_utils import pad_sequences  # noqa: F401
