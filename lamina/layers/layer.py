@@ -475,9 +475,10 @@ class Layer(torch.nn.Module):
         values.pop("self", None)
         extra = values.pop("kwargs", {})
         values.update(extra if isinstance(extra, dict) else {})
+        for base_key in ("name", "trainable", "dtype"):
+            values.pop(base_key, None)
         if all(_is_plain(v) for v in values.values()):
-            return {k: v for k, v in values.items()
-                    if k not in ("name", "trainable", "dtype")}
+            return values
         raise NotImplementedError(
             f"Layer {type(self).__name__} has arguments in `__init__` that are "
             f"not plain values ({values}), so it must override `get_config()`"

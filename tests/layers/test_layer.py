@@ -232,3 +232,24 @@ def test_layer_is_nn_module_with_hooks():
     layer(torch.ones(3, 4))
     assert seen == [torch.Size([3, 2])]
     assert isinstance(layer, torch.nn.Module)
+
+
+def test_layer_without_get_config_round_trips():
+    class NoArgs(lamina.Layer):
+        def call(self, x):
+            return x
+
+    config = NoArgs(name="plain").get_config()
+    assert NoArgs.from_config(config).get_config() == config
+
+    class WithArgs(lamina.Layer):
+        def __init__(self, factor=2, **kwargs):
+            super().__init__(**kwargs)
+            self.factor = factor
+
+        def call(self, x):
+            return x * self.factor
+
+    config = WithArgs(factor=3, name="scaled").get_config()
+    assert config["factor"] == 3
+    assert WithArgs.from_config(config).factor == 3

@@ -1,0 +1,182 @@
+"""Embedding: maps integer indices to rows of a trainable matrix."""
+
+import warnings
+
+import torch
+import torch.nn.functional as F
+
+from lamina import constraints
+from lamina import initializers
+from lamina import regularizers
+from lamina.layers.layer import Layer
+from lamina.layers.registry import register
+from lamina.saving.serialization import serialize_keras_object
+from lamina.utils.dtypes import to_torch_dtype
+
+
+@register()
+class Embedding(Layer):
+    """Turns non-negative integer indices into dense vectors of fixed size.
+
+    Args:
+        input_dim: positive int, the vocabulary size (largest index + 1).
+        output_dim: positive int, the size of each embedding vector.
+        embeddings_initializer: initializer of the `embeddings` matrix.
+        embeddings_regularizer: regularizer of the `embeddings` matrix.
+        embeddings_constraint: constraint of the `embeddings` matrix.
+        mask_zero: whether index 0 is padding; if True the layer outputs the
+            mask `inputs != 0`, which downstream layers receive (so index 0
+            cannot be a real token and `input_dim` should be vocabulary + 1).
+        weights: optional initial `(input_dim, output_dim)` matrix; the layer
+            is then built at once.
+        lora_rank: optional int; if set, the matrix is frozen and a trainable
+            low-rank update `lora_embeddings_a @ lora_embeddings_b` is added
+            (LoRA), scaled by `lora_alpha / lora_rank`.
+        lora_alpha: the LoRA scale numerator; defaults to `lora_rank`.
+
+    Input shape:
+        `(batch, ...)` integer indices (other dtypes are cast to int64).
+
+    Output shape:
+        `(batch, ..., output_dim)`.
+
+    Example:
+        >>> layer = Embedding(1000, 64)
+        >>> layer(torch.randint(0, 1000, (32, 10))).shape
+        torch.Size([32, 10, 64])
+    """
+
+    def __init__(self, input_dim, output_dim,
+                 embeddings_initializer="uniform", embeddings_regularizer=None,
+                 embeddings_constraint=None, mask_zero=False, weights=None,
+                 lora_rank=None, lora_alpha=None, quantization_config=None,
+                 **kwargs):
+        _check_positive_int(input_dim, "input_dim")
+        _check_positive_int(output_dim, "output_dim")
+        if kwargs.pop("input_length", None) is not None:
+            warnings.warn(
+                "Argument `input_length` is deprecated. Just remove it.",
+                stacklevel=2,
+            )
+        if quantization_config is not None:
+            raise ValueError(
+                "Lamina does not support quantized Embedding layers. "
+                "Expected quantization_config=None. Received: "
+                f"quantization_config={quantization_config!r}"
+            )
+        super().__init__(**kwargs)
+        self.input_dim = input_dim
+        self.output_dim = output_dim
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self.mask_zero = mask_zero
+        self.supports_masking = mask_zero
+        # Indices are never cast to the float compute dtype.
+        self.autocast = False
+        self.lora_rank = lora_rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
+        self.lora_enabled = False
+        if weights is not None:
+            self.build()
+            self.built = True
+            if not (isinstance(weights, list) and len(weights) == 1):
+                weights = [weights]
+            self.set_weights(weights)
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.embeddings = self.add_weight(
+            name="embeddings", shape=(self.input_dim, self.output_dim),
+            initializer=self.embeddings_initializer,
+            regularizer=self.embeddings_regularizer,
+            constraint=self.embeddings_constraint,
+        )
+        self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
+
+    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform",
+                    b_initializer="zeros"):
+        """Freezes `embeddings` and adds a trainable rank-`rank` update."""
+        if self.embeddings_constraint:
+            raise ValueError(
+                "Lora is incompatible with embedding constraints. In order "
+                "to enable lora on this layer, remove the "
+                "`embeddings_constraint` argument."
+            )
+        if not self.built:
+            raise ValueError(
+                "Cannot enable lora on a layer that isn't yet built."
+            )
+        if self.lora_enabled:
+            raise ValueError(
+                "lora is already enabled. This can only be done once per "
+                "layer."
+            )
+        self.lora_embeddings_a = self.add_weight(
+            name="lora_embeddings_a", shape=(self.input_dim, rank),
+            initializer=initializers.get(a_initializer), dtype="float32",
+            regularizer=self.embeddings_regularizer,
+        )
+        self.lora_embeddings_b = self.add_weight(
+            name="lora_embeddings_b", shape=(rank, self.output_dim),
+            initializer=initializers.get(b_initializer), dtype="float32",
+            regularizer=self.embeddings_regularizer,
+        )
+        self.embeddings.requires_grad_(False)
+        self.lora_enabled = True
+        self.lora_rank = rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else rank
+
+    def _merged_embeddings(self):
+        if not self.lora_enabled:
+            return self.embeddings
+        delta = torch.matmul(self.lora_embeddings_a, self.lora_embeddings_b)
+        scale = self.lora_alpha / self.lora_rank
+        return self.embeddings + (scale * delta).to(self.embeddings.dtype)
+
+    def call(self, inputs):
+        if inputs.dtype not in (torch.int32, torch.int64):
+            inputs = inputs.to(torch.int64)
+        outputs = F.embedding(inputs, self._merged_embeddings())
+        dtype = to_torch_dtype(self.compute_dtype)
+        return outputs if outputs.dtype == dtype else outputs.to(dtype)
+
+    def compute_mask(self, inputs, previous_mask):
+        if not self.mask_zero:
+            return None
+        return inputs != 0
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape, self.output_dim)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "embeddings_initializer": serialize_keras_object(
+                self.embeddings_initializer),
+            "embeddings_regularizer": serialize_keras_object(
+                self.embeddings_regularizer),
+            "activity_regularizer": serialize_keras_object(
+                self.activity_regularizer),
+            "embeddings_constraint": serialize_keras_object(
+                self.embeddings_constraint),
+            "mask_zero": self.mask_zero,
+            "quantization_config": None,
+        })
+        if self.lora_rank:
+            config["lora_rank"] = self.lora_rank
+            config["lora_alpha"] = self.lora_alpha
+        return config
+
+
+def _check_positive_int(value, name):
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ValueError(
+            f"`{name}` must be a positive integer. Received: {name}={value} "
+            f"(of type {type(value).__name__})."
+        )
