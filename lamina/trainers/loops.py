@@ -69,14 +69,14 @@ class LoopsMixin:
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callbacks.on_epoch_begin(epoch)
-            logs = {}
+            logs = None
             for step, batch in iterator:
                 callbacks.on_train_batch_begin(step)
                 logs = train_function((batch,))
                 callbacks.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
-            epoch_logs = pythonify(self.get_metrics_result())
+            epoch_logs = self._metrics_result_or_logs(logs)
             if val_x is not None and _should_validate(epoch, validation_freq):
                 if val_iterator is None:
                     val_iterator = self._epoch_iterator(
@@ -122,17 +122,26 @@ class LoopsMixin:
         self.stop_evaluating = False
         callbacks.on_test_begin()
         self.reset_metrics()
+        logs = None
         for step, batch in iterator:
             callbacks.on_test_batch_begin(step)
             logs = test_function((batch,))
             callbacks.on_test_batch_end(step, logs)
             if self.stop_evaluating:
                 break
-        logs = pythonify(self.get_metrics_result())
+        logs = self._metrics_result_or_logs(logs)
         callbacks.on_test_end(logs)
         if was_training:
             self.train()
         return logs
+
+    def _metrics_result_or_logs(self, step_logs):
+        """The metrics' results, unless a custom step returned other keys
+        (a GAN's d_loss/g_loss): then its last logs, as Keras does."""
+        results = pythonify(self.get_metrics_result())
+        if step_logs is None or set(step_logs) == set(results):
+            return results
+        return pythonify(step_logs)
 
     def _flatten_metrics_in_order(self, logs):
         ordered = ["loss"]

@@ -1,0 +1,41 @@
+"""Trains a simple deep MLP on MNIST: the README demo.
+
+784-512-512-10 with Dropout(0.2) and RMSprop, batch 128, 20 epochs;
+reaches about 98% test accuracy. Written exactly as for Keras: only the
+import differs.
+"""
+
+import lamina as keras
+from lamina import layers
+
+batch_size = 128
+num_classes = 10
+epochs = 20
+
+(x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+x_train = x_train.reshape(60000, 784).astype("float32") / 255
+x_test = x_test.reshape(10000, 784).astype("float32") / 255
+print(x_train.shape[0], "train samples")
+print(x_test.shape[0], "test samples")
+
+y_train = keras.utils.to_categorical(y_train, num_classes)
+y_test = keras.utils.to_categorical(y_test, num_classes)
+
+model = keras.Sequential([
+    keras.Input(shape=(784,)),
+    layers.Dense(512, activation="relu"),
+    layers.Dropout(0.2),
+    layers.Dense(512, activation="relu"),
+    layers.Dropout(0.2),
+    layers.Dense(num_classes, activation="softmax"),
+])
+model.summary()
+
+model.compile(loss="categorical_crossentropy",
+              optimizer=keras.optimizers.RMSprop(),
+              metrics=["accuracy"])
+history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs,
+                    verbose=1, validation_data=(x_test, y_test))
+score = model.evaluate(x_test, y_test, verbose=0)
+print("Test loss:", score[0])
+print("Test accuracy:", score[1])
