@@ -111,7 +111,8 @@ def _registered_name_of(cls):
     if cls in object_registration._GLOBAL_CUSTOM_NAMES:
         return object_registration._GLOBAL_CUSTOM_NAMES[cls]
     if "_keras_module" in cls.__dict__:
-        return None
+        # Keras writes e.g. "Adam" for its torch-backed optimizers.
+        return cls.__dict__.get("_keras_registered_name")
     return cls.__name__
 
 
