@@ -5,6 +5,7 @@ import threading
 from lamina import config
 from lamina.saving.registry import Registry
 from lamina.utils.dtypes import standardize_dtype
+from lamina.utils.dtypes import to_torch_dtype
 
 DTYPE_POLICIES = Registry("dtype policy", "keras")
 _global_policy = threading.local()
@@ -22,6 +23,7 @@ class DTypePolicy:
         else:
             self._compute = self._variable = standardize_dtype(name)
         self._name = name
+        self.torch_compute_dtype = to_torch_dtype(self._compute)
 
     @property
     def name(self):

@@ -520,7 +520,7 @@ class Layer(torch.nn.Module):
         if self.input_spec is not None:
             assert_input_compatibility(self.input_spec, first, self.name)
         spec = _call_spec(type(self))
-        training = kwargs.get("training")
+        training = kwargs.get("training") if kwargs else None
         if training is None:
             training = _state.training
             if training is None:
@@ -528,18 +528,17 @@ class Layer(torch.nn.Module):
         if spec.has_training:
             if training is not None:
                 kwargs["training"] = training
-        else:
+        elif kwargs:
             kwargs.pop("training", None)
-        previous_mask = None
         if spec.has_mask:
-            if kwargs.get("mask") is None:
+            previous_mask = kwargs.get("mask") if kwargs else None
+            if previous_mask is None:
                 previous_mask = _mask_of(first)
                 if previous_mask is not None:
                     kwargs["mask"] = previous_mask
-            else:
-                previous_mask = kwargs["mask"]
         else:
-            kwargs.pop("mask", None)
+            if kwargs:
+                kwargs.pop("mask", None)
             previous_mask = _mask_of(first)
 
         outer_training, outer_depth = _state.training, _state.depth
@@ -558,13 +557,21 @@ class Layer(torch.nn.Module):
             for output in tree.flatten(outputs):
                 if isinstance(output, torch.Tensor):
                     self.add_loss(self.activity_regularizer(output))
-        if self.supports_masking:
+        if self.supports_masking and (
+            previous_mask is not None or spec.computes_masks
+        ):
             self._attach_masks(first, outputs, previous_mask)
         return outputs
 
     def _convert_inputs(self, args):
         first = args[0]
         if isinstance(first, torch.Tensor) and len(args) == 1:
+            target = self._device_for_inputs()
+            if first.device == target and (
+                not first.is_floating_point() or not self.autocast
+                or first.dtype == self._dtype_policy.torch_compute_dtype
+            ):
+                return args
             return (self._to_input_tensor(first),)
         return tree.map_structure(self._to_input_tensor, args)
 
@@ -594,9 +601,7 @@ class Layer(torch.nn.Module):
         return probe.device
 
     def _build_on_call(self, args, kwargs):
-        shapes = {"input_shape": tree.map_structure(
-            lambda x: tuple(x.shape) if hasattr(x, "shape") else x, args[0]
-        )}
+        shapes = {"input_shape": tree.map_structure(_shape_of, args[0])}
         build_names = _positional_names(type(self).build)
         if len(build_names) > 1:
             call_names = _call_argument_names(type(self))
@@ -606,10 +611,7 @@ class Layer(torch.nn.Module):
             for name in build_names:
                 source = bound.get(name[: -len("_shape")])
                 if source is not None:
-                    shapes[name] = tree.map_structure(
-                        lambda x: tuple(x.shape) if hasattr(x, "shape") else x,
-                        source,
-                    )
+                    shapes[name] = tree.map_structure(_shape_of, source)
         device = next(
             (x.device for x in tree.flatten(list(args))
              if isinstance(x, torch.Tensor) and x.device.type != "meta"),
@@ -706,9 +708,10 @@ class Layer(torch.nn.Module):
 
 
 class _CallSpec:
-    __slots__ = ("has_training", "training_default", "has_mask", "names")
+    __slots__ = ("has_training", "training_default", "has_mask", "names",
+                 "computes_masks")
 
-    def __init__(self, call_fn):
+    def __init__(self, call_fn, cls=None):
         params = inspect.signature(call_fn).parameters
         self.names = [n for n in params if n != "self"]
         self.has_training = "training" in params
@@ -717,6 +720,10 @@ class _CallSpec:
             None if default is inspect.Parameter.empty else default
         )
         self.has_mask = "mask" in params
+        # Whether compute_mask may create a mask from nothing (Embedding,
+        # Masking); otherwise masks only need attaching when one came in.
+        self.computes_masks = cls is not None and (
+            cls.compute_mask is not Layer.compute_mask)
 
 
 _CALL_SPECS = {}
@@ -725,7 +732,7 @@ _CALL_SPECS = {}
 def _call_spec(cls):
     spec = _CALL_SPECS.get(cls)
     if spec is None:
-        spec = _CALL_SPECS[cls] = _CallSpec(cls.call)
+        spec = _CALL_SPECS[cls] = _CallSpec(cls.call, cls)
     return spec
 
 
@@ -740,6 +747,16 @@ def _positional_names(fn):
         if name != "self" and p.kind in (p.POSITIONAL_ONLY,
                                          p.POSITIONAL_OR_KEYWORD)
     ]
+
+
+def _shape_of(value):
+    if not hasattr(value, "shape"):
+        return value
+    shape = tuple(value.shape)
+    if _state.symbolic:
+        # Inside a shape trace, placeholder sizes stand for unknown dims.
+        shape = tuple(None if d in symbolic.FILL_SIZES else d for d in shape)
+    return shape
 
 
 def _mask_of(value):

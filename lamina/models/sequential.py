@@ -5,7 +5,9 @@ import warnings
 import torch
 
 from lamina.layers.input_layer import InputLayer
+from lamina.layers.call_context import state as _state
 from lamina.layers.layer import Layer
+from lamina.layers.layer import _call_spec
 from lamina.models import graph as graph_lib
 from lamina.models.model import MODELS
 from lamina.models.model import Model
@@ -97,6 +99,7 @@ class Sequential(Model):
         return layer
 
     def _maybe_rebuild(self):
+        self.__dict__.pop("_plan", None)
         self.built = False
         self._graph = None
         if self._input_layer is not None and self._stack:
@@ -138,9 +141,35 @@ class Sequential(Model):
         self._trace(self._input_layer._inbound_nodes[0].outputs)
 
     def call(self, inputs, training=None, mask=None):
+        plan = self._fast_plan()
+        if plan is not None and _no_hooks(self._stack):
+            return _run_fast(plan, inputs)
         for layer in self._stack:
             inputs = layer(inputs)
         return inputs
+
+    def _fast_plan(self):
+        """Layers whose `call` can run directly, skipping `__call__`'s
+        bookkeeping: built leaf layers with no masks, activity
+        regularizers or input conversions involved. None when any layer
+        needs the full path."""
+        plan = self.__dict__.get("_plan")
+        if plan is not None and plan[0] == len(self._stack):
+            return plan[1]
+        steps = []
+        for layer in self._stack:
+            spec = _call_spec(type(layer))
+            if (not isinstance(layer, Layer) or isinstance(layer, Model)
+                    or not layer.built or spec.computes_masks
+                    or layer.activity_regularizer is not None
+                    or any(n not in ("training", "mask") for n in
+                           spec.names[1:])):
+                steps = None
+                break
+            steps.append((layer.call, spec.has_training))
+        if all(layer.built for layer in self._stack):
+            self.__dict__["_plan"] = (len(self._stack), steps)
+        return steps
 
     def compute_output_spec(self, inputs, training=None, mask=None):
         x = inputs
@@ -189,3 +218,27 @@ class Sequential(Model):
         if self._input_layer is not None:
             return self._input_layer.dtype
         return Layer.input_dtype.fget(self)
+
+
+def _no_hooks(layers):
+    if _global_hooks_present():
+        return False
+    for layer in layers:
+        if layer._forward_hooks or layer._forward_pre_hooks:
+            return False
+    return True
+
+
+def _global_hooks_present():
+    from torch.nn.modules import module
+
+    return bool(module._global_forward_hooks or
+                module._global_forward_pre_hooks)
+
+
+def _run_fast(plan, x):
+    training = _state.training
+    for call, has_training in plan:
+        x = call(x, training=training) if has_training and \
+            training is not None else call(x)
+    return x

@@ -16,7 +16,7 @@ from lamina.utils import tree
 from lamina.utils.dtypes import standardize_dtype
 from lamina.utils.dtypes import to_torch_dtype
 
-_FILL_SIZES = (83, 89)
+FILL_SIZES = (83, 89)
 
 
 class KerasTensor:
@@ -195,10 +195,10 @@ def trace_output_spec(fn, args, kwargs):
         if isinstance(x, KerasTensor)
         for d in x.shape
     )
-    first = _run_with_fill(fn, args, kwargs, _FILL_SIZES[0])
+    first = _run_with_fill(fn, args, kwargs, FILL_SIZES[0])
     if not has_unknown:
         return tree.map_structure(_to_keras_tensor, first)
-    second = _run_with_fill(fn, args, kwargs, _FILL_SIZES[1])
+    second = _run_with_fill(fn, args, kwargs, FILL_SIZES[1])
     return _merge_runs(first, second)
 
 

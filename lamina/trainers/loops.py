@@ -171,13 +171,9 @@ class LoopsMixin:
         self.stop_predicting = False
         callbacks.on_predict_begin()
         outputs = []
-        for step, batch in iterator:
-            callbacks.on_predict_batch_begin(step)
-            batch_outputs = predict_function((batch,))
-            outputs.append(batch_outputs)
-            callbacks.on_predict_batch_end(step, {"outputs": batch_outputs})
-            if self.stop_predicting:
-                break
+        with torch.no_grad():
+            outputs = self._predict_batches(iterator, predict_function,
+                                            callbacks)
         callbacks.on_predict_end()
         if not outputs:
             raise ValueError(
@@ -185,6 +181,17 @@ class LoopsMixin:
                 "input is empty."
             )
         return _concatenate_to_numpy(outputs)
+
+    def _predict_batches(self, iterator, predict_function, callbacks):
+        outputs = []
+        for step, batch in iterator:
+            callbacks.on_predict_batch_begin(step)
+            batch_outputs = predict_function((batch,))
+            outputs.append(batch_outputs)
+            callbacks.on_predict_batch_end(step, {"outputs": batch_outputs})
+            if self.stop_predicting:
+                break
+        return outputs
 
     # ------------------------------------------------------------------
     # Single batches
@@ -215,7 +222,8 @@ class LoopsMixin:
         iterator = self._epoch_iterator(x, batch_size=_num_rows(x))
         predict_function = self.make_predict_function()
         self.eval()
-        outputs = [predict_function((batch,)) for _, batch in iterator]
+        with torch.no_grad():
+            outputs = [predict_function((batch,)) for _, batch in iterator]
         return _concatenate_to_numpy(outputs)
 
     def _single_batch_result(self, return_dict):

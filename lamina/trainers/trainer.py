@@ -253,7 +253,6 @@ class Trainer(loops.LoopsMixin):
     def make_predict_function(self, force=False):
         step = self.predict_step
 
-        @torch.no_grad()
         def predict_function(batches):
             outputs = None
             for batch in batches:

@@ -1,8 +1,9 @@
 """`model.summary()`: the table of layers, shapes and parameter counts.
 
 The text is Keras 3's, character for character, as Keras prints it when
-its output is not a terminal (no bold or colour). Rendering lives in
-`lamina.utils.summary`; this module reads the model.
+its output is not a terminal (no bold or colour). The row contents, the
+table and the text layout live in `lamina.utils.summary`; this module
+counts parameters and puts the pieces together.
 """
 
 import re
@@ -10,11 +11,9 @@ import shutil
 
 import torch
 
-from lamina.utils import naming
-from lamina.utils import tree
 from lamina.utils.summary import console
+from lamina.utils.summary import rows as rows_lib
 from lamina.utils.summary.table import render_table
-from lamina.utils.summary.text import strip_markup
 
 _SEQUENTIAL_POSITIONS = [0.45, 0.80, 1.0]
 _GRAPH_POSITIONS = [0.3, 0.56, 0.74, 1.0]
@@ -81,190 +80,18 @@ def get_layer_index_bound_by_layer_name(layers, layer_range=None):
             f"(layer names or regexes). Received: layer_range={layer_range}"
         )
     lower = [i for i, layer in enumerate(layers)
-             if re.match(layer_range[0], _name_of(layer))]
+             if re.match(layer_range[0], rows_lib.name_of(layer))]
     upper = [i for i, layer in enumerate(layers)
-             if re.match(layer_range[1], _name_of(layer))]
+             if re.match(layer_range[1], rows_lib.name_of(layer))]
     if not lower or not upper:
         raise ValueError(
             "Invalid value for argument `layer_range`: it matches no layer "
             f"name in the model. Received: layer_range={layer_range}; layer "
-            f"names: {[_name_of(layer) for layer in layers]}"
+            f"names: {[rows_lib.name_of(layer) for layer in layers]}"
         )
     if min(lower) > max(upper):
         return [min(upper), max(lower) + 1]
     return [min(lower), max(upper) + 1]
-
-
-# ----------------------------------------------------------------------
-# Reading the model
-def _is_sequential(model):
-    from lamina.models.sequential import Sequential
-
-    return isinstance(model, Sequential)
-
-
-def _graph_of(model):
-    if _is_sequential(model):
-        return None
-    return getattr(model, "_graph", None)
-
-
-def _name_of(layer):
-    name = getattr(layer, "name", None)
-    if isinstance(name, str):
-        return name
-    return naming.to_snake_case(type(layer).__name__)
-
-
-def _class_name_of(layer):
-    from lamina.models.symbolic import Operation
-
-    if isinstance(layer, Operation) and type(layer) is Operation:
-        # Keras names an op's class after the op: `add` -> `Add`.
-        return "".join(part.capitalize() for part in layer.op_name.split("_"))
-    return type(layer).__name__
-
-
-def _is_graph_sequential_like(model, graph):
-    """A graph with one node per depth, one input each and no shared layer
-    is listed without the "Connected to" column."""
-    nodes = []
-    for depth_nodes in graph.nodes_by_depth.values():
-        if len(depth_nodes) > 1 or (
-            len(depth_nodes) == 1 and len(depth_nodes[0].input_tensors) > 1
-        ):
-            return False
-        nodes.extend(depth_nodes)
-    node_ids = {id(node) for node in nodes}
-    for layer in model.layers:
-        calls = [node for node in getattr(layer, "_inbound_nodes", [])
-                 if id(node) in node_ids]
-        if len(calls) > 1:
-            return False
-    return True
-
-
-def _format_shape(shape):
-    return "(" + ", ".join(str(dim) for dim in shape) + ")"
-
-
-def _is_shape(value):
-    return isinstance(value, (tuple, list)) and all(
-        dim is None or isinstance(dim, int) for dim in value
-    )
-
-
-def _map_shapes(fn, structure):
-    if _is_shape(structure):
-        return fn(structure)
-    if isinstance(structure, dict):
-        return {k: _map_shapes(fn, v) for k, v in structure.items()}
-    if isinstance(structure, (list, tuple)):
-        return type(structure)(_map_shapes(fn, v) for v in structure)
-    return structure
-
-
-def _structure_text(formatted):
-    flat = tree.flatten(formatted)
-    if len(flat) == 1:
-        return flat[0]
-    return strip_markup(str(formatted).replace("'", ""))
-
-
-def _declared_output_shape(layer):
-    graph = getattr(layer, "_graph", None)
-    if graph is not None and not _is_sequential(layer):
-        shapes = [tensor.shape for tensor in graph.outputs]
-        return shapes[0] if len(shapes) == 1 else shapes
-    return getattr(layer, "output_shape")
-
-
-def _output_shape_text(layer):
-    from lamina.layers.layer import Layer
-
-    nodes = getattr(layer, "_inbound_nodes", None) or []
-    build_shapes = getattr(layer, "_build_shapes", None)
-    if not nodes and not build_shapes:
-        return "?"
-    if nodes:
-        # The shape of the latest call, as Keras shows it.
-        outputs = nodes[-1].output_tensors
-        return _structure_text([_format_shape(t.shape) for t in outputs])
-    try:
-        return _format_shape(_declared_output_shape(layer))
-    except AttributeError:
-        pass
-    if isinstance(layer, Layer) and (
-        type(layer).compute_output_shape is Layer.compute_output_shape
-    ):
-        # Keras's base layer cannot infer shapes without a custom
-        # `compute_output_shape`; neither does its summary.
-        return "?"
-    try:
-        shapes = layer.compute_output_shape(**build_shapes)
-    except Exception:  # a shape the layer cannot compute is unknown
-        return "?"
-    return _structure_text(_map_shapes(_format_shape, shapes))
-
-
-def _params_text(layer):
-    if isinstance(layer, torch.nn.Module) and not hasattr(layer, "built"):
-        return f"{count_params(list(layer.parameters())):,}"
-    if not hasattr(layer, "built"):
-        return "0"
-    if not layer.built:
-        return "0 (unbuilt)"
-    return f"{layer.count_params():,}"
-
-
-def _trainable_text(layer):
-    if not hasattr(layer, "built") and isinstance(layer, torch.nn.Module):
-        parameters = list(layer.parameters())
-        if not parameters:
-            return "-"
-        return "Y" if any(p.requires_grad for p in parameters) else "N"
-    if len(getattr(layer, "weights", None) or []) > 0:
-        return "Y" if layer.trainable else "N"
-    return "-"
-
-
-def _connections_text(layer, relevant_node_ids):
-    parts = []
-    for node in getattr(layer, "_inbound_nodes", None) or []:
-        if relevant_node_ids and id(node) not in relevant_node_ids:
-            continue  # a call outside this model
-        for tensor in node.input_tensors:
-            operation, node_index, tensor_index = tensor._keras_history
-            parts.append(f"{operation.name}[{node_index}][{tensor_index}]")
-    return strip_markup(", ".join(parts)) if parts else "-"
-
-
-def _lists_layers(layer):
-    """Keras expands models (objects with a `layers` list), not layers."""
-    from lamina.layers.layer import Layer
-    from lamina.models.model import Model
-
-    if isinstance(layer, Model):
-        return True
-    return isinstance(layer, Layer) and type(layer).layers is not Layer.layers
-
-
-def _rows(layer, columns, expand_nested, level=0):
-    prefix = "   " * level + "└ " if level else ""
-    row = [
-        f"{prefix}{_name_of(layer)} ({_class_name_of(layer)})",
-        _output_shape_text(layer),
-        _params_text(layer),
-    ]
-    if columns["connections"] is not None:
-        row.append(_connections_text(layer, columns["connections"]))
-    if columns["trainable"]:
-        row.append(_trainable_text(layer))
-    rows = [row]
-    if expand_nested and _lists_layers(layer) and layer.layers:
-        for sublayer in layer.layers:
-            rows.extend(_rows(sublayer, columns, expand_nested, level + 1))
-    return rows
 
 
 def _optimizer_variables(model):
@@ -333,17 +160,18 @@ def print_summary(model, line_length=None, positions=None, print_fn=None,
         layer_range: two layer names (or regexes) limiting the rows to
             that range, both ends included.
     """
-    graph = _graph_of(model)
-    connections = None
+    graph = rows_lib.graph_of(model)
+    graph_node_ids = None
     if graph is None:
         layers = list(model.layers)
         sequential_like = True
     else:
         layers = list(graph.operations)
-        sequential_like = _is_graph_sequential_like(model, graph)
+        sequential_like = rows_lib.is_sequential_like(model, graph)
         if not sequential_like:
-            connections = {id(node) for nodes in graph.nodes_by_depth.values()
-                           for node in nodes}
+            graph_node_ids = {id(node)
+                              for nodes in graph.nodes_by_depth.values()
+                              for node in nodes}
     header = ["Layer (type)", "Output Shape", "Param #"]
     justify = ["left", "left", "right"]
     if sequential_like:
@@ -364,11 +192,11 @@ def print_summary(model, line_length=None, positions=None, print_fn=None,
     line_length = line_length or default_line_length
     widths = _column_widths(positions, line_length, len(header))
 
-    columns = {"connections": connections, "trainable": show_trainable}
     start, stop = get_layer_index_bound_by_layer_name(layers, layer_range)
     rows = []
     for layer in layers[start:stop]:
-        rows.extend(_rows(layer, columns, expand_nested))
+        rows.extend(rows_lib.layer_rows(layer, graph_node_ids, show_trainable,
+                                        expand_nested))
 
     if print_fn is None:
         print_fn = _logging_print_fn()

@@ -18,7 +18,19 @@ import torch
 import lamina
 from lamina import backend
 from lamina.utils import summary_utils
+from lamina.utils.summary.console import layout
 from lamina.utils.summary.table import render_table
+
+
+@pytest.fixture(scope="module")
+def keras_ref():
+    """Keras 3 (torch backend), imported once for the module.
+
+    Overrides the conftest fixture, whose per-test `clear_session()` with
+    garbage collection costs half a second; `_summaries` clears both
+    sessions itself before each build.
+    """
+    return pytest.importorskip("keras")
 
 
 @pytest.fixture(autouse=True)
@@ -31,9 +43,12 @@ def _summaries(keras, build, **kwargs):
     """The summary text of `build(keras)` and of `build(lamina)`."""
     texts = []
     for module in (keras, lamina):
-        keras.backend.clear_session()
+        keras.backend.clear_session(free_memory=False)
         backend.clear_session(free_memory=False)
-        model = build(module)
+        with warnings.catch_warnings():
+            # Keras warns that subclassed models have no build() method.
+            warnings.simplefilter("ignore", UserWarning)
+            model = build(module)
         calls = []
         model.summary(print_fn=calls.append, **kwargs)
         assert len(calls) == 1
@@ -176,6 +191,39 @@ def _subclassed(K):
     return model
 
 
+def _subclassed_with_blocks(K):
+    class Inner(K.Model):
+        def __init__(self):
+            super().__init__(name="inner_sub")
+            self.dense = K.layers.Dense(3, name="ia")
+
+        def call(self, x):
+            return self.dense(x)
+
+    class Outer(K.Model):
+        def __init__(self):
+            super().__init__(name="outer_sub")
+            self.block = K.Sequential([K.layers.Dense(5, name="b1"),
+                                       K.layers.Dense(4, name="b2")],
+                                      name="block")
+            x = K.Input((4,), name="fin")
+            self.graph_block = K.Model(x, K.layers.Dense(6, name="f1")(x),
+                                       name="graph_block")
+            self.inner = Inner()
+            self.heads = [K.layers.Dense(2, name="h1"),
+                          K.layers.Dense(1, name="h2")]
+
+        def call(self, x):
+            y = self.inner(self.graph_block(self.block(x)))
+            for head in self.heads:
+                y = head(y)
+            return y
+
+    model = Outer()
+    model(np.zeros((2, 7), "float32"))
+    return model
+
+
 def _multi_output(K):
     class Split(K.layers.Layer):
         def call(self, x):
@@ -186,7 +234,8 @@ def _multi_output(K):
 
     x = K.Input((8,), name="x")
     a, b = Split(name="split")(x)
-    outputs = [K.layers.Dense(2, name="da")(a), K.layers.Dense(2, name="db")(b)]
+    outputs = [K.layers.Dense(2, name="da")(a),
+               K.layers.Dense(2, name="db")(b)]
     return K.Model(x, outputs, name="multi_out")
 
 
@@ -221,8 +270,8 @@ def _long_model_name(K):
 
 
 def _big(K):
-    return K.Sequential([K.Input((4096,)), K.layers.Dense(8192),
-                         K.layers.Dense(4096)], name="big")
+    return K.Sequential([K.Input((1024,)), K.layers.Dense(2048),
+                         K.layers.Dense(1024)], name="big")
 
 
 # ----------------------------------------------------------------------
@@ -317,6 +366,16 @@ def test_subclassed_model_matches_keras(keras_ref):
     assert "│ sd1 (Dense)                     │ (2, 4)" in text
 
 
+@pytest.mark.parametrize("expand_nested", [False, True])
+def test_subclassed_model_with_nested_models(keras_ref, expand_nested):
+    # Built-on-call blocks show the real batch size; a nested subclassed
+    # model without `compute_output_shape` shows "?".
+    text = _assert_same(keras_ref, _subclassed_with_blocks,
+                        expand_nested=expand_nested,
+                        show_trainable=expand_nested)
+    assert "│ inner_sub (Inner)" in text
+
+
 # ----------------------------------------------------------------------
 # Output, width and footer
 @pytest.mark.parametrize("columns", ["200", "100", "40", "25"])
@@ -326,7 +385,7 @@ def test_default_width_follows_terminal(keras_ref, capsys, monkeypatch,
     build = _mlp if columns == "25" else _two_inputs_shared
     printed = []
     for module in (keras_ref, lamina):
-        keras_ref.backend.clear_session()
+        keras_ref.backend.clear_session(free_memory=False)
         backend.clear_session(free_memory=False)
         build(module).summary()
         printed.append(capsys.readouterr().out)
@@ -345,7 +404,7 @@ def test_print_fn_gets_the_whole_text_once():
 
 
 def test_optimizer_params_line(keras_ref):
-    keras_ref.backend.clear_session()
+    keras_ref.backend.clear_session(free_memory=False)
     keras_model = _mlp(keras_ref)
     keras_model.compile(optimizer="adam", loss="mse")
     keras_model.optimizer.build(keras_model.trainable_variables)
@@ -369,6 +428,21 @@ def test_optimizer_params_line(keras_ref):
     unbuilt = []
     model.summary(print_fn=unbuilt.append)
     assert "Optimizer params" not in unbuilt[0]
+
+
+def test_optimizer_params_after_compile(keras_ref):
+    backend.clear_session(free_memory=False)
+    if not hasattr(_mlp(lamina), "compile"):
+        pytest.skip("lamina models have no compile() yet")
+
+    def compiled_mlp(K):
+        model = _mlp(K)
+        model.compile(optimizer="adam", loss="mse")
+        model.optimizer.build(model.trainable_variables)
+        return model
+
+    text = _assert_same(keras_ref, compiled_mlp)
+    assert text.endswith(" Optimizer params: 1,339,414 (5.11 MB)\n")
 
 
 def test_ascii_box_when_stdout_cannot_encode(keras_ref, monkeypatch):
@@ -495,3 +569,25 @@ def test_table_layout_matches_rich():
         expected = console.end_capture()
         received = render_table(header, rows, widths, justify, line_length)
         assert "\n".join(received) + "\n" == expected
+
+
+def test_console_wrapping_matches_rich():
+    # The "Model:" and footer lines wrap at the console width, folding
+    # words longer than a line.
+    rich_console = pytest.importorskip("rich.console")
+    rich_markup = pytest.importorskip("rich.markup")
+    words = ["Total", "params:", "669,706", "(2.55 MB)", '"',
+             "a_model_with_an_extremely_long_name", "Model:", ""]
+    rng = random.Random(1)
+    for _ in range(300):
+        text = "".join(rng.choice(words) + rng.choice(["", " ", "  "])
+                       for _ in range(rng.randint(0, 8)))
+        if rng.random() < 0.5:
+            text = " " + text
+        width = rng.randint(1, 60)
+        console = rich_console.Console(width=width, force_terminal=False,
+                                       color_system=None, highlight=False)
+        console.begin_capture()
+        console.print(rich_markup.escape(text))
+        expected = console.end_capture()
+        assert layout([("text", text)], width) == expected

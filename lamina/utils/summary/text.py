@@ -35,13 +35,17 @@ def cell_len(text):
     return sum(_char_width(c) for c in text)
 
 
+def _single_cells(text):
+    return text.isascii() or all(_char_width(c) == 1 for c in text)
+
+
 def set_cell_size(text, total):
     """Crops or pads `text` with spaces to exactly `total` cells.
 
     A negative `total` on one-cell text drops that many characters from the
     end, as Python slicing does; the ellipsis logic depends on it.
     """
-    if all(_char_width(c) == 1 for c in text):
+    if _single_cells(text):
         if len(text) < total:
             return text + " " * (total - len(text))
         return text[:total]
@@ -68,7 +72,7 @@ def crop(text, width):
 
 
 def _chop(word, width):
-    if all(_char_width(c) == 1 for c in word):
+    if _single_cells(word):
         return [word[i:i + width] for i in range(0, len(word), width)]
     pieces, current, used = [], "", 0
     for char in word:
