@@ -8,7 +8,6 @@ nodes on symbolic inputs, converts arrays, builds on first call, checks
 """
 
 import inspect
-import warnings
 
 import numpy as np
 import torch
@@ -18,12 +17,22 @@ from lamina import config
 from lamina import dtype_policies
 from lamina.layers import call_context
 from lamina.layers.input_spec import assert_input_compatibility
+from lamina.layers.call_spec import _as_shape_holder
+from lamina.layers.call_spec import _call_argument_names
+from lamina.layers.call_spec import _call_spec
+from lamina.layers.call_spec import _is_plain
+from lamina.layers.call_spec import _jsonable_shape
+from lamina.layers.call_spec import _mask_of
+from lamina.layers.call_spec import _pop_legacy_input_shape
+from lamina.layers.call_spec import _positional_names
+from lamina.layers.call_spec import _shape_of
+from lamina.layers.tracking import _TrackedDict
+from lamina.layers.tracking import _TrackedList
 from lamina.layers.variable import Variable
-from lamina.layers.variable import to_numpy
+from lamina.layers.weights_mixin import WeightsMixin
 from lamina.models import symbolic
 from lamina.utils import naming
 from lamina.utils import tree
-from lamina.utils.dtypes import standardize_dtype
 from lamina.utils.dtypes import to_torch_dtype
 
 _LEGACY_INPUT_KWARGS = ("input_shape", "input_dim", "batch_input_shape",
@@ -31,7 +40,7 @@ _LEGACY_INPUT_KWARGS = ("input_shape", "input_dim", "batch_input_shape",
 _state = call_context.state
 
 
-class Layer(torch.nn.Module):
+class Layer(WeightsMixin, torch.nn.Module):
     """Base class of all layers; subclass it for custom layers.
 
     Args:
@@ -190,167 +199,6 @@ class Layer(torch.nn.Module):
         return ordered
 
     # ------------------------------------------------------------------
-    # Weights
-    def add_weight(self, shape=None, initializer=None, dtype=None,
-                   trainable=True, autocast=True, regularizer=None,
-                   constraint=None, aggregation="none",
-                   overwrite_with_gradient=False, name=None):
-        """Creates a weight (a `Variable`, i.e. an `nn.Parameter`)."""
-        from lamina import constraints
-        from lamina import initializers
-        from lamina import regularizers
-
-        shape = () if shape is None else tuple(shape)
-        if any(d is None or int(d) < 0 for d in shape):
-            raise ValueError(
-                f"Layer '{self.name}': cannot create weight '{name}' with an "
-                f"undefined or negative dimension. Received: shape={shape}"
-            )
-        dtype = standardize_dtype(dtype or self.variable_dtype)
-        if initializer is None:
-            is_float = dtype.startswith(("float", "bfloat"))
-            initializer = "glorot_uniform" if is_float else "zeros"
-        initializer = initializers.get(initializer)
-        with unset_fake_temporarily(), torch.no_grad():
-            value = initializer(shape, dtype=dtype) if callable(initializer) \
-                else initializer
-            value = torch.as_tensor(value, dtype=to_torch_dtype(dtype))
-            value = value.to(self._weight_device())
-        name = name or "variable"
-        scope = getattr(_state, "name_scope", None) or [self.name]
-        variable = Variable(
-            value, trainable=trainable, name=name,
-            path="/".join(scope + [name]),
-            regularizer=regularizers.get(regularizer),
-            constraint=constraints.get(constraint),
-        )
-        if not self._trainable and trainable:
-            variable.requires_grad_(False)
-        self.register_parameter(self._unique_parameter_key(name), variable)
-        if trainable:
-            self._trainable_variables.append(variable)
-        else:
-            self._non_trainable_variables.append(variable)
-        return variable
-
-    def _weight_device(self):
-        device = getattr(_state, "build_device", None)
-        return device if device is not None else config.default_device()
-
-    def _unique_parameter_key(self, name):
-        key = name.replace(".", "_").replace("/", "_").replace(":", "_")
-        base, count = key, 0
-        while key in self._parameters or (
-            hasattr(self, key) and key not in self._parameters
-        ):
-            count += 1
-            key = f"{base}_{count}"
-        return key
-
-    def _own_weights(self):
-        return self._trainable_variables + self._non_trainable_variables
-
-    def _collect_weights(self, weights, seen):
-        # Keras's order: own weights (trainable, then non-trainable), then
-        # each sublayer's, depth first.
-        for w in self._own_weights():
-            if id(w) not in seen:
-                seen.add(id(w))
-                weights.append(w)
-        for layer in self._direct_sublayers():
-            if isinstance(layer, Layer):
-                layer._collect_weights(weights, seen)
-            else:
-                for w in layer.parameters():
-                    if id(w) not in seen:
-                        seen.add(id(w))
-                        weights.append(w)
-        return weights
-
-    @property
-    def weights(self):
-        return self._collect_weights([], set())
-
-    @property
-    def variables(self):
-        return self.weights
-
-    @property
-    def trainable_weights(self):
-        if not self.trainable:
-            return []
-        return [w for w in self.weights if w.requires_grad]
-
-    trainable_variables = trainable_weights
-
-    @property
-    def non_trainable_weights(self):
-        if not self.trainable:
-            return self.weights
-        return [w for w in self.weights if not w.requires_grad]
-
-    non_trainable_variables = non_trainable_weights
-
-    def get_weights(self):
-        return [to_numpy(w) for w in self.weights]
-
-    def set_weights(self, weights):
-        """Assigns a list of arrays, in `self.weights` order."""
-        own = self.weights
-        if len(weights) != len(own):
-            raise ValueError(
-                f"Layer '{self.name}' expected {len(own)} weight arrays "
-                f"(shapes {[tuple(w.shape) for w in own]}), but received "
-                f"{len(weights)} arrays."
-            )
-        for variable, value in zip(own, weights):
-            value = np.asarray(value)
-            if tuple(variable.shape) != value.shape:
-                raise ValueError(
-                    f"Layer '{self.name}' weight '{_path_of(variable)}' has "
-                    f"shape {tuple(variable.shape)}, which is not compatible "
-                    f"with the provided weight shape {value.shape}."
-                )
-        with torch.no_grad():
-            for variable, value in zip(own, weights):
-                variable.copy_(torch.as_tensor(np.asarray(value)))
-
-    def count_params(self):
-        if not self.built:
-            raise ValueError(
-                f"You tried to call `count_params` on layer '{self.name}', but "
-                "the layer isn't built. Build it first by calling it on data "
-                "or calling `build(input_shape)`."
-            )
-        return int(sum(w.numel() for w in self.weights))
-
-    # ------------------------------------------------------------------
-    # Losses
-    def add_loss(self, loss):
-        if self._losses_generation != _state.loss_generation:
-            self._losses = []
-            self._losses_generation = _state.loss_generation
-        self._losses.append(loss)
-        _state.call_losses.append(loss)
-
-    def _own_losses(self):
-        if self._losses_generation != _state.loss_generation:
-            return []
-        return list(self._losses)
-
-    @property
-    def losses(self):
-        collected = []
-        for layer in self._flatten_layers():
-            if isinstance(layer, Layer):
-                collected.extend(layer._own_losses())
-        for weight in self.trainable_weights:
-            regularizer = getattr(weight, "regularizer", None)
-            if regularizer is not None:
-                collected.append(regularizer(weight))
-        return collected
-
-    # ------------------------------------------------------------------
     # The contract
     def build(self, input_shape=None):
         """Creates weights. The default builds sublayers by tracing `call`."""
@@ -445,6 +293,8 @@ class Layer(torch.nn.Module):
 
     def compute_mask(self, inputs, previous_mask):
         return previous_mask if self.supports_masking else None
+
+    compute_mask._is_base_compute_mask = True
 
     def get_config(self):
         config = {
@@ -705,129 +555,3 @@ class Layer(torch.nn.Module):
 
     def extra_repr(self):
         return f"name={self.name}"
-
-
-class _CallSpec:
-    __slots__ = ("has_training", "training_default", "has_mask", "names",
-                 "computes_masks")
-
-    def __init__(self, call_fn, cls=None):
-        params = inspect.signature(call_fn).parameters
-        self.names = [n for n in params if n != "self"]
-        self.has_training = "training" in params
-        default = params["training"].default if "training" in params else None
-        self.training_default = (
-            None if default is inspect.Parameter.empty else default
-        )
-        self.has_mask = "mask" in params
-        # Whether compute_mask may create a mask from nothing (Embedding,
-        # Masking); otherwise masks only need attaching when one came in.
-        self.computes_masks = cls is not None and (
-            cls.compute_mask is not Layer.compute_mask)
-
-
-_CALL_SPECS = {}
-
-
-def _call_spec(cls):
-    spec = _CALL_SPECS.get(cls)
-    if spec is None:
-        spec = _CALL_SPECS[cls] = _CallSpec(cls.call, cls)
-    return spec
-
-
-def _call_argument_names(cls):
-    return _call_spec(cls).names
-
-
-def _positional_names(fn):
-    params = inspect.signature(fn).parameters
-    return [
-        name for name, p in params.items()
-        if name != "self" and p.kind in (p.POSITIONAL_ONLY,
-                                         p.POSITIONAL_OR_KEYWORD)
-    ]
-
-
-def _shape_of(value):
-    if not hasattr(value, "shape"):
-        return value
-    shape = tuple(value.shape)
-    if _state.symbolic:
-        # Inside a shape trace, placeholder sizes stand for unknown dims.
-        shape = tuple(None if d in symbolic.FILL_SIZES else d for d in shape)
-    return shape
-
-
-def _mask_of(value):
-    if isinstance(value, torch.Tensor):
-        return getattr(value, "_keras_mask", None)
-    if isinstance(value, (list, tuple)):
-        masks = [getattr(v, "_keras_mask", None) for v in value]
-        return masks if any(m is not None for m in masks) else None
-    return None
-
-
-def _path_of(weight):
-    return getattr(weight, "path", None) or "weight"
-
-
-class _ShapeHolder:
-    def __init__(self, shape):
-        self.shape = shape
-        self.device = None
-
-
-def _as_shape_holder(value):
-    if isinstance(value, symbolic.KerasTensor):
-        return _ShapeHolder(value.shape)
-    return value
-
-
-def _jsonable_shape(shape):
-    if isinstance(shape, (list, tuple)):
-        return [_jsonable_shape(d) for d in shape]
-    if isinstance(shape, dict):
-        return {k: _jsonable_shape(v) for k, v in shape.items()}
-    return shape
-
-
-def _is_plain(value):
-    if isinstance(value, (str, int, float, bool, type(None))):
-        return True
-    if isinstance(value, (list, tuple)):
-        return all(_is_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _is_plain(v)
-                   for k, v in value.items())
-    return False
-
-
-def _pop_legacy_input_shape(kwargs):
-    """Keras 2's `input_shape=`, `input_dim=`, `batch_input_shape=`."""
-    batch_shape = kwargs.pop("batch_input_shape", None)
-    input_shape = kwargs.pop("input_shape", None)
-    input_dim = kwargs.pop("input_dim", None)
-    batch_size = kwargs.pop("batch_size", None)
-    if input_dim is not None and input_shape is None:
-        input_shape = (input_dim,)
-    if batch_shape is None and input_shape is not None:
-        batch_shape = (batch_size,) + tuple(input_shape)
-    return tuple(batch_shape) if batch_shape is not None else None
-
-
-class _TrackedList(torch.nn.ModuleList):
-    """A list of layers set as an attribute; registered so torch sees it."""
-
-    def values_in_order(self):
-        return list(self)
-
-    def __eq__(self, other):
-        return list(self) == list(other)
-
-    __hash__ = torch.nn.ModuleList.__hash__
-
-
-class _TrackedDict(torch.nn.ModuleDict):
-    def values_in_order(self):
-        return list(self.values())

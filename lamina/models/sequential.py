@@ -7,7 +7,7 @@ import torch
 from lamina.layers.input_layer import InputLayer
 from lamina.layers.call_context import state as _state
 from lamina.layers.layer import Layer
-from lamina.layers.layer import _call_spec
+from lamina.layers.call_spec import _call_spec
 from lamina.models import graph as graph_lib
 from lamina.models.model import MODELS
 from lamina.models.model import Model

@@ -1,0 +1,180 @@
+"""The weight and loss half of the Layer contract: `add_weight`, the
+Keras weight lists, `get_weights`/`set_weights`, `count_params`, `losses`."""
+
+import numpy as np
+import torch
+from torch._subclasses.fake_tensor import unset_fake_temporarily
+
+from lamina import config
+from lamina.layers import call_context
+from lamina.layers.variable import Variable
+from lamina.layers.variable import to_numpy
+from lamina.utils.dtypes import standardize_dtype
+from lamina.utils.dtypes import to_torch_dtype
+
+_state = call_context.state
+
+
+class WeightsMixin:
+    def add_weight(self, shape=None, initializer=None, dtype=None,
+                   trainable=True, autocast=True, regularizer=None,
+                   constraint=None, aggregation="none",
+                   overwrite_with_gradient=False, name=None):
+        """Creates a weight (a `Variable`, i.e. an `nn.Parameter`)."""
+        from lamina import constraints
+        from lamina import initializers
+        from lamina import regularizers
+
+        shape = () if shape is None else tuple(shape)
+        if any(d is None or int(d) < 0 for d in shape):
+            raise ValueError(
+                f"Layer '{self.name}': cannot create weight '{name}' with an "
+                f"undefined or negative dimension. Received: shape={shape}"
+            )
+        dtype = standardize_dtype(dtype or self.variable_dtype)
+        if initializer is None:
+            is_float = dtype.startswith(("float", "bfloat"))
+            initializer = "glorot_uniform" if is_float else "zeros"
+        initializer = initializers.get(initializer)
+        with unset_fake_temporarily(), torch.no_grad():
+            value = initializer(shape, dtype=dtype) if callable(initializer) \
+                else initializer
+            value = torch.as_tensor(value, dtype=to_torch_dtype(dtype))
+            value = value.to(self._weight_device())
+        name = name or "variable"
+        scope = getattr(_state, "name_scope", None) or [self.name]
+        variable = Variable(
+            value, trainable=trainable, name=name,
+            path="/".join(scope + [name]),
+            regularizer=regularizers.get(regularizer),
+            constraint=constraints.get(constraint),
+        )
+        if not self._trainable and trainable:
+            variable.requires_grad_(False)
+        self.register_parameter(self._unique_parameter_key(name), variable)
+        if trainable:
+            self._trainable_variables.append(variable)
+        else:
+            self._non_trainable_variables.append(variable)
+        return variable
+
+    def _weight_device(self):
+        device = getattr(_state, "build_device", None)
+        return device if device is not None else config.default_device()
+
+    def _unique_parameter_key(self, name):
+        key = name.replace(".", "_").replace("/", "_").replace(":", "_")
+        base, count = key, 0
+        while key in self._parameters or (
+            hasattr(self, key) and key not in self._parameters
+        ):
+            count += 1
+            key = f"{base}_{count}"
+        return key
+
+    def _own_weights(self):
+        return self._trainable_variables + self._non_trainable_variables
+
+    def _collect_weights(self, weights, seen):
+        # Keras's order: own weights (trainable, then non-trainable), then
+        # each sublayer's, depth first.
+        for w in self._own_weights():
+            if id(w) not in seen:
+                seen.add(id(w))
+                weights.append(w)
+        for layer in self._direct_sublayers():
+            if isinstance(layer, WeightsMixin):
+                layer._collect_weights(weights, seen)
+            else:
+                for w in layer.parameters():
+                    if id(w) not in seen:
+                        seen.add(id(w))
+                        weights.append(w)
+        return weights
+
+    @property
+    def weights(self):
+        return self._collect_weights([], set())
+
+    @property
+    def variables(self):
+        return self.weights
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [w for w in self.weights if w.requires_grad]
+
+    trainable_variables = trainable_weights
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return self.weights
+        return [w for w in self.weights if not w.requires_grad]
+
+    non_trainable_variables = non_trainable_weights
+
+    def get_weights(self):
+        return [to_numpy(w) for w in self.weights]
+
+    def set_weights(self, weights):
+        """Assigns a list of arrays, in `self.weights` order."""
+        own = self.weights
+        if len(weights) != len(own):
+            raise ValueError(
+                f"Layer '{self.name}' expected {len(own)} weight arrays "
+                f"(shapes {[tuple(w.shape) for w in own]}), but received "
+                f"{len(weights)} arrays."
+            )
+        for variable, value in zip(own, weights):
+            value = np.asarray(value)
+            if tuple(variable.shape) != value.shape:
+                raise ValueError(
+                    f"Layer '{self.name}' weight '{_path_of(variable)}' has "
+                    f"shape {tuple(variable.shape)}, which is not compatible "
+                    f"with the provided weight shape {value.shape}."
+                )
+        with torch.no_grad():
+            for variable, value in zip(own, weights):
+                variable.copy_(torch.as_tensor(np.asarray(value)))
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(
+                f"You tried to call `count_params` on layer '{self.name}', but "
+                "the layer isn't built. Build it first by calling it on data "
+                "or calling `build(input_shape)`."
+            )
+        return int(sum(w.numel() for w in self.weights))
+
+    # ------------------------------------------------------------------
+    # Losses
+    def add_loss(self, loss):
+        if self._losses_generation != _state.loss_generation:
+            self._losses = []
+            self._losses_generation = _state.loss_generation
+        self._losses.append(loss)
+        _state.call_losses.append(loss)
+
+    def _own_losses(self):
+        if self._losses_generation != _state.loss_generation:
+            return []
+        return list(self._losses)
+
+    @property
+    def losses(self):
+        collected = []
+        for layer in self._flatten_layers():
+            if isinstance(layer, WeightsMixin):
+                collected.extend(layer._own_losses())
+        for weight in self.trainable_weights:
+            regularizer = getattr(weight, "regularizer", None)
+            if regularizer is not None:
+                collected.append(regularizer(weight))
+        return collected
+
+
+def _path_of(weight):
+    return getattr(weight, "path", None) or "weight"
