@@ -58,6 +58,13 @@ class Layer(WeightsMixin, torch.nn.Module):
         object.__setattr__(layer, "_init_args", (args, kwargs))
         return layer
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__ and not getattr(
+            cls.__dict__["build"], "_marks_built", False
+        ):
+            cls.build = _marking_built(cls.__dict__["build"])
+
     def __init__(self, *, activity_regularizer=None, trainable=True,
                  dtype=None, autocast=True, name=None, **kwargs):
         input_shape = _pop_legacy_input_shape(kwargs)
@@ -555,3 +562,20 @@ class Layer(WeightsMixin, torch.nn.Module):
 
     def extra_repr(self):
         return f"name={self.name}"
+
+
+def _marking_built(build):
+    """Wraps a subclass's `build` so that calling it directly (as Keras
+    users do: `layer.build(shape)`) marks the layer built, once."""
+    import functools
+
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        result = build(self, *args, **kwargs)
+        self.built = True
+        if self._build_shapes is None and args:
+            self._build_shapes = {"input_shape": args[0]}
+        return result
+
+    wrapper._marks_built = True
+    return wrapper

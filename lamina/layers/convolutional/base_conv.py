@@ -1,0 +1,242 @@
+"""BaseConv: the shared N-D convolution behind Conv1D, Conv2D and Conv3D.
+
+The kernel keeps Keras's layout `(*kernel_size, in_channels // groups,
+filters)`; each call hands torch a permuted view of it, so nothing cached
+goes stale when the weights change.
+"""
+
+import torch
+import torch.nn.functional as F
+
+from lamina import activations
+from lamina import constraints
+from lamina import initializers
+from lamina import regularizers
+from lamina.layers.convolutional import conv_utils
+from lamina.layers.input_spec import InputSpec
+from lamina.layers.layer import Layer
+from lamina.saving.serialization import serialize_keras_object
+
+CONV_FUNCTIONS = {2: F.conv2d, 3: F.conv3d}
+
+
+class BaseConv(Layer):
+    """N-D convolution: `activation(conv(inputs, kernel) + bias)`.
+
+    Args:
+        rank: number of spatial dimensions (1, 2 or 3).
+        filters: positive int, the number of output channels.
+        kernel_size: int or tuple of `rank` ints, the window size.
+        strides: int or tuple of `rank` ints; `> 1` excludes `dilation_rate >
+            1`.
+        padding: "valid", "same" (Keras/TF rule, extra pixel right/bottom) or,
+            for rank 1 only, "causal".
+        data_format: "channels_last" or "channels_first"; None means
+            `lamina.config.image_data_format()`.
+        dilation_rate: int or tuple of `rank` ints.
+        groups: positive int dividing both the input channels and `filters`.
+        activation: activation name or callable; None means linear.
+        use_bias: whether to add a bias vector.
+        kernel_initializer, bias_initializer: initializers.
+        kernel_regularizer, bias_regularizer, activity_regularizer:
+            regularizers.
+        kernel_constraint, bias_constraint: constraints.
+        lora_rank: optional int; when set, the kernel is frozen and a
+            trainable low-rank update `lora_kernel_a @ lora_kernel_b` is added.
+        lora_alpha: scale of the LoRA update (`lora_alpha / lora_rank`);
+            defaults to `lora_rank`.
+    """
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid",
+                 data_format=None, dilation_rate=1, groups=1, activation=None,
+                 use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None,
+                 lora_alpha=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.rank = rank
+        self.filters = conv_utils.positive_int(self, filters, "filters")
+        self.groups = conv_utils.positive_int(self, groups, "groups")
+        self.kernel_size = conv_utils.standardize_tuple(
+            self, kernel_size, rank, "kernel_size")
+        self.strides = conv_utils.standardize_tuple(
+            self, strides, rank, "strides")
+        self.dilation_rate = conv_utils.standardize_tuple(
+            self, dilation_rate, rank, "dilation_rate")
+        allowed = ("valid", "same", "causal") if rank == 1 \
+            else ("valid", "same")
+        self.padding = conv_utils.standardize_padding(self, padding, allowed)
+        self.data_format = conv_utils.standardize_data_format(
+            self, data_format)
+        if self.filters % self.groups:
+            raise ValueError(
+                f"{conv_utils.describe(self)}: the number of filters must be "
+                "evenly divisible by the number of groups. Received: "
+                f"groups={self.groups}, filters={self.filters}"
+            )
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(
+                f"{conv_utils.describe(self)}: `strides > 1` is not supported "
+                f"together with `dilation_rate > 1`. Received: strides="
+                f"{self.strides}, dilation_rate={self.dilation_rate}"
+            )
+        self.activation = activations.get(activation)
+        self._linear = self.activation is activations.get("linear")
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.lora_rank = lora_rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
+        self.lora_enabled = False
+        self.input_spec = InputSpec(ndim=rank + 2)
+        self._torch_kernel_size = conv_utils.lift(self.kernel_size, 1)
+        self._torch_strides = conv_utils.lift(self.strides, 1)
+        self._torch_dilation = conv_utils.lift(self.dilation_rate, 1)
+        self._conv = CONV_FUNCTIONS[len(self._torch_kernel_size)]
+
+    def build(self, input_shape):
+        channels = conv_utils.input_channels(self, input_shape,
+                                             self.data_format)
+        if channels % self.groups:
+            raise ValueError(
+                f"{conv_utils.describe(self)}: the number of input channels "
+                "must be evenly divisible by the number of groups. Received: "
+                f"groups={self.groups}, input channels={channels} (input "
+                f"shape {tuple(input_shape)})"
+            )
+        self.compute_output_shape(input_shape)
+        self.kernel = self.add_weight(
+            name="kernel",
+            shape=self.kernel_size + (channels // self.groups, self.filters),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        if self.use_bias:
+            self.bias = self.add_weight(
+                name="bias", shape=(self.filters,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+        else:
+            self.bias = None
+        self.input_spec = InputSpec(
+            ndim=self.rank + 2,
+            axes={conv_utils.channel_axis(self.data_format): channels},
+        )
+        # Also when `build` is called directly rather than by `__call__`.
+        self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
+
+    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform",
+                    b_initializer="zeros"):
+        """Freezes the kernel and adds a trainable low-rank update to it."""
+        if self.kernel_constraint is not None:
+            raise ValueError(
+                f"{conv_utils.describe(self)}: LoRA cannot be combined with a "
+                "`kernel_constraint`. Remove the constraint to enable LoRA."
+            )
+        if not self.built:
+            raise ValueError(
+                f"{conv_utils.describe(self)}: cannot enable LoRA on a layer "
+                "that is not built yet. Build it first."
+            )
+        if self.lora_enabled:
+            raise ValueError(
+                f"{conv_utils.describe(self)}: LoRA is already enabled; it "
+                "can only be enabled once."
+            )
+        rank = conv_utils.positive_int(self, rank, "rank")
+        self.lora_kernel_a = self.add_weight(
+            name="lora_kernel_a",
+            shape=tuple(self.kernel.shape[:-1]) + (rank,),
+            initializer=initializers.get(a_initializer), dtype="float32",
+            regularizer=self.kernel_regularizer,
+        )
+        self.lora_kernel_b = self.add_weight(
+            name="lora_kernel_b", shape=(rank, self.filters),
+            initializer=initializers.get(b_initializer), dtype="float32",
+            regularizer=self.kernel_regularizer,
+        )
+        self.kernel.requires_grad_(False)
+        self.lora_enabled = True
+        self.lora_rank = rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else rank
+
+    def _kernel_value(self, dtype):
+        kernel = self.kernel
+        if self.lora_enabled:
+            update = torch.matmul(self.lora_kernel_a, self.lora_kernel_b)
+            kernel = kernel + (self.lora_alpha / self.lora_rank) * update
+        return conv_utils.cast(kernel, dtype)
+
+    def call(self, inputs):
+        x = conv_utils.to_torch_layout(inputs, self.data_format)
+        x, padding = conv_utils.apply_padding(
+            x, self.padding, self._torch_kernel_size, self._torch_strides,
+            self._torch_dilation)
+        kernel = conv_utils.kernel_to_torch(self._kernel_value(x.dtype),
+                                            self.rank)
+        try:
+            outputs = self._conv(
+                x, kernel, conv_utils.cast(self.bias, x.dtype),
+                self._torch_strides, padding, self._torch_dilation,
+                self.groups,
+            )
+        except RuntimeError:
+            # A clear error naming the layer if the window does not fit.
+            self.compute_output_shape(tuple(inputs.shape))
+            raise
+        outputs = conv_utils.from_torch_layout(outputs, self.data_format,
+                                               self.rank)
+        return outputs if self._linear else self.activation(outputs)
+
+    def compute_output_shape(self, input_shape):
+        spatial = [
+            conv_utils.conv_output_size(n, k, s, d, self.padding)
+            for n, k, s, d in zip(
+                conv_utils.spatial_dims(input_shape, self.data_format),
+                self.kernel_size, self.strides, self.dilation_rate)
+        ]
+        conv_utils.check_output_sizes(self, input_shape, spatial, {
+            "kernel_size": self.kernel_size, "strides": self.strides,
+            "dilation_rate": self.dilation_rate, "padding": self.padding,
+        })
+        return conv_utils.with_spatial(input_shape, self.data_format,
+                                       spatial, self.filters)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "dilation_rate": self.dilation_rate,
+            "groups": self.groups,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": serialize_keras_object(
+                self.kernel_initializer),
+            "bias_initializer": serialize_keras_object(self.bias_initializer),
+            "kernel_regularizer": serialize_keras_object(
+                self.kernel_regularizer),
+            "bias_regularizer": serialize_keras_object(self.bias_regularizer),
+            "activity_regularizer": serialize_keras_object(
+                self.activity_regularizer),
+            "kernel_constraint": serialize_keras_object(
+                self.kernel_constraint),
+            "bias_constraint": serialize_keras_object(self.bias_constraint),
+        })
+        if self.lora_rank:
+            config["lora_rank"] = self.lora_rank
+            config["lora_alpha"] = self.lora_alpha
+        return config

@@ -1,0 +1,33 @@
+"""AveragePooling1D: average pooling over 1D windows."""
+
+from lamina.layers.pooling.base_pooling import BasePooling
+from lamina.layers.registry import register
+
+
+@register("AvgPool1D")
+class AveragePooling1D(BasePooling):
+    """Average pooling over 1D windows: the mean of each window.
+
+    Args:
+        pool_size: int or tuple of 1 ints, the window size.
+        strides: int or tuple of 1 ints; None means `pool_size`.
+        padding: "valid" or "same" (Keras's rule: the extra padding goes
+            right/bottom; padding is left out of the average).
+        data_format: "channels_last" (`(batch, steps, channels)`) or
+            "channels_first"; None means `lamina.config.image_data_format()`.
+
+    Example:
+        >>> x = np.random.rand(2, 8, 3).astype("float32")
+        >>> AveragePooling1D()(x).shape
+        torch.Size([2, 4, 3])
+    """
+
+    def __init__(self, pool_size=2, strides=None, padding="valid",
+                 data_format=None, name=None, **kwargs):
+        super().__init__(
+            pool_size, strides, pool_dimensions=1, pool_mode="average",
+            padding=padding, data_format=data_format, name=name, **kwargs,
+        )
+
+
+AvgPool1D = AveragePooling1D
