@@ -1,5 +1,7 @@
 """Callback: the base class of every training hook."""
 
+from torch.nn.parallel import DistributedDataParallel
+
 
 class Callback:
     """Override any `on_*` hook; `self.model` and `self.params` are set by
@@ -18,6 +20,9 @@ class Callback:
 
     @property
     def model(self):
+        # Under DDP, callbacks see the user's model, not the wrapper.
+        if isinstance(self._model, DistributedDataParallel):
+            return self._model.module
         return self._model
 
     def on_batch_begin(self, batch, logs=None):

@@ -2,10 +2,14 @@
 
 from lamina.callbacks.callback import Callback
 from lamina.callbacks.history import History
+from lamina.trainers.logs import LazyLogs
+from lamina.trainers.logs import pythonify
+from lamina.utils import tree
 
 
 class CallbackList(Callback):
-    """Holds the user's callbacks plus History and the progress bar.
+    """Holds the user's callbacks, then History, then the progress bar
+    (Keras's order).
 
     Batch hooks receive lazily-evaluated logs; a callback that overrides no
     batch hook never triggers a device sync.
@@ -14,7 +18,8 @@ class CallbackList(Callback):
     def __init__(self, callbacks=None, add_history=False, add_progbar=False,
                  model=None, **params):
         super().__init__()
-        self.callbacks = list(callbacks or [])
+        # Nested lists and a lone callback are accepted, as in Keras.
+        self.callbacks = tree.flatten(callbacks) if callbacks else []
         for callback in self.callbacks:
             if not isinstance(callback, Callback) and not _duck_callback(
                 callback
@@ -38,8 +43,10 @@ class CallbackList(Callback):
                 (c for c in self.callbacks if isinstance(c, ProgbarLogger)),
                 None,
             ) or ProgbarLogger()
+            # Last, as in Keras: it then shows what other callbacks add to
+            # the epoch logs (e.g. `learning_rate`), after their messages.
             if self._progbar not in self.callbacks:
-                self.callbacks.insert(0, self._progbar)
+                self.callbacks.append(self._progbar)
         if model is not None:
             self.set_model(model)
         if params:
@@ -60,51 +67,76 @@ class CallbackList(Callback):
         for callback in self.callbacks:
             callback.set_model(model)
 
-    def _dispatch(self, hook, *args, **kwargs):
+    def _dispatch(self, hook, *args):
         for callback in self.callbacks:
-            getattr(callback, hook)(*args, **kwargs)
+            getattr(callback, hook)(*args)
+
+    def _dispatch_batch(self, hook, batch, logs):
+        # Keras passes batch logs by keyword (`logs=`); LambdaCallback
+        # functions written for Keras rely on it.
+        for callback in self.callbacks:
+            getattr(callback, hook)(batch, logs=logs)
 
     def on_train_begin(self, logs=None):
-        self._dispatch("on_train_begin", logs)
+        self._dispatch("on_train_begin", _plain_logs(logs))
 
     def on_train_end(self, logs=None):
-        self._dispatch("on_train_end", logs)
+        self._dispatch("on_train_end", _plain_logs(logs))
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._dispatch("on_epoch_begin", epoch, logs)
+        self._dispatch("on_epoch_begin", epoch, _plain_logs(logs))
 
     def on_epoch_end(self, epoch, logs=None):
-        self._dispatch("on_epoch_end", epoch, logs)
+        self._dispatch("on_epoch_end", epoch, _plain_logs(logs))
 
     def on_train_batch_begin(self, batch, logs=None):
-        self._dispatch("on_train_batch_begin", batch, logs)
+        self._dispatch_batch("on_train_batch_begin", batch, _plain_logs(logs))
 
     def on_train_batch_end(self, batch, logs=None):
-        self._dispatch("on_train_batch_end", batch, logs)
+        self._dispatch_batch("on_train_batch_end", batch, _batch_logs(logs))
 
     def on_test_begin(self, logs=None):
-        self._dispatch("on_test_begin", logs)
+        self._dispatch("on_test_begin", _plain_logs(logs))
 
     def on_test_end(self, logs=None):
-        self._dispatch("on_test_end", logs)
+        self._dispatch("on_test_end", _plain_logs(logs))
 
     def on_test_batch_begin(self, batch, logs=None):
-        self._dispatch("on_test_batch_begin", batch, logs)
+        self._dispatch_batch("on_test_batch_begin", batch, _plain_logs(logs))
 
     def on_test_batch_end(self, batch, logs=None):
-        self._dispatch("on_test_batch_end", batch, logs)
+        self._dispatch_batch("on_test_batch_end", batch, _batch_logs(logs))
 
     def on_predict_begin(self, logs=None):
-        self._dispatch("on_predict_begin", logs)
+        self._dispatch("on_predict_begin", _plain_logs(logs))
 
     def on_predict_end(self, logs=None):
-        self._dispatch("on_predict_end", logs)
+        self._dispatch("on_predict_end", _plain_logs(logs))
 
     def on_predict_batch_begin(self, batch, logs=None):
-        self._dispatch("on_predict_batch_begin", batch, logs)
+        self._dispatch_batch("on_predict_batch_begin", batch,
+                             _plain_logs(logs))
 
     def on_predict_batch_end(self, batch, logs=None):
-        self._dispatch("on_predict_batch_end", batch, logs)
+        self._dispatch_batch("on_predict_batch_end", batch, _batch_logs(logs))
+
+
+def _plain_logs(logs):
+    """A fresh dict, keys sorted, as Keras hands every callback: what one
+    callback adds (e.g. `learning_rate`) is seen by the later ones only."""
+    if not logs:
+        return {}
+    return dict(sorted(pythonify(logs).items()))
+
+
+def _batch_logs(logs):
+    """Batch logs stay lazy: values are read (a device sync) only by a
+    callback that looks at them."""
+    if logs is None:
+        return {}
+    if isinstance(logs, LazyLogs):
+        return logs
+    return LazyLogs(lambda: logs)
 
 
 def _duck_callback(obj):

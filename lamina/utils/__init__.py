@@ -13,3 +13,4 @@ from lamina.utils.file_utils import get_file
 from lamina.utils.numerical_utils import normalize
 from lamina.utils.numerical_utils import to_categorical
 from lamina.utils.sequence_utils import pad_sequences
+from lamina.utils.progbar import Progbar
