@@ -1,5 +1,10 @@
 """`lamina.layers`: every layer, by family, plus serialize/deserialize."""
 
+from lamina.layers.activations.elu import ELU
+from lamina.layers.activations.leaky_relu import LeakyReLU
+from lamina.layers.activations.prelu import PReLU
+from lamina.layers.activations.relu import ReLU
+from lamina.layers.activations.softmax import Softmax
 from lamina.layers.convolutional.conv1d import Conv1D
 from lamina.layers.convolutional.conv1d import Convolution1D
 from lamina.layers.convolutional.conv1d_transpose import Conv1DTranspose
@@ -29,6 +34,22 @@ from lamina.layers.input_layer import Input
 from lamina.layers.input_layer import InputLayer
 from lamina.layers.input_spec import InputSpec
 from lamina.layers.layer import Layer
+from lamina.layers.merging.add import Add
+from lamina.layers.merging.add import add
+from lamina.layers.merging.average import Average
+from lamina.layers.merging.average import average
+from lamina.layers.merging.concatenate import Concatenate
+from lamina.layers.merging.concatenate import concatenate
+from lamina.layers.merging.dot import Dot
+from lamina.layers.merging.dot import dot
+from lamina.layers.merging.maximum import Maximum
+from lamina.layers.merging.maximum import maximum
+from lamina.layers.merging.minimum import Minimum
+from lamina.layers.merging.minimum import minimum
+from lamina.layers.merging.multiply import Multiply
+from lamina.layers.merging.multiply import multiply
+from lamina.layers.merging.subtract import Subtract
+from lamina.layers.merging.subtract import subtract
 from lamina.layers.pooling.average_pooling1d import AveragePooling1D
 from lamina.layers.pooling.average_pooling1d import AvgPool1D
 from lamina.layers.pooling.average_pooling2d import AveragePooling2D
@@ -55,10 +76,19 @@ from lamina.layers.pooling.max_pooling3d import MaxPool3D
 from lamina.layers.pooling.max_pooling3d import MaxPooling3D
 from lamina.layers.registry import LAYERS
 from lamina.layers.regularization.dropout import Dropout
+from lamina.layers.reshaping.cropping import Cropping1D
+from lamina.layers.reshaping.cropping import Cropping2D
+from lamina.layers.reshaping.cropping import Cropping3D
 from lamina.layers.reshaping.flatten import Flatten
 from lamina.layers.reshaping.permute import Permute
 from lamina.layers.reshaping.repeat_vector import RepeatVector
 from lamina.layers.reshaping.reshape import Reshape
+from lamina.layers.reshaping.up_sampling import UpSampling1D
+from lamina.layers.reshaping.up_sampling import UpSampling2D
+from lamina.layers.reshaping.up_sampling import UpSampling3D
+from lamina.layers.reshaping.zero_padding import ZeroPadding1D
+from lamina.layers.reshaping.zero_padding import ZeroPadding2D
+from lamina.layers.reshaping.zero_padding import ZeroPadding3D
 
 def serialize(layer):
     from lamina.saving.serialization import serialize_keras_object

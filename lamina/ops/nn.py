@@ -75,9 +75,24 @@ def multi_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
 
 @symbolic_aware("normalize")
 def normalize(x, axis=-1, order=2, epsilon=None):
+    """Lp-normalizes `x` along `axis`; L2 uses Keras's `x * rsqrt(sum x^2)`
+    capped at `1 / epsilon`, so results match Keras bit for bit."""
+    from lamina import config
+
+    if not isinstance(order, int) or order < 1:
+        raise ValueError(
+            f"Argument `order` must be an int >= 1. Received: order={order}"
+        )
     x = _tensor(x)
+    if x.dim() == 0:
+        x = x.unsqueeze(0)
+    epsilon = config.epsilon() if epsilon is None else epsilon
+    if order == 2:
+        inv_norm = torch.rsqrt(torch.sum(torch.square(x), dim=axis,
+                                         keepdim=True))
+        return x * torch.clamp(inv_norm, max=1.0 / epsilon)
     norm = torch.linalg.vector_norm(x, ord=order, dim=axis, keepdim=True)
-    return x / torch.clamp(norm, min=epsilon or 1e-12)
+    return x / torch.clamp(norm, min=epsilon)
 
 
 @symbolic_aware("moments")

@@ -94,3 +94,13 @@ def test_symbolic_tensor_misuse_errors():
         bool(x)
     with pytest.raises(TypeError, match="NumPy"):
         np.asarray(x)
+
+
+def test_normalize_matches_keras(keras_ref):
+    x = np.random.default_rng(3).standard_normal((4, 5)).astype("float32")
+    x[0] = 0.0
+    for order in (1, 2, 3):
+        expected = keras_ref.ops.convert_to_numpy(
+            keras_ref.ops.normalize(x, axis=-1, order=order))
+        got = ops.normalize(torch.as_tensor(x), axis=-1, order=order)
+        np.testing.assert_allclose(got.numpy(), expected, rtol=1e-6)
