@@ -5,6 +5,11 @@ from lamina.layers.activations.leaky_relu import LeakyReLU
 from lamina.layers.activations.prelu import PReLU
 from lamina.layers.activations.relu import ReLU
 from lamina.layers.activations.softmax import Softmax
+from lamina.layers.attention.additive_attention import AdditiveAttention
+from lamina.layers.attention.attention import Attention
+from lamina.layers.attention.grouped_query_attention import GroupQueryAttention
+from lamina.layers.attention.grouped_query_attention import GroupedQueryAttention
+from lamina.layers.attention.multi_head_attention import MultiHeadAttention
 from lamina.layers.convolutional.conv1d import Conv1D
 from lamina.layers.convolutional.conv1d import Convolution1D
 from lamina.layers.convolutional.conv1d_transpose import Conv1DTranspose
@@ -25,6 +30,7 @@ from lamina.layers.convolutional.separable_conv2d import SeparableConv2D
 from lamina.layers.convolutional.separable_conv2d import SeparableConvolution2D
 from lamina.layers.core.activation import Activation
 from lamina.layers.core.dense import Dense
+from lamina.layers.core.einsum_dense import EinsumDense
 from lamina.layers.core.embedding import Embedding
 from lamina.layers.core.identity import Identity
 from lamina.layers.core.lambda_layer import Lambda

@@ -512,15 +512,18 @@ class Layer(WeightsMixin, torch.nn.Module):
         return outputs
 
     def _attach_masks(self, inputs, outputs, previous_mask):
+        flat_outputs = tree.flatten(outputs)
+        if all(getattr(o, "_keras_mask", None) is not None
+               for o in flat_outputs):
+            return
         output_masks = self.compute_mask(inputs, previous_mask)
         if output_masks is None:
             return
-        flat_outputs = tree.flatten(outputs)
-        flat_masks = tree.flatten(output_masks)
-        if len(flat_masks) == 1 and len(flat_outputs) > 1:
-            flat_masks = flat_masks * len(flat_outputs)
-        for output, mask in zip(flat_outputs, flat_masks):
-            if isinstance(output, torch.Tensor) and mask is not None:
+        # As Keras: masks pair with outputs in order, so a single mask
+        # lands on the first output only (not on returned states/scores).
+        for output, mask in zip(flat_outputs, tree.flatten(output_masks)):
+            if isinstance(output, torch.Tensor) and mask is not None and \
+                    getattr(output, "_keras_mask", None) is None:
                 try:
                     output._keras_mask = mask
                 except (AttributeError, RuntimeError):

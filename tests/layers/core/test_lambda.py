@@ -136,7 +136,7 @@ def test_lambda_mask_argument():
     x._keras_mask = torch.tensor([True, False])
     dropped = Lambda(lambda t: t * 1)(x)
     assert getattr(dropped, "_keras_mask", None) is None
-    layer = Lambda(lambda t: t, mask=lambda t, m: ~m)
+    layer = Lambda(lambda t: t * 1, mask=lambda t, m: ~m)
     assert layer.supports_masking
     assert torch.equal(layer(x)._keras_mask, torch.tensor([False, True]))
     fixed = Lambda(lambda t: t, mask=[True])
