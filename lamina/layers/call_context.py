@@ -15,6 +15,8 @@ class _CallState(threading.local):
         # Every loss added during the current outermost call, for the
         # trainer's fast path (no walk over the layer tree per step).
         self.call_losses = []
+        # True while a layer builds because it was called on data.
+        self.building_from_call = False
 
 
 state = _CallState()

@@ -208,8 +208,11 @@ class Layer(WeightsMixin, torch.nn.Module):
     # ------------------------------------------------------------------
     # The contract
     def build(self, input_shape=None):
-        """Creates weights. The default builds sublayers by tracing `call`."""
-        if input_shape is not None and self._has_unbuilt_sublayers():
+        """Creates weights. Called directly with a shape, the default builds
+        sublayers by tracing `call`; on a first real call it only marks the
+        layer built, since the sublayers build as `call` reaches them."""
+        if input_shape is not None and not _state.building_from_call and \
+                self._has_unbuilt_sublayers():
             self._trace_call(input_shape)
         self.built = True
 
@@ -359,10 +362,7 @@ class Layer(WeightsMixin, torch.nn.Module):
     # Calling
     def __call__(self, *args, **kwargs):
         if not args:
-            raise ValueError(
-                f"Layer '{self.name}' must be called with at least one "
-                "positional tensor argument."
-            )
+            args = self._first_argument_from_kwargs(kwargs)
         first = args[0]
         if not isinstance(first, torch.Tensor) and symbolic.any_symbolic(
             args, kwargs
@@ -372,6 +372,11 @@ class Layer(WeightsMixin, torch.nn.Module):
         if outermost:
             args = self._convert_inputs(args)
             first = args[0]
+            if kwargs:
+                for key, value in kwargs.items():
+                    if isinstance(value, np.ndarray):
+                        kwargs[key] = torch.as_tensor(
+                            value, device=self._device_for_inputs())
         if not self.built:
             self._build_on_call(args, kwargs)
         if self.input_spec is not None:
@@ -413,12 +418,29 @@ class Layer(WeightsMixin, torch.nn.Module):
         if self.activity_regularizer is not None:
             for output in tree.flatten(outputs):
                 if isinstance(output, torch.Tensor):
-                    self.add_loss(self.activity_regularizer(output))
+                    penalty = self.activity_regularizer(output)
+                    if output.dim() > 0 and output.shape[0] > 0:
+                        # Keras 3 averages the penalty over the batch.
+                        penalty = penalty / output.shape[0]
+                    self.add_loss(penalty)
         if self.supports_masking and (
             previous_mask is not None or spec.computes_masks
         ):
             self._attach_masks(first, outputs, previous_mask)
         return outputs
+
+    def _first_argument_from_kwargs(self, kwargs):
+        """`layer(query=q, value=v)`: the first `call` parameter becomes
+        the positional input, as Keras allows."""
+        names = _call_spec(type(self)).names
+        first_name = names[0] if names else "inputs"
+        if first_name in kwargs:
+            return (kwargs.pop(first_name),)
+        raise ValueError(
+            f"Layer '{self.name}' must be called with at least one tensor "
+            f"argument (its first `call` argument, '{first_name}'). "
+            f"Received only keyword arguments: {sorted(kwargs)}"
+        )
 
     def _convert_inputs(self, args):
         first = args[0]
@@ -433,6 +455,11 @@ class Layer(WeightsMixin, torch.nn.Module):
         return tree.map_structure(self._to_input_tensor, args)
 
     def _to_input_tensor(self, value):
+        if isinstance(value, (np.ndarray, np.generic)) and \
+                value.dtype.kind in "USO":
+            # Strings stay NumPy: torch has no string tensors, and string
+            # layers (TextVectorization, StringLookup) take them as they are.
+            return value
         if isinstance(value, (np.ndarray, np.generic)) or (
             isinstance(value, torch.Tensor)
         ):
@@ -474,7 +501,12 @@ class Layer(WeightsMixin, torch.nn.Module):
              if isinstance(x, torch.Tensor) and x.device.type != "meta"),
             None,
         )
-        self._maybe_build_from_shapes(shapes, device)
+        outer = _state.building_from_call
+        _state.building_from_call = True
+        try:
+            self._maybe_build_from_shapes(shapes, device)
+        finally:
+            _state.building_from_call = outer
 
     def _maybe_build_from_shapes(self, shapes, device=None):
         """Builds once; weights go to the device the inputs are on."""

@@ -14,3 +14,10 @@ from lamina.utils.numerical_utils import normalize
 from lamina.utils.numerical_utils import to_categorical
 from lamina.utils.sequence_utils import pad_sequences
 from lamina.utils.progbar import Progbar
+from lamina.utils.image_dataset import image_dataset_from_directory
+from lamina.utils.image_utils import array_to_img
+from lamina.utils.image_utils import img_to_array
+from lamina.utils.image_utils import load_img
+from lamina.utils.image_utils import save_img
+from lamina.utils.text_dataset import text_dataset_from_directory
+from lamina.utils.timeseries_dataset import timeseries_dataset_from_array

@@ -64,3 +64,17 @@ def test_torch_compile_and_state_dict_roundtrip():
     clone(x)
     clone.load_state_dict(model.state_dict())
     torch.testing.assert_close(clone(x), expected)
+
+
+def test_call_with_two_inputs_builds_on_first_call():
+    class TwoInputs(lamina.Model):
+        def __init__(self):
+            super().__init__()
+            self.d = layers.Dense(2)
+
+        def call(self, a, b):
+            return self.d(a) + b
+
+    model = TwoInputs()
+    out = model(np.ones((2, 3), "float32"), np.ones((2, 2), "float32"))
+    assert out.shape == (2, 2) and model.built and model.d.built

@@ -98,3 +98,18 @@ def test_errors():
         model.fit(X, Y, verbose=0, epochz=3)
     with pytest.raises(ValueError, match="verbose"):
         model.fit(X, Y, verbose=5)
+
+
+def test_string_arrays_reach_a_text_model():
+    texts = np.array(["good movie", "bad movie", "good plot", "bad plot"] * 8)
+    labels = np.array([1, 0, 1, 0] * 8, dtype="float32")
+    vectorizer = lamina.layers.TextVectorization(
+        max_tokens=10, output_sequence_length=2)
+    vectorizer.adapt(texts)
+    model = lamina.Sequential([vectorizer, layers.Embedding(10, 4),
+                               layers.GlobalAveragePooling1D(),
+                               layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(texts, labels, epochs=2, batch_size=8, verbose=0)
+    assert len(history.history["loss"]) == 2
+    assert model.predict(list(texts[:3]), verbose=0).shape == (3, 1)

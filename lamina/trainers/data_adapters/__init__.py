@@ -83,7 +83,8 @@ def _lists_of_numbers_as_arrays(value):
     import numpy as np
 
     if isinstance(value, list) and value and all(
-        isinstance(v, (int, float, bool, list)) for v in value
-    ) and all(not hasattr(v, "shape") for v in tree.flatten(value)):
+        isinstance(v, (int, float, bool, str, list)) for v in value
+    ) and all(isinstance(v, np.generic) or not hasattr(v, "shape")
+              for v in tree.flatten(value)):
         return np.asarray(value)
     return value

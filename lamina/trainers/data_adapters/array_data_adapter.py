@@ -42,6 +42,8 @@ def to_tensor(value, device):
         array = np.asarray(value)
         if array.dtype == np.float64:
             array = array.astype(config.floatx())
+        if array.dtype.kind in "US":
+            return _StringColumn(array)
         if array.dtype == object:
             raise ValueError(
                 "Failed to convert an input array of dtype object to a "
@@ -161,3 +163,20 @@ def _slice(value, start, stop):
     if type(value).__module__.startswith("pandas"):
         return value.iloc[start:stop]
     return value[start:stop]
+
+
+class _StringColumn:
+    """Strings stay NumPy (torch has no string tensors) but batch like
+    tensors: indexed by a slice or by a tensor of row indices."""
+
+    def __init__(self, array):
+        self.array = array
+        self.shape = array.shape
+
+    def __getitem__(self, take):
+        if isinstance(take, torch.Tensor):
+            take = take.cpu().numpy()
+        return self.array[take]
+
+    def __len__(self):
+        return len(self.array)

@@ -21,7 +21,10 @@ def _convert(value):
     else:
         if type(value).__module__.startswith("pandas"):
             value = value.to_numpy()
-        tensor = torch.as_tensor(np.asarray(value))
+        array = np.asarray(value)
+        if array.dtype.kind in "USO":
+            return array  # strings stay NumPy for the string layers
+        tensor = torch.as_tensor(array)
     if tensor.dtype == torch.float64:
         tensor = tensor.to(to_torch_dtype(config.floatx()))
     return tensor

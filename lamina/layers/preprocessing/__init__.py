@@ -1,0 +1,21 @@
+"""Preprocessing layers: numeric, categorical and image."""
+
+from lamina.layers.preprocessing.category_encoding import CategoryEncoding
+from lamina.layers.preprocessing.center_crop import CenterCrop
+from lamina.layers.preprocessing.discretization import Discretization
+from lamina.layers.preprocessing.hashing import Hashing
+from lamina.layers.preprocessing.normalization import Normalization
+from lamina.layers.preprocessing.random_brightness import RandomBrightness
+from lamina.layers.preprocessing.random_contrast import RandomContrast
+from lamina.layers.preprocessing.random_crop import RandomCrop
+from lamina.layers.preprocessing.random_flip import RandomFlip
+from lamina.layers.preprocessing.random_rotation import RandomRotation
+from lamina.layers.preprocessing.random_translation import RandomTranslation
+from lamina.layers.preprocessing.random_zoom import RandomZoom
+from lamina.layers.preprocessing.rescaling import Rescaling
+from lamina.layers.preprocessing.resizing import Resizing
+from lamina.layers.preprocessing.integer_lookup import IntegerLookup  # noqa
+from lamina.layers.preprocessing.string_lookup import StringLookup  # noqa
+from lamina.layers.preprocessing.text_vectorization import (  # noqa
+    TextVectorization,
+)
