@@ -100,6 +100,10 @@ def main():
     tasks = {"torch": torch_small,
              "lamina": lambda: dense.fit(small_x, small_y, batch_size=32,
                                          verbose=0)}
+    keras_dense = keras_small_model() if "--keras" in sys.argv else None
+    if keras_dense is not None:
+        tasks["keras"] = lambda: keras_dense.fit(small_x, small_y,
+                                                 batch_size=32, verbose=0)
     report("Dense(10) on 64 features, batch 32, 100 steps (per-step "
            "overhead)", interleaved_medians(tasks, repeats=7))
 
@@ -107,21 +111,43 @@ def main():
 
     def torch_predict():
         with torch.no_grad():
-            outs = [torch_dense(torch.from_numpy(predict_x[i:i + 32, :64]))
+            batches = torch.from_numpy(predict_x[:, :64])
+            outs = [torch_dense(batches[i:i + 32])
                     for i in range(0, len(predict_x), 32)]
         return torch.cat(outs).numpy()
 
-    tasks = {"torch": torch_predict,
-             "lamina": lambda: dense.predict(predict_x[:, :64], batch_size=32,
-                                             verbose=0)}
-    report("predict, batch 32, 100 batches", interleaved_medians(tasks, 7))
+    def repeated(fn, times=10):
+        return lambda: [fn() for _ in range(times)]
+
+    tasks = {"torch": repeated(torch_predict),
+             "lamina": repeated(lambda: dense.predict(
+                 predict_x[:, :64], batch_size=32, verbose=0))}
+    if keras_dense is not None:
+        tasks["keras"] = repeated(lambda: keras_dense.predict(
+            predict_x[:, :64], batch_size=32, verbose=0))
+    report("predict, batch 32, 10 x 100 batches",
+           interleaved_medians(tasks, 7))
 
 
-def keras_mlp_epoch(x, y):
+def _keras():
     import os
 
     os.environ["KERAS_BACKEND"] = "torch"
     import keras
+
+    return keras
+
+
+def keras_small_model():
+    keras = _keras()
+    model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(10)])
+    model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(
+        from_logits=True))
+    return model
+
+
+def keras_mlp_epoch(x, y):
+    keras = _keras()
 
     model = keras.Sequential([
         keras.Input((784,)), keras.layers.Dense(512, activation="relu"),

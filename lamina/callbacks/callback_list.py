@@ -74,8 +74,17 @@ class CallbackList(Callback):
     def _dispatch_batch(self, hook, batch, logs):
         # Keras passes batch logs by keyword (`logs=`); LambdaCallback
         # functions written for Keras rely on it.
-        for callback in self.callbacks:
+        for callback in self._listeners(hook):
             getattr(callback, hook)(batch, logs=logs)
+
+    def _listeners(self, hook):
+        """Callbacks that override `hook` (batch hooks run every step, so
+        the base class's no-ops are skipped)."""
+        cache = self.__dict__.setdefault("_listener_cache", {})
+        key = (hook, len(self.callbacks))
+        if key not in cache:
+            cache[key] = [c for c in self.callbacks if _overrides(c, hook)]
+        return cache[key]
 
     def on_train_begin(self, logs=None):
         self._dispatch("on_train_begin", _plain_logs(logs))
@@ -90,10 +99,12 @@ class CallbackList(Callback):
         self._dispatch("on_epoch_end", epoch, _plain_logs(logs))
 
     def on_train_batch_begin(self, batch, logs=None):
-        self._dispatch_batch("on_train_batch_begin", batch, _plain_logs(logs))
+        if self._listeners("on_train_batch_begin"):
+            self._dispatch_batch("on_train_batch_begin", batch, _plain_logs(logs))
 
     def on_train_batch_end(self, batch, logs=None):
-        self._dispatch_batch("on_train_batch_end", batch, _batch_logs(logs))
+        if self._listeners("on_train_batch_end"):
+            self._dispatch_batch("on_train_batch_end", batch, _batch_logs(logs))
 
     def on_test_begin(self, logs=None):
         self._dispatch("on_test_begin", _plain_logs(logs))
@@ -102,10 +113,12 @@ class CallbackList(Callback):
         self._dispatch("on_test_end", _plain_logs(logs))
 
     def on_test_batch_begin(self, batch, logs=None):
-        self._dispatch_batch("on_test_batch_begin", batch, _plain_logs(logs))
+        if self._listeners("on_test_batch_begin"):
+            self._dispatch_batch("on_test_batch_begin", batch, _plain_logs(logs))
 
     def on_test_batch_end(self, batch, logs=None):
-        self._dispatch_batch("on_test_batch_end", batch, _batch_logs(logs))
+        if self._listeners("on_test_batch_end"):
+            self._dispatch_batch("on_test_batch_end", batch, _batch_logs(logs))
 
     def on_predict_begin(self, logs=None):
         self._dispatch("on_predict_begin", _plain_logs(logs))
@@ -114,11 +127,14 @@ class CallbackList(Callback):
         self._dispatch("on_predict_end", _plain_logs(logs))
 
     def on_predict_batch_begin(self, batch, logs=None):
-        self._dispatch_batch("on_predict_batch_begin", batch,
-                             _plain_logs(logs))
+        if self._listeners("on_predict_batch_begin"):
+            self._dispatch_batch("on_predict_batch_begin", batch,
+                                 _plain_logs(logs))
 
     def on_predict_batch_end(self, batch, logs=None):
-        self._dispatch_batch("on_predict_batch_end", batch, _batch_logs(logs))
+        if self._listeners("on_predict_batch_end"):
+            self._dispatch_batch("on_predict_batch_end", batch,
+                                 _batch_logs(logs))
 
 
 def _plain_logs(logs):
@@ -142,3 +158,23 @@ def _batch_logs(logs):
 def _duck_callback(obj):
     return all(hasattr(obj, h) for h in ("set_model", "set_params",
                                          "on_epoch_end"))
+
+
+_KERAS2_ALIASES = {"on_train_batch_begin": "on_batch_begin",
+                   "on_train_batch_end": "on_batch_end"}
+
+
+def _overrides(callback, hook):
+    if not isinstance(callback, Callback):
+        return True
+    cls = type(callback)
+    alias = _KERAS2_ALIASES.get(hook)
+    for name in (hook, alias):
+        if name is None:
+            continue
+        # Instance attributes count too: LambdaCallback sets its hooks so.
+        if name in vars(callback) or getattr(cls, name) is not getattr(
+            Callback, name
+        ):
+            return True
+    return False

@@ -107,6 +107,12 @@ class CompileLoss:
     def __call__(self, y_true, y_pred, sample_weight=None):
         if not self.built:
             self.build(y_true, y_pred)
+        if len(self.entries) == 1 and isinstance(y_pred, torch.Tensor) and \
+                isinstance(y_true, torch.Tensor):
+            # One output: no structure to walk, every step.
+            fn, weight = self.entries[0]
+            value = fn(y_true, y_pred, sample_weight)
+            return value if weight is None else value * weight
         flat_true = _flatten_like(y_true, y_pred)
         flat_pred = tree.flatten(y_pred)
         flat_sw = _broadcast_sample_weight(sample_weight, len(flat_pred))

@@ -26,8 +26,12 @@ class EpochIterator:
 
     def __iter__(self):
         if self.steps_per_epoch is None:
-            for step, batch in enumerate(self.adapter):
-                yield step, self._to_device(batch)
+            if self._array_fast_path:
+                # Array batches are already on the device.
+                yield from enumerate(self.adapter)
+            else:
+                for step, batch in enumerate(self.adapter):
+                    yield step, self._to_device(batch)
             self.adapter.on_epoch_end()
             return
         # With steps_per_epoch the underlying iterator persists across

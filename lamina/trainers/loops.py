@@ -3,6 +3,7 @@
 import numpy as np
 import torch
 
+from lamina.layers import call_context
 from lamina.trainers import data_adapters
 from lamina.trainers.data_adapters import array_data_adapter
 from lamina.trainers.data_adapters.data_adapter_utils import (
@@ -135,6 +136,39 @@ class LoopsMixin:
             self.train()
         return logs
 
+    def _direct_predict_call(self):
+        """With the default predict_step on a built model, a batch needs
+        none of `__call__`'s first-call work (eval mode, device and build
+        are settled before the loop), so each batch goes straight to the
+        module call. None when anything would differ."""
+        if not getattr(type(self).predict_step, "_is_default_step", False) \
+                or not self.built:
+            return None
+        device = self._model_device()
+        dtype = self._dtype_policy.torch_compute_dtype
+        state = call_context.state
+        from torch.nn.modules import module as torch_module
+
+        hooked = bool(self._forward_hooks or self._forward_pre_hooks or
+                      torch_module._global_forward_hooks or
+                      torch_module._global_forward_pre_hooks)
+        forward = torch.nn.Module.__call__.__get__(self) if hooked \
+            else self.forward
+
+        def call(x):
+            if not isinstance(x, torch.Tensor) or x.device != device or (
+                x.is_floating_point() and x.dtype != dtype
+            ):
+                return self(x, training=False)
+            outer = state.training, state.depth
+            state.training, state.depth = False, 1
+            try:
+                return forward(x)
+            finally:
+                state.training, state.depth = outer
+
+        return call
+
     def _metrics_result_or_logs(self, step_logs):
         """The metrics' results, unless a custom step returned other keys
         (a GAN's d_loss/g_loss): then its last logs, as Keras does."""
@@ -183,6 +217,17 @@ class LoopsMixin:
         return _concatenate_to_numpy(outputs)
 
     def _predict_batches(self, iterator, predict_function, callbacks):
+        direct = self._direct_predict_call()
+        if direct is not None and not callbacks._listeners(
+            "on_predict_batch_begin"
+        ) and not callbacks._listeners("on_predict_batch_end"):
+            outputs = []
+            for _, batch in iterator:
+                outputs.append(direct(batch[0]) if len(batch) == 1
+                               else predict_function((batch,)))
+                if self.stop_predicting:
+                    break
+            return outputs
         outputs = []
         for step, batch in iterator:
             callbacks.on_predict_batch_begin(step)
@@ -294,6 +339,11 @@ def _reject_kwargs(method, kwargs):
 
 def _concatenate_to_numpy(outputs):
     first = outputs[0]
+    if isinstance(first, torch.Tensor):
+        joined = torch.cat(outputs) if first.dim() else torch.stack(outputs)
+        if joined.dtype == torch.bfloat16:
+            joined = joined.float()
+        return joined.detach().cpu().numpy()
     flat_batches = [tree.flatten(o) for o in outputs]
     columns = []
     for index in range(len(flat_batches[0])):

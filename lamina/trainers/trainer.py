@@ -182,10 +182,15 @@ class Trainer(loops.LoopsMixin):
         """The loss tracker's update (mean weighted by batch size), inlined:
         it runs every step."""
         tracker = self._loss_tracker
-        if tracker.total.device != loss.device:
+        total = tracker.total
+        if total.device != loss.device:
             tracker.to(loss.device)
+            total = tracker.total
         batch = _batch_size(x)
-        tracker.total.add_(loss.detach().to(tracker.total.dtype) * batch)
+        value = loss.detach()
+        if value.dtype != total.dtype:
+            value = value.to(total.dtype)
+        total.add_(value, alpha=batch)
         tracker.count.add_(batch)
 
     # ------------------------------------------------------------------
@@ -220,6 +225,8 @@ class Trainer(loops.LoopsMixin):
     def predict_step(self, data):
         x, _, _ = unpack_x_y_sample_weight(data)
         return self(x, training=False)
+
+    predict_step._is_default_step = True
 
     def make_train_function(self, force=False):
         step = self.train_step
@@ -277,5 +284,7 @@ class Trainer(loops.LoopsMixin):
 
 
 def _batch_size(x):
+    if isinstance(x, torch.Tensor):
+        return x.shape[0] if x.dim() else 1
     first = tree.flatten(x)[0]
     return first.shape[0] if getattr(first, "dim", lambda: 0)() else 1

@@ -113,3 +113,22 @@ def test_string_arrays_reach_a_text_model():
     history = model.fit(texts, labels, epochs=2, batch_size=8, verbose=0)
     assert len(history.history["loss"]) == 2
     assert model.predict(list(texts[:3]), verbose=0).shape == (3, 1)
+
+
+def test_predict_respects_forward_hooks_and_custom_predict_step():
+    model = small_model()
+    seen = []
+    handle = model.register_forward_hook(lambda m, i, o: seen.append(1))
+    model.predict(X, batch_size=16, verbose=0)
+    assert len(seen) == 4
+    handle.remove()
+
+    class Doubled(lamina.Sequential):
+        def predict_step(self, data):
+            return super().predict_step(data) * 2
+
+    doubled = Doubled([lamina.Input((4,)), layers.Dense(1)])
+    doubled.set_weights(
+        [np.ones((4, 1), "float32"), np.zeros(1, "float32")])
+    np.testing.assert_allclose(doubled.predict(X, verbose=0),
+                               2 * X.sum(1, keepdims=True), rtol=1e-5)

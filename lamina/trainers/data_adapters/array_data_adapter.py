@@ -119,6 +119,11 @@ class ArrayDataAdapter:
         def pick(value):
             return None if value is None else value[take]
 
+        if isinstance(self.x, torch.Tensor) and (
+            self.y is None or isinstance(self.y, torch.Tensor)
+        ) and self.sample_weight is None:
+            x = self.x[take]
+            return (x,) if self.y is None else (x, self.y[take])
         x = tree.map_structure(pick, self.x)
         if self.y is None:
             return (x,)
