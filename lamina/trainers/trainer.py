@@ -195,14 +195,20 @@ class Trainer(loops.LoopsMixin):
 
     # ------------------------------------------------------------------
     # Steps
+    def _forward_and_loss(self, x, y, sample_weight):
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(x=x, y=y, y_pred=y_pred,
+                                 sample_weight=sample_weight, training=True)
+        return y_pred, loss
+
     def train_step(self, data):
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        y_pred = self(x, training=True)
+        forward = self.__dict__.get("_compiled_forward") or \
+            self._forward_and_loss
+        y_pred, loss = forward(x, y, sample_weight)
         trainable = self._training_cache()["trainable"]
         for weight in trainable:
             weight.grad = None
-        loss = self.compute_loss(x=x, y=y, y_pred=y_pred,
-                                 sample_weight=sample_weight, training=True)
         self._track_loss(loss, x)
         if self.optimizer is not None and hasattr(self.optimizer,
                                                   "scale_loss"):
@@ -213,6 +219,8 @@ class Trainer(loops.LoopsMixin):
         else:
             warnings.warn("The model does not have any trainable weights.")
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    train_step._is_default_step = True
 
     def test_step(self, data):
         x, y, sample_weight = unpack_x_y_sample_weight(data)
@@ -230,8 +238,15 @@ class Trainer(loops.LoopsMixin):
 
     def make_train_function(self, force=False):
         step = self.train_step
+        self.__dict__.pop("_compiled_forward", None)
         if self.jit_compile:
-            step = torch.compile(step)
+            if getattr(type(self).train_step, "_is_default_step", False):
+                # Forward and loss compile into one graph; backward and the
+                # optimizer's in-place update stay eager (no graph breaks).
+                self.__dict__["_compiled_forward"] = torch.compile(
+                    self._forward_and_loss)
+            else:
+                step = torch.compile(step)
 
         def train_function(batches):
             logs = None
