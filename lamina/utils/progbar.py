@@ -34,13 +34,13 @@ def print_msg(message, line_break=True):
 
 
 def _dynamic_display():
-    # Keras's test: a terminal, a notebook, PyCharm, or any posix system
-    # (`posix` is always imported there), so piped output on Linux and macOS
-    # redraws with backspaces and carriage returns too.
+    """Redraw in place on a terminal or in a notebook; when piped to a file
+    or CI log, print one line per update. (Keras 3 also redraws whenever
+    `posix` is loaded, which fills piped logs with backspaces; the text of
+    each line is the same either way.)"""
     return (
         (hasattr(sys.stdout, "isatty") and sys.stdout.isatty())
         or "ipykernel" in sys.modules
-        or "posix" in sys.modules
         or "PYCHARM_HOSTED" in os.environ
     )
 

@@ -23,6 +23,11 @@ class FakeClock:
 def clock(monkeypatch):
     fake = FakeClock()
     monkeypatch.setattr(time, "time", fake)
+    # Keras redraws in place on posix even when piped; compare in that mode.
+    import lamina.utils.progbar
+
+    monkeypatch.setattr(lamina.utils.progbar, "_dynamic_display",
+                        lambda: True)
     return fake
 
 
@@ -207,3 +212,19 @@ def test_defaults():
 def test_stateful_and_stateless_together_fail():
     with pytest.raises(ValueError, match="Only one of `stateful_metrics`"):
         Progbar(5, stateful_metrics=["a"], stateless_metrics=["b"])
+
+
+def test_piped_output_prints_one_line_per_update(monkeypatch):
+    import lamina.utils.progbar as progbar_module
+
+    monkeypatch.setattr(progbar_module, "_dynamic_display", lambda: False)
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", stream)
+    bar = Progbar(3, interval=0)
+    for step in range(1, 4):
+        bar.update(step, [("loss", 1.0 / step)])
+    text = stream.getvalue()
+    assert "\b" not in text and "\r" not in text
+    lines = [line for line in text.split("\n") if line]
+    assert len(lines) == 3
+    assert all("/3" in line for line in lines)
