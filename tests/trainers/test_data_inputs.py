@@ -132,3 +132,16 @@ def test_predict_respects_forward_hooks_and_custom_predict_step():
         [np.ones((4, 1), "float32"), np.zeros(1, "float32")])
     np.testing.assert_allclose(doubled.predict(X, verbose=0),
                                2 * X.sum(1, keepdims=True), rtol=1e-5)
+
+
+def test_py_dataset_with_worker_processes():
+    series = np.arange(200, dtype="float32").reshape(100, 2)
+    dataset = lamina.utils.timeseries_dataset_from_array(
+        series, series[:, :1], sequence_length=4, batch_size=16)
+    dataset.workers = 2
+    dataset.use_multiprocessing = True
+    model = lamina.Sequential([lamina.Input((4, 2)), layers.Flatten(),
+                               layers.Dense(1)])
+    model.compile("sgd", "mse")
+    history = model.fit(dataset, epochs=1, verbose=0)
+    assert history.params["steps"] == len(dataset)
