@@ -26,8 +26,10 @@ from lamina.layers.call_spec import _mask_of
 from lamina.layers.call_spec import _pop_legacy_input_shape
 from lamina.layers.call_spec import _positional_names
 from lamina.layers.call_spec import _shape_of
-from lamina.layers.tracking import _TrackedDict
-from lamina.layers.tracking import _TrackedList
+from lamina.layers.tracking import TrackedDict
+from lamina.layers.tracking import TrackedList
+from lamina.layers.tracking import TrackedModuleDict
+from lamina.layers.tracking import TrackedModules
 from lamina.layers.variable import Variable
 from lamina.layers.weights_mixin import WeightsMixin
 from lamina.models import symbolic
@@ -38,6 +40,15 @@ from lamina.utils.dtypes import to_torch_dtype
 _LEGACY_INPUT_KWARGS = ("input_shape", "input_dim", "batch_input_shape",
                         "batch_size")
 _state = call_context.state
+
+
+# Internal list attributes that hold bookkeeping, not sublayers.
+_UNTRACKED = frozenset({
+    "_stack", "_inbound_nodes", "_outbound_nodes", "_trainable_variables",
+    "_non_trainable_variables", "_losses", "_init_args", "_build_shapes",
+    "_input_shape_arg", "_initial_weights", "_tracked_metrics",
+    "input_spec",
+})
 
 
 class Layer(WeightsMixin, torch.nn.Module):
@@ -116,16 +127,40 @@ class Layer(WeightsMixin, torch.nn.Module):
             # of `_parameters` so state_dict lists the weight once.
             self.__dict__[name] = value
             return
-        if isinstance(value, (list, tuple)) and value and all(
-            isinstance(v, torch.nn.Module) for v in value
-        ):
-            value = _TrackedList(value)
-        elif isinstance(value, dict) and value and all(
-            isinstance(k, str) and "." not in k
-            and isinstance(v, torch.nn.Module) for k, v in value.items()
-        ):
-            value = _TrackedDict(value)
+        if name not in _UNTRACKED and "_modules" in self.__dict__:
+            if isinstance(self._modules.get(name),
+                          (TrackedModules, TrackedModuleDict)):
+                del self._modules[name]
+            # Exact types only: subclasses (Counter, defaultdict,
+            # namedtuple) keep their own behaviour and are not wrapped.
+            if type(value) in (list, tuple, dict):
+                self.__dict__.pop(name, None)
+                if type(value) is list:
+                    value = TrackedList(value, self, name)
+                elif type(value) is dict:
+                    value = TrackedDict(value, self, name)
+                else:
+                    self._register_tracked(name, [
+                        v for v in value if isinstance(v, torch.nn.Module)])
+                object.__setattr__(self, name, value)
+                return
         super().__setattr__(name, value)
+
+    def _register_tracked(self, name, modules):
+        if not modules:
+            self._modules.pop(name, None)
+        elif isinstance(modules, dict):
+            self._modules[name] = TrackedModuleDict(modules)
+        else:
+            self._modules[name] = TrackedModules(modules)
+
+    def __delattr__(self, name):
+        if isinstance(self._modules.get(name),
+                      (TrackedModules, TrackedModuleDict)):
+            del self._modules[name]
+            self.__dict__.pop(name, None)
+            return
+        super().__delattr__(name)
 
     def _owns_variable_under_other_name(self, name, variable):
         registered = self.__dict__.get("_parameters", {})
@@ -186,7 +221,7 @@ class Layer(WeightsMixin, torch.nn.Module):
     def _direct_sublayers(self):
         found = []
         for module in self._modules.values():
-            if isinstance(module, (_TrackedList, _TrackedDict)):
+            if isinstance(module, (TrackedModules, TrackedModuleDict)):
                 found.extend(module.values_in_order())
             elif module is not None:
                 found.append(module)

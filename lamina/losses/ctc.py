@@ -5,8 +5,7 @@ import torch.nn.functional as F
 
 from lamina.losses import _tensors
 from lamina.losses._registry import LOSSES
-from lamina.losses.loss import Loss
-from lamina.losses.loss_function_wrapper import LossFunctionWrapper
+from lamina.losses.loss_function_wrapper import _FixedFnWrapper
 
 # Keras reserves class 0 for the CTC blank and pads labels with it.
 _BLANK = 0
@@ -58,7 +57,7 @@ def ctc(y_true, y_pred):
 
 
 @LOSSES.register()
-class CTC(LossFunctionWrapper):
+class CTC(_FixedFnWrapper):
     """CTC loss for unaligned sequence labelling (speech, handwriting).
 
     Args:
@@ -72,6 +71,3 @@ class CTC(LossFunctionWrapper):
     def __init__(self, reduction="sum_over_batch_size", name="ctc",
                  dtype=None):
         super().__init__(ctc, name=name, reduction=reduction, dtype=dtype)
-
-    def get_config(self):
-        return Loss.get_config(self)

@@ -4,8 +4,7 @@ import torch
 
 from lamina.losses import _tensors
 from lamina.losses._registry import LOSSES
-from lamina.losses.loss import Loss
-from lamina.losses.loss_function_wrapper import LossFunctionWrapper
+from lamina.losses.loss_function_wrapper import _FixedFnWrapper
 
 
 def _to_signed_labels(y_true):
@@ -64,13 +63,8 @@ def categorical_hinge(y_true, y_pred):
     return torch.clamp_min(neg - pos + 1.0, 0.0)
 
 
-class _Hinge(LossFunctionWrapper):
-    def get_config(self):
-        return Loss.get_config(self)
-
-
 @LOSSES.register()
-class Hinge(_Hinge):
+class Hinge(_FixedFnWrapper):
     """Hinge loss, `maximum(1 - y_true * y_pred, 0)`.
 
     Args:
@@ -85,7 +79,7 @@ class Hinge(_Hinge):
 
 
 @LOSSES.register()
-class SquaredHinge(_Hinge):
+class SquaredHinge(_FixedFnWrapper):
     """Squared hinge loss, `square(maximum(1 - y_true * y_pred, 0))`.
 
     Args:
@@ -101,7 +95,7 @@ class SquaredHinge(_Hinge):
 
 
 @LOSSES.register()
-class CategoricalHinge(_Hinge):
+class CategoricalHinge(_FixedFnWrapper):
     """Categorical hinge loss on one-hot labels.
 
     Args:

@@ -70,3 +70,12 @@ class LossFunctionWrapper(Loss):
 
     def __repr__(self):
         return f"<LossFunctionWrapper({self.fn}, kwargs={self._fn_kwargs})>"
+
+
+class _FixedFnWrapper(LossFunctionWrapper):
+    """Private base of built-in losses whose class fixes `fn`: the config
+    holds `Loss`'s keys (plus what a subclass adds), not `fn` or its
+    keyword arguments."""
+
+    def get_config(self):
+        return Loss.get_config(self)

@@ -5,8 +5,7 @@ import torch
 from lamina import config
 from lamina.losses import _tensors
 from lamina.losses._registry import LOSSES
-from lamina.losses.loss import Loss
-from lamina.losses.loss_function_wrapper import LossFunctionWrapper
+from lamina.losses.loss_function_wrapper import _FixedFnWrapper
 
 
 @LOSSES.register("kld", "KLD", "kullback_leibler_divergence")
@@ -45,7 +44,7 @@ def poisson(y_true, y_pred):
 
 
 @LOSSES.register()
-class KLDivergence(LossFunctionWrapper):
+class KLDivergence(_FixedFnWrapper):
     """Kullback-Leibler divergence between label and predicted distributions.
 
     Args:
@@ -59,12 +58,9 @@ class KLDivergence(LossFunctionWrapper):
         super().__init__(kl_divergence, name=name, reduction=reduction,
                          dtype=dtype)
 
-    def get_config(self):
-        return Loss.get_config(self)
-
 
 @LOSSES.register()
-class Poisson(LossFunctionWrapper):
+class Poisson(_FixedFnWrapper):
     """Poisson loss: `y_pred - y_true * log(y_pred)`.
 
     Args:
@@ -76,6 +72,3 @@ class Poisson(LossFunctionWrapper):
     def __init__(self, reduction="sum_over_batch_size", name="poisson",
                  dtype=None):
         super().__init__(poisson, name=name, reduction=reduction, dtype=dtype)
-
-    def get_config(self):
-        return Loss.get_config(self)

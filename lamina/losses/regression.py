@@ -9,8 +9,7 @@ import torch.nn.functional as F
 from lamina import config
 from lamina.losses import _tensors
 from lamina.losses._registry import LOSSES
-from lamina.losses.loss import Loss
-from lamina.losses.loss_function_wrapper import LossFunctionWrapper
+from lamina.losses.loss_function_wrapper import _FixedFnWrapper
 from lamina.losses.reduction import squeeze_or_expand_to_same_rank
 
 
@@ -128,15 +127,8 @@ def log_cosh(y_true, y_pred):
     return torch.mean(x + F.softplus(x * -2.0) - math.log(2.0), dim=-1)
 
 
-class _Regression(LossFunctionWrapper):
-    """Private base: a wrapper whose config is only `name` and `reduction`."""
-
-    def get_config(self):
-        return Loss.get_config(self)
-
-
 @LOSSES.register()
-class MeanSquaredError(_Regression):
+class MeanSquaredError(_FixedFnWrapper):
     """Mean of the squared errors between labels and predictions.
 
     Args:
@@ -152,7 +144,7 @@ class MeanSquaredError(_Regression):
 
 
 @LOSSES.register()
-class MeanAbsoluteError(_Regression):
+class MeanAbsoluteError(_FixedFnWrapper):
     """Mean of the absolute errors between labels and predictions.
 
     Args:
@@ -168,7 +160,7 @@ class MeanAbsoluteError(_Regression):
 
 
 @LOSSES.register()
-class MeanAbsolutePercentageError(_Regression):
+class MeanAbsolutePercentageError(_FixedFnWrapper):
     """Mean absolute percentage error, `100 * abs((y_true - y_pred) / y_true)`.
 
     Args:
@@ -184,7 +176,7 @@ class MeanAbsolutePercentageError(_Regression):
 
 
 @LOSSES.register()
-class MeanSquaredLogarithmicError(_Regression):
+class MeanSquaredLogarithmicError(_FixedFnWrapper):
     """Mean squared error between `log(y_true + 1)` and `log(y_pred + 1)`.
 
     Args:
@@ -200,7 +192,7 @@ class MeanSquaredLogarithmicError(_Regression):
 
 
 @LOSSES.register()
-class CosineSimilarity(_Regression):
+class CosineSimilarity(_FixedFnWrapper):
     """Negative cosine similarity between labels and predictions.
 
     Args:
@@ -223,7 +215,7 @@ class CosineSimilarity(_Regression):
 
 
 @LOSSES.register()
-class Huber(_Regression):
+class Huber(_FixedFnWrapper):
     """Huber loss: quadratic for small errors, linear beyond `delta`.
 
     Args:
@@ -246,7 +238,7 @@ class Huber(_Regression):
 
 
 @LOSSES.register()
-class LogCosh(_Regression):
+class LogCosh(_FixedFnWrapper):
     """Logarithm of the hyperbolic cosine of the prediction error.
 
     Args:

@@ -182,8 +182,12 @@ class SensitivitySpecificityBase(Metric):
     """Keeps all four confusion counts on an evenly spaced threshold grid.
 
     Subclasses report the best value of one rate among thresholds where
-    another rate reaches `value`.
+    another rate reaches `value`: they name both in `_constrained_rate`
+    and `_maximized_rate` (keys of `_rates()`).
     """
+
+    _constrained_rate = None
+    _maximized_rate = None
 
     def __init__(self, value, num_thresholds=200, class_id=None, name=None,
                  dtype=None):
@@ -236,6 +240,11 @@ class SensitivitySpecificityBase(Metric):
             "precision": _utils.divide_no_nan(tp, tp + fp),
         }
 
+    def result(self):
+        rates = self._rates()
+        return self._find_max_under_constraint(
+            rates[self._constrained_rate], rates[self._maximized_rate])
+
     def _find_max_under_constraint(self, constrained, dependent):
         feasible = constrained >= self.value
         candidates = torch.where(feasible, dependent,
@@ -264,17 +273,15 @@ class SensitivityAtSpecificity(SensitivitySpecificityBase):
         dtype: Dtype of the metric result.
     """
 
+    _constrained_rate = "specificity"
+    _maximized_rate = "sensitivity"
+
     def __init__(self, specificity, num_thresholds=200, class_id=None,
                  name=None, dtype=None):
         _check_rate(specificity, "specificity")
         self.specificity = specificity
         self.num_thresholds = num_thresholds
         super().__init__(specificity, num_thresholds, class_id, name, dtype)
-
-    def result(self):
-        rates = self._rates()
-        return self._find_max_under_constraint(rates["specificity"],
-                                               rates["sensitivity"])
 
     def get_config(self):
         return {**super().get_config(),
@@ -294,17 +301,15 @@ class SpecificityAtSensitivity(SensitivitySpecificityBase):
         dtype: Dtype of the metric result.
     """
 
+    _constrained_rate = "sensitivity"
+    _maximized_rate = "specificity"
+
     def __init__(self, sensitivity, num_thresholds=200, class_id=None,
                  name=None, dtype=None):
         _check_rate(sensitivity, "sensitivity")
         self.sensitivity = sensitivity
         self.num_thresholds = num_thresholds
         super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
-
-    def result(self):
-        rates = self._rates()
-        return self._find_max_under_constraint(rates["sensitivity"],
-                                               rates["specificity"])
 
     def get_config(self):
         return {**super().get_config(),
@@ -324,17 +329,15 @@ class PrecisionAtRecall(SensitivitySpecificityBase):
         dtype: Dtype of the metric result.
     """
 
+    _constrained_rate = "sensitivity"
+    _maximized_rate = "precision"
+
     def __init__(self, recall, num_thresholds=200, class_id=None, name=None,
                  dtype=None):
         _check_rate(recall, "recall")
         self.recall = recall
         self.num_thresholds = num_thresholds
         super().__init__(recall, num_thresholds, class_id, name, dtype)
-
-    def result(self):
-        rates = self._rates()
-        return self._find_max_under_constraint(rates["sensitivity"],
-                                               rates["precision"])
 
     def get_config(self):
         return {**super().get_config(),
@@ -353,17 +356,15 @@ class RecallAtPrecision(SensitivitySpecificityBase):
         dtype: Dtype of the metric result.
     """
 
+    _constrained_rate = "precision"
+    _maximized_rate = "sensitivity"
+
     def __init__(self, precision, num_thresholds=200, class_id=None,
                  name=None, dtype=None):
         _check_rate(precision, "precision")
         self.precision = precision
         self.num_thresholds = num_thresholds
         super().__init__(precision, num_thresholds, class_id, name, dtype)
-
-    def result(self):
-        rates = self._rates()
-        return self._find_max_under_constraint(rates["precision"],
-                                               rates["sensitivity"])
 
     def get_config(self):
         return {**super().get_config(),

@@ -182,8 +182,11 @@ def map_shape_structure(fn, structure):
         return fn(structure)
     if isinstance(structure, dict):
         return {k: map_shape_structure(fn, v) for k, v in structure.items()}
-    return type(structure)(map_shape_structure(fn, v) for v in structure) \
-        if isinstance(structure, (list, tuple)) else structure
+    if isinstance(structure, tuple):
+        return tuple(map_shape_structure(fn, v) for v in structure)
+    if isinstance(structure, list):
+        return [map_shape_structure(fn, v) for v in structure]
+    return structure
 
 
 def trace_output_spec(fn, args, kwargs):

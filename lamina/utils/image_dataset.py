@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from lamina import config
+from lamina.utils import dataset_utils
 from lamina.utils.py_dataset import PyDataset
 
 ALLOWLIST_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
@@ -240,8 +241,10 @@ def image_dataset_from_directory(
         pad_to_aspect_ratio=pad_to_aspect_ratio, seed=seed,
     )
     if subset == "both":
-        train = _split(file_paths, labels, validation_split, "training")
-        val = _split(file_paths, labels, validation_split, "validation")
+        train = dataset_utils.get_training_or_validation_split(
+            file_paths, labels, validation_split, "training")
+        val = dataset_utils.get_training_or_validation_split(
+            file_paths, labels, validation_split, "validation")
         if not train[0]:
             raise ValueError(
                 f"No training images found in directory {directory}. "
@@ -254,7 +257,8 @@ def image_dataset_from_directory(
             )
         return [ImageDataset(*train, shuffle=shuffle, **options),
                 ImageDataset(*val, shuffle=False, **options)]
-    file_paths, labels = _split(file_paths, labels, validation_split, subset)
+    file_paths, labels = dataset_utils.get_training_or_validation_split(
+        file_paths, labels, validation_split, subset)
     if not file_paths:
         raise ValueError(
             f"No images found in directory {directory}. Allowed formats: "
@@ -287,26 +291,6 @@ def _check_validation_split(validation_split, subset, shuffle, seed):
         )
 
 
-def _split(samples, labels, validation_split, subset):
-    if not validation_split:
-        return samples, labels
-    num_val = int(validation_split * len(samples))
-    if subset == "training":
-        print(f"Using {len(samples) - num_val} files for training.")
-        return samples[:-num_val], \
-            None if labels is None else labels[:-num_val]
-    print(f"Using {num_val} files for validation.")
-    return samples[-num_val:], None if labels is None else labels[-num_val:]
-
-
-def _valid_files(directory, follow_links, formats):
-    walk = os.walk(directory, followlinks=follow_links)
-    for root, _, files in sorted(walk, key=lambda entry: entry[0]):
-        for name in sorted(files):
-            if name.lower().endswith(formats):
-                yield root, name
-
-
 def index_directory(directory, labels, formats, class_names=None,
                     shuffle=True, seed=None, follow_links=False,
                     verbose=True):
@@ -336,13 +320,8 @@ def index_directory(directory, labels, formats, class_names=None,
                 "Argument `class_names` can only be passed with "
                 "labels='inferred'."
             )
-    filenames, inferred = [], []
-    for index, subdir in enumerate(subdirs):
-        root_dir = os.path.join(directory, subdir)
-        for root, name in _valid_files(root_dir, follow_links, formats):
-            relative = os.path.relpath(os.path.join(root, name), root_dir)
-            filenames.append(os.path.join(subdir, relative))
-            inferred.append(index)
+    filenames, inferred = dataset_utils.list_class_files(
+        directory, subdirs, follow_links, formats)
     if inferred_labels:
         labels = np.asarray(inferred, dtype="int32")
         class_names = list(subdirs)
@@ -356,17 +335,6 @@ def index_directory(directory, labels, formats, class_names=None,
             )
         class_names = [str(label) for label in sorted(set(labels))]
         labels = np.asarray(labels, dtype="int32")
-    if verbose:
-        if labels is None:
-            print(f"Found {len(filenames)} files.")
-        else:
-            print(f"Found {len(filenames)} files belonging to "
-                  f"{len(class_names)} classes.")
-    file_paths = [os.path.join(directory, name) for name in filenames]
-    if shuffle:
-        if seed is None:
-            seed = np.random.randint(1e6)
-        np.random.RandomState(seed).shuffle(file_paths)
-        if labels is not None:
-            np.random.RandomState(seed).shuffle(labels)
+    file_paths, labels = dataset_utils.finish_index(
+        directory, filenames, labels, class_names, shuffle, seed, verbose)
     return file_paths, labels, class_names

@@ -14,6 +14,8 @@ import os
 import numpy as np
 import torch
 
+from lamina.utils import dataset_utils
+from lamina.utils.dataset_utils import get_training_or_validation_split
 from lamina.utils.py_dataset import PyDataset
 
 
@@ -247,12 +249,8 @@ def index_directory(directory, labels, formats, class_names=None,
                 "cannot be specified (the `class_names` will be the sorted "
                 "list of labels).")
     class_names = subdirs
-    filenames, file_labels = [], []
-    for index, subdir in enumerate(subdirs):
-        found = _index_subdirectory(os.path.join(directory, subdir),
-                                    follow_links, formats)
-        filenames += found
-        file_labels += [index] * len(found)
+    filenames, file_labels = dataset_utils.list_class_files(
+        directory, subdirs, follow_links, formats)
     if labels == "inferred":
         labels = np.array(file_labels, dtype="int32")
     elif labels is None:
@@ -265,49 +263,9 @@ def index_directory(directory, labels, formats, class_names=None,
                 f" we found {len(filenames)} files in directory {directory}.")
         class_names = [str(label) for label in sorted(set(labels))]
         labels = list(labels)
-    if verbose:
-        if labels is None:
-            print(f"Found {len(filenames)} files.")
-        else:
-            print(f"Found {len(filenames)} files belonging to "
-                  f"{len(class_names)} classes.")
-    file_paths = [os.path.join(directory, name) for name in filenames]
-    if shuffle:
-        if seed is None:
-            seed = np.random.randint(1e6)
-        np.random.RandomState(seed).shuffle(file_paths)
-        if labels is not None:
-            np.random.RandomState(seed).shuffle(labels)
+    file_paths, labels = dataset_utils.finish_index(
+        directory, filenames, labels, class_names, shuffle, seed, verbose)
     return file_paths, labels, class_names
-
-
-def _index_subdirectory(directory, follow_links, formats):
-    """Relative paths (`<class>/<sub path>`) of matching files, sorted."""
-    dirname = os.path.basename(directory)
-    walk = sorted(os.walk(directory, followlinks=follow_links),
-                  key=lambda entry: entry[0])
-    return [os.path.join(dirname, os.path.relpath(os.path.join(root, name),
-                                                  directory))
-            for root, _, files in walk for name in sorted(files)
-            if name.lower().endswith(formats)]
-
-
-def get_training_or_validation_split(samples, labels, validation_split,
-                                     subset):
-    """Keras's split: the last `int(validation_split * n)` samples validate."""
-    if not validation_split:
-        return samples, labels
-    num_val = int(validation_split * len(samples))
-    if subset == "training":
-        print(f"Using {len(samples) - num_val} files for training.")
-        return samples[:-num_val], \
-            None if labels is None else labels[:-num_val]
-    if subset == "validation":
-        print(f"Using {num_val} files for validation.")
-        return samples[-num_val:], \
-            None if labels is None else labels[-num_val:]
-    raise ValueError('`subset` must be either "training" or "validation", '
-                     f"received: {subset}")
 
 
 def check_validation_split_arg(validation_split, subset, shuffle, seed):

@@ -78,3 +78,35 @@ def test_call_with_two_inputs_builds_on_first_call():
     model = TwoInputs()
     out = model(np.ones((2, 3), "float32"), np.ones((2, 2), "float32"))
     assert out.shape == (2, 2) and model.built and model.d.built
+
+
+def test_layers_appended_to_an_empty_list_or_dict_are_tracked():
+    class Grown(lamina.Model):
+        def __init__(self):
+            super().__init__()
+            self.blocks = []
+            for _ in range(2):
+                self.blocks.append(layers.Dense(3))
+            self.heads = {}
+            self.heads["out"] = layers.Dense(1)
+            self.mixed = [layers.Dense(3), "relu"]
+
+        def call(self, x):
+            for block in self.blocks:
+                x = block(x)
+            x = self.mixed[0](x)
+            return self.heads["out"](x)
+
+    model = Grown()
+    model(np.zeros((2, 4), "float32"))
+    assert isinstance(model.blocks, list) and len(model.blocks) == 2
+    assert len(model.weights) == 8 and len(list(model.parameters())) == 8
+    assert "blocks.1.kernel" in model.state_dict()
+    assert "heads.out.kernel" in model.state_dict()
+    model.compile("sgd", "mse")
+    before = model.blocks[0].kernel.detach().clone()
+    model.fit(np.ones((8, 4), "float32"), np.ones((8, 1), "float32"),
+              verbose=0)
+    assert not torch.equal(before, model.blocks[0].kernel.detach())
+    model.blocks = [layers.Dense(2)]
+    assert "blocks.1.kernel" not in model.state_dict()

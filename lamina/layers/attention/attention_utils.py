@@ -29,6 +29,21 @@ def as_tensor_like(value, reference):
     return tensor
 
 
+def key_value_inputs(query, value, key, value_mask, key_mask):
+    """`value` and `key` as tensors like `query`, and their Keras masks where
+    no mask was passed: `(value, key, value_mask, key_mask)`."""
+    value = as_tensor_like(value, query)
+    if key is None:
+        key = value
+    else:
+        key = as_tensor_like(key, query)
+        if key_mask is None:
+            key_mask = keras_mask(key)
+    if value_mask is None:
+        value_mask = keras_mask(value)
+    return value, key, value_mask, key_mask
+
+
 def to_bool(mask, device=None):
     """A boolean tensor of `mask` (nonzero is True); arrays are converted."""
     if not isinstance(mask, torch.Tensor):
@@ -182,6 +197,34 @@ def fused_attention(layer, query, key, value, mask, scale, is_causal,
     if zero_masked_rows and mask is not None:
         out = torch.where(mask.any(dim=-1, keepdim=True), out, 0.0)
     return out.transpose(1, 2)
+
+
+def fused_attention_or_none(layer, query, key, value, mask, scale,
+                            is_causal, dropout, training, return_scores,
+                            flash_attention):
+    """`fused_attention` where the fused kernel applies, else None.
+
+    The explicit softmax path is needed to return the scores, with active
+    dropout, and with more than one attention axis (`query` not 4D).
+    `mask` is the `(B, T, S)` mask (or None) and `dropout` the layer's rate.
+    """
+    if return_scores or query.dim() != 4 or (dropout > 0.0 and bool(training)):
+        return None
+    if mask is not None:
+        mask = expand_mask(mask, 4, 1)
+        check_mask_shape(layer, mask, (
+            query.shape[0], query.shape[2], query.shape[1], key.shape[1]))
+    # With dropout configured (but inactive) Keras takes its explicit
+    # softmax path, where a fully masked query row outputs zeros.
+    return fused_attention(layer, query, key, value, mask, scale, is_causal,
+                           zero_masked_rows=dropout > 0.0,
+                           flash_attention=flash_attention)
+
+
+def with_causal_mask(layer, query, value, mask):
+    """`mask` (or no mask) combined with the layer's causal mask."""
+    causal = layer._compute_causal_mask(query, value)
+    return causal if mask is None else to_bool(mask) & causal
 
 
 def sublayer_kwargs(dtype_policy, kernel_initializer, bias_initializer,

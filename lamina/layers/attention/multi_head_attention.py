@@ -222,15 +222,8 @@ class MultiHeadAttention(Layer):
              key_mask=None, attention_mask=None,
              return_attention_scores=False, training=None,
              use_causal_mask=False):
-        value = utils.as_tensor_like(value, query)
-        if key is None:
-            key = value
-        else:
-            key = utils.as_tensor_like(key, query)
-            if key_mask is None:
-                key_mask = utils.keras_mask(key)
-        if value_mask is None:
-            value_mask = utils.keras_mask(value)
+        value, key, value_mask, key_mask = utils.key_value_inputs(
+            query, value, key, value_mask, key_mask)
         # As in Keras 3, the query mask is always the query's own mask.
         query_mask = utils.keras_mask(query)
         if key is not value:
@@ -302,26 +295,15 @@ class MultiHeadAttention(Layer):
                 "attention scores is not supported when flash attention is "
                 "enabled. Set `flash_attention=None` to get the scores."
             )
-        dropout_active = self._dropout > 0.0 and bool(training)
-        if not return_attention_scores and query.dim() == 4 \
-                and not dropout_active:
-            if attention_mask is not None:
-                attention_mask = utils.expand_mask(attention_mask, 4, 1)
-                utils.check_mask_shape(self, attention_mask, (
-                    query.shape[0], query.shape[2], query.shape[1],
-                    key.shape[1]))
-            # With dropout configured (but inactive) Keras takes its explicit
-            # softmax path, where a fully masked query row outputs zeros.
-            output = utils.fused_attention(
-                self, query, key, value, attention_mask,
-                self._inverse_sqrt_key_dim, use_causal_mask,
-                zero_masked_rows=self._dropout > 0.0,
-                flash_attention=self._flash_attention)
+        output = utils.fused_attention_or_none(
+            self, query, key, value, attention_mask,
+            self._inverse_sqrt_key_dim, use_causal_mask, self._dropout,
+            training, return_attention_scores, self._flash_attention)
+        if output is not None:
             return output, None
         if use_causal_mask:
-            causal = self._compute_causal_mask(query, value)
-            attention_mask = causal if attention_mask is None \
-                else utils.to_bool(attention_mask) & causal
+            attention_mask = utils.with_causal_mask(self, query, value,
+                                                    attention_mask)
         query = query * self._inverse_sqrt_key_dim
         scores = torch.einsum(self._dot_product_equation, key, query)
         scores = self._masked_softmax(scores, attention_mask)

@@ -117,19 +117,8 @@ class BaseConv(Layer):
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )
-        if self.use_bias:
-            self.bias = self.add_weight(
-                name="bias", shape=(self.filters,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
-        else:
-            self.bias = None
-        self.input_spec = InputSpec(
-            ndim=self.rank + 2,
-            axes={conv_utils.channel_axis(self.data_format): channels},
-        )
+        self.bias = conv_utils.add_bias(self, self.filters)
+        self.input_spec = conv_utils.channel_input_spec(self, channels)
         # Also when `build` is called directly rather than by `__call__`.
         self.built = True
         if self.lora_rank:

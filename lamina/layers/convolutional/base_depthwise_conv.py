@@ -56,12 +56,6 @@ class DepthwiseArguments(Layer):
         self._torch_dilation = conv_utils.lift(self.dilation_rate, 1)
         self._conv = CONV_FUNCTIONS[len(self._torch_kernel_size)]
 
-    def _set_input_spec(self, channels):
-        self.input_spec = InputSpec(
-            ndim=self.rank + 2,
-            axes={conv_utils.channel_axis(self.data_format): channels},
-        )
-
     def _output_shape(self, input_shape, channels):
         spatial = [
             conv_utils.conv_output_size(n, k, s, d, self.padding)
@@ -75,6 +69,31 @@ class DepthwiseArguments(Layer):
         })
         return conv_utils.with_spatial(input_shape, self.data_format,
                                        spatial, channels)
+
+    def _add_depthwise_kernel(self, name, channels):
+        return self.add_weight(
+            name=name,
+            shape=self.kernel_size + (channels, self.depth_multiplier),
+            initializer=self.depthwise_initializer,
+            regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint,
+        )
+
+    def _depthwise_call(self, inputs, kernel, bias):
+        """The depthwise convolution of `inputs`, in torch's layout."""
+        x = conv_utils.to_torch_layout(inputs, self.data_format)
+        try:
+            return depthwise_conv(self, x, kernel, bias)
+        except RuntimeError:
+            # A clear error naming the layer if the window does not fit.
+            self.compute_output_shape(tuple(inputs.shape))
+            raise
+
+    def _activate(self, outputs):
+        """Torch-layout `outputs` back in `data_format`, activated."""
+        outputs = conv_utils.from_torch_layout(outputs, self.data_format,
+                                               self.rank)
+        return outputs if self._linear else self.activation(outputs)
 
     def _window_config(self):
         return {
@@ -135,37 +154,15 @@ class BaseDepthwiseConv(DepthwiseArguments):
         channels = conv_utils.input_channels(self, input_shape,
                                              self.data_format)
         self.compute_output_shape(input_shape)
-        self.kernel = self.add_weight(
-            name="kernel",
-            shape=self.kernel_size + (channels, self.depth_multiplier),
-            initializer=self.depthwise_initializer,
-            regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint,
-        )
-        if self.use_bias:
-            self.bias = self.add_weight(
-                name="bias", shape=(channels * self.depth_multiplier,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
-        else:
-            self.bias = None
-        self._set_input_spec(channels)
+        self.kernel = self._add_depthwise_kernel("kernel", channels)
+        self.bias = conv_utils.add_bias(self, channels * self.depth_multiplier)
+        self.input_spec = conv_utils.channel_input_spec(self, channels)
         # Also when `build` is called directly rather than by `__call__`.
         self.built = True
 
     def call(self, inputs):
-        x = conv_utils.to_torch_layout(inputs, self.data_format)
-        try:
-            outputs = depthwise_conv(self, x, self.kernel, self.bias)
-        except RuntimeError:
-            # A clear error naming the layer if the window does not fit.
-            self.compute_output_shape(tuple(inputs.shape))
-            raise
-        outputs = conv_utils.from_torch_layout(outputs, self.data_format,
-                                               self.rank)
-        return outputs if self._linear else self.activation(outputs)
+        return self._activate(
+            self._depthwise_call(inputs, self.kernel, self.bias))
 
     def compute_output_shape(self, input_shape):
         channels = tuple(input_shape)[conv_utils.channel_axis(

@@ -11,7 +11,6 @@ from lamina import initializers
 from lamina import regularizers
 from lamina.layers.convolutional import conv_utils
 from lamina.layers.convolutional.base_depthwise_conv import DepthwiseArguments
-from lamina.layers.convolutional.base_depthwise_conv import depthwise_conv
 from lamina.saving.serialization import serialize_keras_object
 
 
@@ -69,13 +68,8 @@ class BaseSeparableConv(DepthwiseArguments):
         channels = conv_utils.input_channels(self, input_shape,
                                              self.data_format)
         self.compute_output_shape(input_shape)
-        self.depthwise_kernel = self.add_weight(
-            name="depthwise_kernel",
-            shape=self.kernel_size + (channels, self.depth_multiplier),
-            initializer=self.depthwise_initializer,
-            regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint,
-        )
+        self.depthwise_kernel = self._add_depthwise_kernel(
+            "depthwise_kernel", channels)
         self.pointwise_kernel = self.add_weight(
             name="pointwise_kernel",
             shape=(1,) * self.rank + (channels * self.depth_multiplier,
@@ -84,33 +78,17 @@ class BaseSeparableConv(DepthwiseArguments):
             regularizer=self.pointwise_regularizer,
             constraint=self.pointwise_constraint,
         )
-        if self.use_bias:
-            self.bias = self.add_weight(
-                name="bias", shape=(self.filters,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
-        else:
-            self.bias = None
-        self._set_input_spec(channels)
+        self.bias = conv_utils.add_bias(self, self.filters)
+        self.input_spec = conv_utils.channel_input_spec(self, channels)
         # Also when `build` is called directly rather than by `__call__`.
         self.built = True
 
     def call(self, inputs):
-        x = conv_utils.to_torch_layout(inputs, self.data_format)
-        try:
-            x = depthwise_conv(self, x, self.depthwise_kernel, None)
-        except RuntimeError:
-            # A clear error naming the layer if the window does not fit.
-            self.compute_output_shape(tuple(inputs.shape))
-            raise
+        x = self._depthwise_call(inputs, self.depthwise_kernel, None)
         pointwise = conv_utils.kernel_to_torch(
             conv_utils.cast(self.pointwise_kernel, x.dtype), self.rank)
-        outputs = self._conv(x, pointwise, conv_utils.cast(self.bias, x.dtype))
-        outputs = conv_utils.from_torch_layout(outputs, self.data_format,
-                                               self.rank)
-        return outputs if self._linear else self.activation(outputs)
+        return self._activate(
+            self._conv(x, pointwise, conv_utils.cast(self.bias, x.dtype)))
 
     def compute_output_shape(self, input_shape):
         return self._output_shape(input_shape, self.filters)

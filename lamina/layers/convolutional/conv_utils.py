@@ -12,6 +12,7 @@ import operator
 import torch.nn.functional as F
 
 from lamina import config
+from lamina.layers.input_spec import InputSpec
 
 # Channels-last <-> channels-first permutations of the (lifted) tensors.
 _TO_CHANNELS_FIRST = {2: (0, 3, 1, 2), 3: (0, 4, 1, 2, 3)}
@@ -84,6 +85,22 @@ def positive_int(layer, value, name):
 
 def channel_axis(data_format):
     return -1 if data_format == "channels_last" else 1
+
+
+def channel_input_spec(layer, channels):
+    """The built layer's input spec: its rank, with `channels` channels."""
+    return InputSpec(ndim=layer.rank + 2,
+                     axes={channel_axis(layer.data_format): channels})
+
+
+def add_bias(layer, size):
+    """Adds the layer's `(size,)` bias weight; None without `use_bias`."""
+    if not layer.use_bias:
+        return None
+    return layer.add_weight(
+        name="bias", shape=(size,), initializer=layer.bias_initializer,
+        regularizer=layer.bias_regularizer, constraint=layer.bias_constraint,
+    )
 
 
 def spatial_dims(shape, data_format):

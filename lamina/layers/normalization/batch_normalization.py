@@ -108,22 +108,7 @@ class BatchNormalization(Layer):
             d for d in range(rank) if d not in self._axes)
         self._num_features = math.prod(shape)
         self._plan_layout(rank)
-        if self.scale:
-            self.gamma = self.add_weight(
-                name="gamma", shape=shape, initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint, autocast=False,
-            )
-        else:
-            self.gamma = None
-        if self.center:
-            self.beta = self.add_weight(
-                name="beta", shape=shape, initializer=self.beta_initializer,
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint, autocast=False,
-            )
-        else:
-            self.beta = None
+        utils.add_gamma_beta(self, shape, self.scale, self.center)
         self.moving_mean = self.add_weight(
             name="moving_mean", shape=shape,
             initializer=self.moving_mean_initializer, trainable=False,

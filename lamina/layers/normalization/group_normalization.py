@@ -90,24 +90,7 @@ class GroupNormalization(Layer):
                 f"channels ({channels}, axis {self.axis} of input shape "
                 f"{input_shape}). Received: groups={self.groups}"
             )
-        if self.scale:
-            self.gamma = self.add_weight(
-                name="gamma", shape=(channels,),
-                initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint, autocast=False,
-            )
-        else:
-            self.gamma = None
-        if self.center:
-            self.beta = self.add_weight(
-                name="beta", shape=(channels,),
-                initializer=self.beta_initializer,
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint, autocast=False,
-            )
-        else:
-            self.beta = None
+        utils.add_gamma_beta(self, (channels,), self.scale, self.center)
         self.input_spec = InputSpec(
             ndim=len(input_shape), axes={self.axis: channels})
         self.built = True  # also when build() is called directly

@@ -80,22 +80,8 @@ class LayerNormalization(Layer):
         self._fused = utils.are_trailing(self._axes, rank)
         self._normalized_shape = shape
         self._broadcast_shape = utils.broadcast_shape(self._axes, input_shape)
-        if self.scale or self.rms_scaling:
-            self.gamma = self.add_weight(
-                name="gamma", shape=shape, initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint, autocast=False,
-            )
-        else:
-            self.gamma = None
-        if self.center and not self.rms_scaling:
-            self.beta = self.add_weight(
-                name="beta", shape=shape, initializer=self.beta_initializer,
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint, autocast=False,
-            )
-        else:
-            self.beta = None
+        utils.add_gamma_beta(self, shape, self.scale or self.rms_scaling,
+                             self.center and not self.rms_scaling)
         self.built = True  # also when build() is called directly
 
     def call(self, inputs):

@@ -62,6 +62,23 @@ def sizes_along(layer, axes, input_shape):
     return sizes
 
 
+def add_gamma_beta(layer, shape, scale, center):
+    """Adds `layer.gamma` (if `scale`) then `layer.beta` (if `center`) of
+    `shape` from the layer's gamma/beta arguments; a missing one is None."""
+    # Each attribute is set once: a weight assigned over a None attribute
+    # would be tracked under another name.
+    layer.gamma = layer.add_weight(
+        name="gamma", shape=shape, initializer=layer.gamma_initializer,
+        regularizer=layer.gamma_regularizer,
+        constraint=layer.gamma_constraint, autocast=False,
+    ) if scale else None
+    layer.beta = layer.add_weight(
+        name="beta", shape=shape, initializer=layer.beta_initializer,
+        regularizer=layer.beta_regularizer,
+        constraint=layer.beta_constraint, autocast=False,
+    ) if center else None
+
+
 def broadcast_shape(axes, input_shape):
     """A shape with the sizes along `axes` and 1 elsewhere."""
     return tuple(

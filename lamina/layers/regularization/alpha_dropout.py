@@ -4,6 +4,7 @@ import torch
 
 from lamina.layers.layer import Layer
 from lamina.layers.registry import register
+from lamina.layers.regularization.dropout import concrete_noise_shape
 from lamina.layers.regularization.gaussian_noise import check_unit_interval
 from lamina.random import SeedGenerator
 
@@ -65,17 +66,8 @@ class AlphaDropout(Layer):
         return a * torch.where(keep, inputs, _SATURATION) + b
 
     def _concrete_noise_shape(self, inputs):
-        if self.noise_shape is None:
-            return inputs.shape
-        if len(self.noise_shape) != inputs.dim():
-            raise ValueError(
-                f"AlphaDropout layer '{self.name}': `noise_shape` must have "
-                f"the rank of the inputs ({inputs.dim()}). Received: "
-                f"noise_shape={self.noise_shape}, inputs.shape="
-                f"{tuple(inputs.shape)}"
-            )
-        return tuple(size if dim is None else dim
-                     for dim, size in zip(self.noise_shape, inputs.shape))
+        return concrete_noise_shape(self.noise_shape, inputs,
+                                    f"AlphaDropout layer '{self.name}'")
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

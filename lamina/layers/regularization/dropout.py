@@ -65,19 +65,8 @@ class Dropout(Layer):
         return torch.where(keep, inputs / keep_prob, 0.0)
 
     def _concrete_noise_shape(self, inputs):
-        if self.noise_shape is None:
-            return inputs.shape
-        if len(self.noise_shape) != inputs.dim():
-            raise ValueError(
-                f"Layer '{self.name}': `noise_shape` must have the rank of "
-                f"the inputs ({inputs.dim()}). Received: "
-                f"noise_shape={self.noise_shape}, inputs.shape="
-                f"{tuple(inputs.shape)}"
-            )
-        return tuple(
-            size if dim is None else dim
-            for dim, size in zip(self.noise_shape, inputs.shape)
-        )
+        return concrete_noise_shape(self.noise_shape, inputs,
+                                    f"Layer '{self.name}'")
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -90,6 +79,21 @@ class Dropout(Layer):
             "noise_shape": self.noise_shape,
         })
         return config
+
+
+def concrete_noise_shape(noise_shape, inputs, owner):
+    """`noise_shape` with its Nones filled from `inputs.shape` (all of
+    `inputs.shape` when None); `owner` starts the error message."""
+    if noise_shape is None:
+        return inputs.shape
+    if len(noise_shape) != inputs.dim():
+        raise ValueError(
+            f"{owner}: `noise_shape` must have the rank of the inputs "
+            f"({inputs.dim()}). Received: noise_shape={noise_shape}, "
+            f"inputs.shape={tuple(inputs.shape)}"
+        )
+    return tuple(size if dim is None else dim
+                 for dim, size in zip(noise_shape, inputs.shape))
 
 
 def _standardize_noise_shape(noise_shape):

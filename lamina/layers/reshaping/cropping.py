@@ -4,6 +4,7 @@ from lamina.layers.convolutional import conv_utils
 from lamina.layers.input_spec import InputSpec
 from lamina.layers.layer import Layer
 from lamina.layers.registry import register
+from lamina.layers.reshaping.zero_padding import resized_shape
 from lamina.layers.reshaping.zero_padding import spatial_axes
 from lamina.layers.reshaping.zero_padding import standardize_pairs
 
@@ -51,11 +52,7 @@ class BaseCropping(Layer):
 
     def compute_output_shape(self, input_shape):
         self._check_fits(input_shape, "input_shape")
-        shape = list(input_shape)
-        for axis, (before, after) in zip(self._axes, self._pairs):
-            if shape[axis] is not None:
-                shape[axis] -= before + after
-        return tuple(shape)
+        return resized_shape(input_shape, self._axes, self._pairs, -1)
 
     def get_config(self):
         config = super().get_config()

@@ -70,6 +70,16 @@ def spatial_axes(rank, data_format):
     return tuple(range(first, first + rank))
 
 
+def resized_shape(input_shape, axes, pairs, sign):
+    """`input_shape` with each known spatial size grown (`sign=1`) or
+    shrunk (`sign=-1`) by its `(before, after)` pair."""
+    shape = list(input_shape)
+    for axis, (before, after) in zip(axes, pairs):
+        if shape[axis] is not None:
+            shape[axis] += sign * (before + after)
+    return tuple(shape)
+
+
 class BaseZeroPadding(Layer):
     """Pads the `_rank` spatial axes of the input with zeros.
 
@@ -102,11 +112,7 @@ class BaseZeroPadding(Layer):
         return F.pad(inputs, self._torch_pad)
 
     def compute_output_shape(self, input_shape):
-        shape = list(input_shape)
-        for axis, (before, after) in zip(self._axes, self._pairs):
-            if shape[axis] is not None:
-                shape[axis] += before + after
-        return tuple(shape)
+        return resized_shape(input_shape, self._axes, self._pairs, 1)
 
     def get_config(self):
         config = super().get_config()

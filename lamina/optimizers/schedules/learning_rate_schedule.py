@@ -37,6 +37,18 @@ def _step_device(step):
     return step.device if torch.is_tensor(step) else None
 
 
+def _initial_and_step(initial_learning_rate, step):
+    """The initial rate as a tensor (on `step`'s device) and `step` cast to
+    its dtype and device: schedules compute in the initial rate's dtype."""
+    initial = _as_tensor(initial_learning_rate, _step_device(step))
+    return initial, _as_tensor(step).to(initial.device, initial.dtype)
+
+
+def _like(value, reference):
+    """A 0-d tensor of `value` with `reference`'s dtype and device."""
+    return torch.tensor(value, dtype=reference.dtype, device=reference.device)
+
+
 def _validate_steps(name, value):
     if value <= 0:
         raise ValueError(
@@ -90,15 +102,11 @@ class ExponentialDecay(LearningRateSchedule):
         self.name = name
 
     def __call__(self, step):
-        initial = _as_tensor(self.initial_learning_rate, _step_device(step))
-        dtype = initial.dtype
-        p = _as_tensor(step).to(initial.device, dtype) / torch.tensor(
-            self.decay_steps, dtype=dtype, device=initial.device
-        )
+        initial, step = _initial_and_step(self.initial_learning_rate, step)
+        p = step / _like(self.decay_steps, initial)
         if self.staircase:
             p = torch.floor(p)
-        rate = torch.tensor(self.decay_rate, dtype=dtype, device=initial.device)
-        return initial * torch.pow(rate, p)
+        return initial * torch.pow(_like(self.decay_rate, initial), p)
 
     def get_config(self):
         return {
@@ -188,16 +196,14 @@ class PolynomialDecay(LearningRateSchedule):
         self.name = name
 
     def __call__(self, step):
-        initial = _as_tensor(self.initial_learning_rate, _step_device(step))
-        dtype, device = initial.dtype, initial.device
-        end = torch.tensor(self.end_learning_rate, dtype=dtype, device=device)
-        power = torch.tensor(self.power, dtype=dtype, device=device)
-        step = _as_tensor(step).to(device, dtype)
-        decay_steps = torch.tensor(self.decay_steps, dtype=dtype, device=device)
+        initial, step = _initial_and_step(self.initial_learning_rate, step)
+        end = _like(self.end_learning_rate, initial)
+        power = _like(self.power, initial)
+        decay_steps = _like(self.decay_steps, initial)
         if self.cycle:
             multiplier = torch.where(
                 step == 0,
-                torch.ones((), dtype=dtype, device=device),
+                _like(1.0, initial),
                 torch.ceil(step / self.decay_steps),
             )
             decay_steps = decay_steps * multiplier
@@ -239,15 +245,12 @@ class InverseTimeDecay(LearningRateSchedule):
         self.name = name
 
     def __call__(self, step):
-        initial = _as_tensor(self.initial_learning_rate, _step_device(step))
-        dtype, device = initial.dtype, initial.device
-        p = _as_tensor(step).to(device, dtype) / torch.tensor(
-            self.decay_steps, dtype=dtype, device=device
-        )
+        initial, step = _initial_and_step(self.initial_learning_rate, step)
+        p = step / _like(self.decay_steps, initial)
         if self.staircase:
             p = torch.floor(p)
-        rate = torch.tensor(self.decay_rate, dtype=dtype, device=device)
-        return initial / (torch.ones((), dtype=dtype, device=device) + rate * p)
+        rate = _like(self.decay_rate, initial)
+        return initial / (_like(1.0, initial) + rate * p)
 
     def get_config(self):
         return {
@@ -288,27 +291,23 @@ class CosineDecay(LearningRateSchedule):
         self.warmup_steps = warmup_steps
         self.warmup_target = warmup_target
 
-    def _decay(self, step, decay_steps, decay_from, dtype):
+    def _decay(self, step, decay_steps, decay_from):
         fraction = step / decay_steps
-        pi = torch.tensor(math.pi, dtype=dtype, device=step.device)
+        pi = _like(math.pi, step)
         cosine = 0.5 * (1.0 + torch.cos(pi * fraction))
         return decay_from * ((1 - self.alpha) * cosine + self.alpha)
 
     def __call__(self, step):
-        initial = _as_tensor(self.initial_learning_rate, _step_device(step))
-        dtype, device = initial.dtype, initial.device
-        decay_steps = torch.tensor(self.decay_steps, dtype=dtype, device=device)
-        step = _as_tensor(step).to(device, dtype)
+        initial, step = _initial_and_step(self.initial_learning_rate, step)
+        decay_steps = _like(self.decay_steps, initial)
         if self.warmup_target is None:
             step = torch.minimum(step, decay_steps)
-            return self._decay(step, decay_steps, initial, dtype)
-        target = torch.tensor(self.warmup_target, dtype=dtype, device=device)
-        warmup_steps = torch.tensor(
-            self.warmup_steps, dtype=dtype, device=device
-        )
+            return self._decay(step, decay_steps, initial)
+        target = _like(self.warmup_target, initial)
+        warmup_steps = _like(self.warmup_steps, initial)
         step = torch.minimum(step, decay_steps + warmup_steps)
         warmup = (target - initial) * (step / warmup_steps) + initial
-        decay = self._decay(step - warmup_steps, decay_steps, target, dtype)
+        decay = self._decay(step - warmup_steps, decay_steps, target)
         # Both branches are cheap scalars; `where` avoids a host sync.
         return torch.where(step < warmup_steps, warmup, decay)
 
@@ -351,18 +350,11 @@ class CosineDecayRestarts(LearningRateSchedule):
         self.name = name
 
     def __call__(self, step):
-        initial = _as_tensor(self.initial_learning_rate, _step_device(step))
-        dtype, device = initial.dtype, initial.device
-
-        def scalar(value):
-            return torch.tensor(value, dtype=dtype, device=device)
-
-        alpha, t_mul, m_mul = scalar(self.alpha), scalar(self._t_mul), scalar(
-            self._m_mul
-        )
-        fraction = _as_tensor(step).to(device, dtype) / scalar(
-            self.first_decay_steps
-        )
+        initial, step = _initial_and_step(self.initial_learning_rate, step)
+        alpha = _like(self.alpha, initial)
+        t_mul = _like(self._t_mul, initial)
+        m_mul = _like(self._m_mul, initial)
+        fraction = step / _like(self.first_decay_steps, initial)
         if self._t_mul == 1.0:
             restart = torch.floor(fraction)
             fraction = fraction - restart
@@ -374,7 +366,7 @@ class CosineDecayRestarts(LearningRateSchedule):
             done = (1.0 - torch.pow(t_mul, restart)) / (1.0 - t_mul)
             fraction = (fraction - done) / torch.pow(t_mul, restart)
         m_fac = torch.pow(m_mul, restart)
-        pi = scalar(math.pi)
+        pi = _like(math.pi, initial)
         cosine = 0.5 * m_fac * (1.0 + torch.cos(pi * fraction))
         return initial * ((1 - alpha) * cosine + alpha)
 
