@@ -21,6 +21,10 @@ class _CallState(threading.local):
 
 state = _CallState()
 
+# Bumped whenever any layer's or weight's `trainable` changes, so cached
+# lists of trainable weights (the trainer's) know to refresh.
+trainable_version = [0]
+
 
 @contextlib.contextmanager
 def symbolic_scope():

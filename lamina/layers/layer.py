@@ -120,6 +120,11 @@ class Layer(WeightsMixin, torch.nn.Module):
     # ------------------------------------------------------------------
     # Attribute tracking
     def __setattr__(self, name, value):
+        if not name.startswith("_") and _is_metric(value) and \
+                "_modules" in self.__dict__:
+            tracked = self.__dict__.setdefault("_tracked_metrics", [])
+            if value not in tracked:
+                tracked.append(value)
         if isinstance(value, Variable) and self._owns_variable_under_other_name(
             name, value
         ):
@@ -205,6 +210,7 @@ class Layer(WeightsMixin, torch.nn.Module):
     @trainable.setter
     def trainable(self, value):
         value = bool(value)
+        call_context.trainable_version[0] += 1
         self._trainable = value
         for variable in self._trainable_variables:
             variable.requires_grad_(value)
@@ -440,11 +446,12 @@ class Layer(WeightsMixin, torch.nn.Module):
 
         outer_training, outer_depth = _state.training, _state.depth
         if outermost:
-            _state.loss_generation += 1
-            _state.call_losses = []
+            _begin_outermost_call()
             mode = bool(training)
             if self.training != mode:
                 self.train(mode)
+        if self._losses and self._losses_generation != _state.loss_generation:
+            self._losses = []
         _state.training, _state.depth = training, outer_depth + 1
         try:
             outputs = torch.nn.Module.__call__(self, *args, **kwargs)
@@ -649,3 +656,15 @@ def _marking_built(build):
 
     wrapper._marks_built = True
     return wrapper
+
+
+def _begin_outermost_call():
+    """A new top-level forward: losses added from here on belong to it."""
+    _state.loss_generation += 1
+    _state.call_losses = []
+
+
+def _is_metric(value):
+    return not isinstance(value, torch.nn.Module) and all(
+        hasattr(value, attr) for attr in ("update_state", "result",
+                                          "reset_state"))

@@ -60,6 +60,9 @@ class Variable(torch.nn.Parameter):
 
     @trainable.setter
     def trainable(self, value):
+        from lamina.layers import call_context
+
+        call_context.trainable_version[0] += 1
         self.requires_grad_(bool(value))
 
     @property

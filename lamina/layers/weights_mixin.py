@@ -159,8 +159,8 @@ class WeightsMixin:
         _state.call_losses.append(loss)
 
     def _own_losses(self):
-        if self._losses_generation != _state.loss_generation:
-            return []
+        # Losses persist until this layer's next call (a call of another,
+        # unrelated layer leaves them alone, as in Keras).
         return list(self._losses)
 
     @property

@@ -32,6 +32,9 @@ def _match_outputs(spec, what, output_names, num_outputs, y_struct=None):
                 f"output. Expected keys among: {keys}"
             )
         return [spec.get(k) for k in keys]
+    if isinstance(spec, (list, tuple)) and num_outputs == 1 and \
+            len(spec) == 1 and what in ("loss", "loss_weights"):
+        return [spec[0]]
     if isinstance(spec, (list, tuple)) and num_outputs > 1:
         if len(spec) != num_outputs:
             raise ValueError(

@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 from lamina.layers import call_context
+from lamina.layers.layer import _begin_outermost_call as begin_outermost_call
 from lamina.trainers import data_adapters
 from lamina.trainers.data_adapters import array_data_adapter
 from lamina.trainers.data_adapters.data_adapter_utils import (
@@ -162,6 +163,7 @@ class LoopsMixin:
                 return self(x, training=False)
             outer = state.training, state.depth
             state.training, state.depth = False, 1
+            begin_outermost_call()
             try:
                 return forward(x)
             finally:

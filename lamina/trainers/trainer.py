@@ -106,6 +106,12 @@ class Trainer(loops.LoopsMixin):
             if self._compile_loss is not None:
                 found.extend(m for m in self._compile_loss.metrics
                              if m is not None)
+        # Metrics set as attributes (of this model or its layers), as in the
+        # Keras guides' custom train_steps.
+        for layer in self._flatten_layers():
+            for metric in layer.__dict__.get("_tracked_metrics", ()):
+                if metric not in found and metric is not self._loss_tracker:
+                    found.append(metric)
         return found
 
     @property
@@ -169,9 +175,14 @@ class Trainer(loops.LoopsMixin):
         return losses
 
     def _training_cache(self):
-        if self._step_cache is None:
+        """Trainable weights, refreshed when any `trainable` flag changes,
+        so a change is never silently ignored (the optimizer then raises
+        as Keras's does, unless the model is recompiled)."""
+        version = call_context.trainable_version[0]
+        if self._step_cache is None or self._step_cache["version"] != version:
             trainable = self.trainable_weights
             self._step_cache = {
+                "version": version,
                 "trainable": trainable,
                 "regularized": [w for w in trainable
                                 if getattr(w, "regularizer", None)],

@@ -253,3 +253,20 @@ def test_layer_without_get_config_round_trips():
     config = WithArgs(factor=3, name="scaled").get_config()
     assert config["factor"] == 3
     assert WithArgs.from_config(config).factor == 3
+
+
+def test_losses_belong_to_the_layer_until_its_next_call():
+    a = layers.Dense(2, activity_regularizer="l2")
+    b = layers.Dense(2)
+    x = torch.ones(4, 3)
+    a(x)
+    b(x)
+    assert len(a.losses) == 1, "calling another layer keeps a's losses"
+    a(x)
+    assert len(a.losses) == 1, "a's next call replaces them"
+    model = lamina.Sequential([lamina.Input((3,)),
+                               layers.Dense(2, activity_regularizer="l2")])
+    model.predict(np.ones((32, 3)), batch_size=1, verbose=0)
+    assert len(model.losses) == 1
+    from lamina.layers.call_context import state
+    assert len(state.call_losses) <= 1

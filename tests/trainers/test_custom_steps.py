@@ -137,3 +137,50 @@ def test_compute_loss_override():
     model.compile("sgd")
     history = model.fit(X, Y, epochs=2, verbose=0)
     assert history.history["loss"][1] < history.history["loss"][0]
+
+
+def test_metrics_set_as_attributes_are_reset_and_reported():
+    class Tracked(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(1)
+            self.tracker = keras.metrics.Sum(name="my_loss")
+
+        def call(self, x):
+            return self.dense(x)
+
+        def train_step(self, data):
+            x, y = data
+            self.tracker.update_state(1.0)
+            return super().train_step(data)
+
+    model = Tracked()
+    model.compile("sgd", "mse")
+    history = model.fit(X, Y, batch_size=16, epochs=3, verbose=0)
+    assert history.history["my_loss"] == [4.0, 4.0, 4.0]
+    assert [m.name for m in model.metrics] == ["loss", "my_loss"]
+
+
+def test_unfreezing_after_training_is_not_silently_ignored():
+    import pytest
+
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(2, name="d0"),
+                              layers.Dense(1, name="d1")])
+    model.get_layer("d0").trainable = False
+    model.compile("sgd", "mse")
+    model.train_on_batch(X, Y)
+    model.get_layer("d0").trainable = True
+    # As in Keras: the optimizer was built for the old set of weights.
+    with pytest.raises(ValueError, match="Unknown variable: d0/kernel"):
+        model.train_on_batch(X, Y)
+    model.compile("sgd", "mse")
+    before = model.get_layer("d0").kernel.detach().clone()
+    model.train_on_batch(X, Y)
+    assert not torch.equal(before, model.get_layer("d0").kernel.detach())
+
+
+def test_single_output_loss_given_as_list():
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(1)])
+    model.compile("sgd", loss=["mse"], loss_weights=[2.0], metrics=["mae"])
+    history = model.fit(X, Y, epochs=1, verbose=0)
+    assert sorted(history.history) == ["loss", "mae"]
