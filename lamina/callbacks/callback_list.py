@@ -2,6 +2,7 @@
 
 from lamina.callbacks.callback import Callback
 from lamina.callbacks.history import History
+from lamina.callbacks.progbar_logger import ProgbarLogger
 from lamina.trainers.logs import LazyLogs
 from lamina.trainers.logs import pythonify
 from lamina.utils import tree
@@ -37,8 +38,6 @@ class CallbackList(Callback):
             if self._history not in self.callbacks:
                 self.callbacks.append(self._history)
         if add_progbar:
-            from lamina.callbacks.progbar_logger import ProgbarLogger
-
             self._progbar = next(
                 (c for c in self.callbacks if isinstance(c, ProgbarLogger)),
                 None,
@@ -73,9 +72,19 @@ class CallbackList(Callback):
 
     def _dispatch_batch(self, hook, batch, logs):
         # Keras passes batch logs by keyword (`logs=`); LambdaCallback
-        # functions written for Keras rely on it.
+        # functions written for Keras rely on it. The progress bar reads the
+        # lazy logs only when it redraws; any other callback gets a plain
+        # dict of this step's values, which it may keep or modify.
+        snapshot = None
         for callback in self._listeners(hook):
-            getattr(callback, hook)(batch, logs=logs)
+            if isinstance(callback, ProgbarLogger) or not isinstance(
+                logs, LazyLogs
+            ):
+                getattr(callback, hook)(batch, logs=logs)
+                continue
+            if snapshot is None:
+                snapshot = dict(logs)
+            getattr(callback, hook)(batch, logs=snapshot)
 
     def _listeners(self, hook):
         """Callbacks that override `hook` (batch hooks run every step, so

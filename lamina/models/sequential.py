@@ -8,10 +8,12 @@ from lamina.layers.input_layer import InputLayer
 from lamina.layers.call_context import state as _state
 from lamina.layers.layer import Layer
 from lamina.layers.call_spec import _call_spec
+from lamina.layers.call_spec import _mask_of
 from lamina.models import graph as graph_lib
 from lamina.models.model import MODELS
 from lamina.models.model import Model
 from lamina.models.symbolic import KerasTensor
+from lamina.utils.dtypes import to_torch_dtype
 
 
 @MODELS.register(keras_module="keras")
@@ -100,6 +102,7 @@ class Sequential(Model):
 
     def _maybe_rebuild(self):
         self.__dict__.pop("_plan", None)
+        self.__dict__.pop("_checked_shapes", None)
         self.built = False
         self._graph = None
         if self._input_layer is not None and self._stack:
@@ -142,11 +145,39 @@ class Sequential(Model):
 
     def call(self, inputs, training=None, mask=None):
         plan = self._fast_plan()
-        if plan is not None and _no_hooks(self._stack):
-            return _run_fast(plan, inputs)
-        for layer in self._stack:
-            inputs = layer(inputs)
+        fast = plan is not None and mask is None and isinstance(
+            inputs, torch.Tensor) and _mask_of(inputs) is None
+        if fast:
+            # Input specs are checked by the full path once per feature
+            # shape; later batches of that shape take the direct calls.
+            checked = self.__dict__.setdefault("_checked_shapes", set())
+            key = tuple(inputs.shape[1:])
+            if key in checked and _no_hooks(self._stack):
+                return _run_fast(plan, inputs)
+            outputs = self._call_layers(inputs, mask)
+            checked.add(key)
+            return outputs
+        return self._call_layers(inputs, mask)
+
+    def _call_layers(self, inputs, mask=None):
+        for index, layer in enumerate(self._stack):
+            if index == 0 and mask is not None and \
+                    _call_spec(type(layer)).has_mask:
+                inputs = layer(inputs, mask=mask)
+            else:
+                inputs = layer(inputs)
         return inputs
+
+    def _convert_inputs(self, args):
+        """As functional models do: inputs take the `Input`'s dtype (integer
+        arrays fed to a float model are cast, as in Keras)."""
+        args = super()._convert_inputs(args)
+        first = args[0]
+        if self._input_layer is not None and isinstance(first, torch.Tensor):
+            wanted = to_torch_dtype(self._input_layer.dtype)
+            if first.dtype != wanted:
+                args = (first.to(wanted),) + tuple(args[1:])
+        return args
 
     def _fast_plan(self):
         """Layers whose `call` can run directly, skipping `__call__`'s

@@ -16,6 +16,9 @@ class EpochIterator:
         self.device = device
         self._iterator = None
         self._exhausted_warned = False
+        # Set when a one-shot source (a generator) has run dry: the
+        # training loop stops instead of running empty epochs.
+        self.exhausted = False
         self._array_fast_path = type(adapter).__name__ == "ArrayDataAdapter"
 
     @property
@@ -48,6 +51,7 @@ class EpochIterator:
                 self.adapter.on_epoch_end()
                 if restarted_empty or not self._can_restart():
                     self._warn_ran_out(step)
+                    self.exhausted = True
                     return
                 restarted_empty = True
                 continue

@@ -31,8 +31,8 @@ class LoopsMixin:
             steps_per_epoch=steps if _is_array_input(x) else None,
             shuffle=shuffle, class_weight=class_weight, device=device,
         )
-        if isinstance(adapter, array_data_adapter.ArrayDataAdapter):
-            steps = None
+        # With `steps`, epochs take consecutive batches from one pass over
+        # the data (restarting at its end), as Keras's iterator does.
         return EpochIterator(adapter, steps_per_epoch=steps, device=device)
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto",
@@ -89,7 +89,7 @@ class LoopsMixin:
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callbacks.on_epoch_end(epoch, epoch_logs)
             training_logs = epoch_logs
-            if self.stop_training:
+            if self.stop_training or iterator.exhausted:
                 break
         if hasattr(self.optimizer, "finalize_variable_values"):
             self.optimizer.finalize_variable_values(
@@ -146,7 +146,9 @@ class LoopsMixin:
                 or not self.built:
             return None
         device = self._model_device()
-        dtype = self._dtype_policy.torch_compute_dtype
+        from lamina.utils.dtypes import to_torch_dtype
+
+        dtype = to_torch_dtype(self.input_dtype)
         state = call_context.state
         from torch.nn.modules import module as torch_module
 
@@ -157,9 +159,8 @@ class LoopsMixin:
             else self.forward
 
         def call(x):
-            if not isinstance(x, torch.Tensor) or x.device != device or (
-                x.is_floating_point() and x.dtype != dtype
-            ):
+            if not isinstance(x, torch.Tensor) or x.device != device or \
+                    x.dtype != dtype:
                 return self(x, training=False)
             outer = state.training, state.depth
             state.training, state.depth = False, 1

@@ -199,3 +199,27 @@ def test_base_hooks_are_no_ops(build, data):
     history = model.fit(data["x"], data["y"], epochs=1, verbose=0,
                         callbacks=[Callback()])
     np.testing.assert_array_equal(history.epoch, [0])
+
+
+def test_batch_logs_are_plain_per_step_dicts_for_user_callbacks():
+    import numpy as np
+
+    import lamina
+
+    class Keeper(lamina.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.saved = []
+
+        def on_train_batch_end(self, batch, logs=None):
+            logs["lr"] = 0.01
+            self.saved.append(logs)
+
+    model = lamina.Sequential([lamina.Input((3,)), lamina.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x = np.random.default_rng(0).random((64, 3)).astype("float32")
+    keeper = Keeper()
+    model.fit(x, x.sum(1), batch_size=16, verbose=0, callbacks=[keeper])
+    assert all(type(logs) is dict for logs in keeper.saved)
+    losses = [logs["loss"] for logs in keeper.saved]
+    assert len(set(losses)) == len(losses), "each entry is its own step"

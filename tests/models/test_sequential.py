@@ -77,3 +77,53 @@ def test_nested_sequential_in_sequential():
     outer = lamina.Sequential([lamina.Input((3,)), inner, layers.Dense(1)])
     assert outer.count_params() == (3 * 4 + 4) + (4 * 4 + 4) + 5
     assert outer(np.ones((2, 3))).shape == (2, 1)
+
+
+def test_input_spec_checked_on_every_new_feature_shape():
+    model = lamina.Sequential([lamina.Input((4,)), layers.Dense(2)])
+    model(np.zeros((2, 4)))
+    model(np.zeros((3, 4)))
+    with pytest.raises(ValueError, match=r"expected axis -1.*value 4"):
+        model(np.zeros((2, 5)))
+
+
+def test_masks_reach_layers_inside_nested_sequential():
+    import torch
+
+    class MaskedMean(lamina.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.supports_masking = True
+
+        def call(self, x, mask=None):
+            if mask is None:  # symbolic build: no data, no mask
+                return x.mean(1)
+            weights = mask.to(x.dtype).unsqueeze(-1)
+            return (x * weights).sum(1) / weights.sum(1)
+
+        def compute_mask(self, inputs, previous_mask):
+            return None
+
+    inner = lamina.Sequential([layers.Dense(4, kernel_initializer="ones"),
+                               MaskedMean()])
+    model = lamina.Sequential([lamina.Input((5,)),
+                               layers.Embedding(10, 3, mask_zero=True),
+                               inner])
+    tokens = np.array([[1, 2, 0, 0, 0], [3, 0, 0, 0, 0]])
+    for _ in range(2):  # the second call may take the fast path
+        out = model(tokens)
+    embeddings = model.layers[0].embeddings.detach()
+    first = embeddings[[1, 2]].sum(1).mean() * torch.ones(4)
+    torch.testing.assert_close(out[0], first)
+
+
+def test_integer_inputs_are_cast_like_keras():
+    ints = np.ones((2, 3), dtype="int64")
+    model = lamina.Sequential([lamina.Input((3,)),
+                               layers.Dense(2, kernel_initializer="ones")])
+    assert model(ints).tolist() == [[3.0, 3.0], [3.0, 3.0]]
+    assert model.predict(ints, verbose=0).tolist() == [[3.0, 3.0]] * 2
+    model.compile("sgd", "mse")
+    model.fit(ints, np.zeros((2, 2)), verbose=0)
+    bare = layers.Dense(2, kernel_initializer="ones")
+    assert bare(ints).tolist() == [[3.0, 3.0], [3.0, 3.0]]

@@ -145,3 +145,35 @@ def test_py_dataset_with_worker_processes():
     model.compile("sgd", "mse")
     history = model.fit(dataset, epochs=1, verbose=0)
     assert history.params["steps"] == len(dataset)
+
+
+def test_steps_per_epoch_with_arrays_continues_across_epochs():
+    seen = []
+
+    class Recorder(lamina.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            pass
+
+    class FirstRows(lamina.Sequential):
+        def train_step(self, data):
+            seen.append(float(data[0][0, 0]))
+            return super().train_step(data)
+
+    rows = np.arange(100, dtype="float32").reshape(100, 1)
+    model = FirstRows([lamina.Input((1,)), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    model.fit(rows, rows, batch_size=20, steps_per_epoch=2, epochs=2,
+              shuffle=False, verbose=0, callbacks=[Recorder()])
+    assert seen == [0.0, 20.0, 40.0, 60.0]
+
+
+def test_exhausted_generator_stops_training():
+    def five_batches():
+        for _ in range(5):
+            yield X[:8], Y[:8]
+
+    model = small_model()
+    with pytest.warns(UserWarning, match="ran out of data"):
+        history = model.fit(five_batches(), steps_per_epoch=2, epochs=4,
+                            verbose=0)
+    assert len(history.history["loss"]) == 3

@@ -73,6 +73,10 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs):
+        if not inputs.is_floating_point():
+            # Integer inputs promote to the kernel's dtype, as Keras's
+            # matmul does.
+            inputs = inputs.to(self.kernel.dtype)
         if self.bias is not None and inputs.dim() == 2:
             outputs = torch.addmm(self.bias, inputs, self.kernel)
         else:

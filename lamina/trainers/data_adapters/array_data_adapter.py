@@ -87,8 +87,7 @@ class ArrayDataAdapter:
 
     @property
     def num_batches(self):
-        batches = math.ceil(self.num_samples / self.batch_size)
-        return min(batches, self._steps) if self._steps else batches
+        return math.ceil(self.num_samples / self.batch_size)
 
     def __iter__(self):
         if self.shuffle == "batch":
