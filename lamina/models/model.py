@@ -135,6 +135,11 @@ class Model(Trainer, Layer):
             "it functionally with `Model(inputs, outputs)`."
         )
 
+    def _inference_function(self):
+        """A callable running the layers for inputs already validated,
+        or None to use the model's own forward."""
+        return None
+
     def compute_output_spec(self, *args, **kwargs):
         if self._graph is not None:
             return self._graph_output_spec(args[0])

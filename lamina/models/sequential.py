@@ -102,6 +102,7 @@ class Sequential(Model):
 
     def _maybe_rebuild(self):
         self.__dict__.pop("_plan", None)
+        self.__dict__.pop("_input_torch_dtype", None)
         self.__dict__.pop("_checked_shapes", None)
         self.built = False
         self._graph = None
@@ -138,6 +139,7 @@ class Sequential(Model):
             self._input_layer.batch_shape != input_shape
         ):
             self._input_layer = InputLayer(batch_shape=input_shape)
+            self.__dict__.pop("_input_torch_dtype", None)
         if not self._stack:
             self.built = True
             return
@@ -159,6 +161,12 @@ class Sequential(Model):
             return outputs
         return self._call_layers(inputs, mask)
 
+    def _inference_function(self):
+        plan = self._fast_plan()
+        if plan is None or not _no_hooks(self._stack):
+            return None
+        return lambda x: _run_fast(plan, x)
+
     def _call_layers(self, inputs, mask=None):
         for index, layer in enumerate(self._stack):
             if index == 0 and mask is not None and \
@@ -173,10 +181,15 @@ class Sequential(Model):
         arrays fed to a float model are cast, as in Keras)."""
         args = super()._convert_inputs(args)
         first = args[0]
-        if self._input_layer is not None and isinstance(first, torch.Tensor):
-            wanted = to_torch_dtype(self._input_layer.dtype)
-            if first.dtype != wanted:
-                args = (first.to(wanted),) + tuple(args[1:])
+        wanted = self.__dict__.get("_input_torch_dtype")
+        if wanted is None:
+            input_layer = self._input_layer
+            if input_layer is None or not isinstance(first, torch.Tensor):
+                return args
+            wanted = to_torch_dtype(input_layer.dtype)
+            self.__dict__["_input_torch_dtype"] = wanted
+        if isinstance(first, torch.Tensor) and first.dtype != wanted:
+            args = (first.to(wanted),) + tuple(args[1:])
         return args
 
     def _fast_plan(self):

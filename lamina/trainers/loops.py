@@ -137,6 +137,40 @@ class LoopsMixin:
             self.train()
         return logs
 
+    def _predict_sliced(self, iterator, direct):
+        """One in-memory tensor: after the first batch (full path, which
+        validates it), slice and run the layers directly, with the
+        inference state set once for the whole loop."""
+        adapter = iterator.adapter
+        x = getattr(adapter, "x", None)
+        if not isinstance(adapter, array_data_adapter.ArrayDataAdapter) or \
+                not isinstance(x, torch.Tensor) or adapter.shuffle or \
+                iterator.steps_per_epoch is not None or len(x) == 0:
+            return None
+        size = adapter.batch_size
+        outputs = [direct(x[:size])]
+        from lamina.utils.dtypes import to_torch_dtype
+
+        run = self._inference_function()
+        if self.stop_predicting or self._forward_hooks or \
+                self._forward_pre_hooks or \
+                x.dtype != to_torch_dtype(self.input_dtype):
+            run = None  # `direct` casts, or takes the full path, per batch
+        state = call_context.state
+        outer = state.training, state.depth
+        state.training, state.depth = False, 1
+        try:
+            for start in range(size, len(x), size):
+                begin_outermost_call()
+                batch = x[start:start + size]
+                outputs.append(run(batch) if run is not None
+                               else direct(batch))
+                if self.stop_predicting:
+                    break
+        finally:
+            state.training, state.depth = outer
+        return outputs
+
     def _direct_predict_call(self):
         """With the default predict_step on a built model, a batch needs
         none of `__call__`'s first-call work (eval mode, device and build
@@ -158,15 +192,25 @@ class LoopsMixin:
         forward = torch.nn.Module.__call__.__get__(self) if hooked \
             else self.forward
 
+        fast = {"fn": None, "validated": None}
+
         def call(x):
             if not isinstance(x, torch.Tensor) or x.device != device or \
                     x.dtype != dtype:
                 return self(x, training=False)
+            feature_shape = x.shape[1:]
+            if fast["validated"] != feature_shape:
+                # First batch of this shape: the full path checks input
+                # specs; later ones may skip straight to the layers.
+                out = self(x, training=False)
+                fast["validated"] = feature_shape
+                fast["fn"] = None if hooked else self._inference_function()
+                return out
             outer = state.training, state.depth
             state.training, state.depth = False, 1
             begin_outermost_call()
             try:
-                return forward(x)
+                return fast["fn"](x) if fast["fn"] is not None else forward(x)
             finally:
                 state.training, state.depth = outer
 
@@ -221,9 +265,12 @@ class LoopsMixin:
 
     def _predict_batches(self, iterator, predict_function, callbacks):
         direct = self._direct_predict_call()
-        if direct is not None and not callbacks._listeners(
-            "on_predict_batch_begin"
-        ) and not callbacks._listeners("on_predict_batch_end"):
+        quiet = not callbacks._listeners("on_predict_batch_begin") and \
+            not callbacks._listeners("on_predict_batch_end")
+        if direct is not None and quiet:
+            sliced = self._predict_sliced(iterator, direct)
+            if sliced is not None:
+                return sliced
             outputs = []
             for _, batch in iterator:
                 outputs.append(direct(batch[0]) if len(batch) == 1
