@@ -3,6 +3,7 @@
 import warnings
 
 import torch
+from torch.nn.modules import module as _torch_module
 
 from lamina.layers.input_layer import InputLayer
 from lamina.layers.call_context import state as _state
@@ -152,8 +153,10 @@ class Sequential(Model):
         if fast:
             # Input specs are checked by the full path once per feature
             # shape; later batches of that shape take the direct calls.
-            checked = self.__dict__.setdefault("_checked_shapes", set())
-            key = tuple(inputs.shape[1:])
+            checked = self.__dict__.get("_checked_shapes")
+            if checked is None:
+                checked = self.__dict__["_checked_shapes"] = set()
+            key = inputs.shape[1:]
             if key in checked and _no_hooks(self._stack):
                 return _run_fast(plan, inputs)
             outputs = self._call_layers(inputs, mask)
@@ -274,10 +277,8 @@ def _no_hooks(layers):
 
 
 def _global_hooks_present():
-    from torch.nn.modules import module
-
-    return bool(module._global_forward_hooks or
-                module._global_forward_pre_hooks)
+    return bool(_torch_module._global_forward_hooks or
+                _torch_module._global_forward_pre_hooks)
 
 
 def _run_fast(plan, x):
