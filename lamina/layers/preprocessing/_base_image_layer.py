@@ -74,7 +74,9 @@ class BaseImagePreprocessingLayer(Layer):
         return None
 
     def transform_images(self, images, transformation, training=True):
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement `transform_images` "
+            "(abstract hook of the image preprocessing base class).")
 
     def transform_segmentation_masks(self, masks, transformation,
                                      training=True):
@@ -144,7 +146,9 @@ class BaseAffineLayer(BaseImagePreprocessingLayer):
         self._make_generator(seed)
 
     def _transform_matrix(self, images, transformation):
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement `_transform_matrix` "
+            "(abstract hook of the affine augmentation base class).")
 
     def _warp(self, images, transformation, interpolation):
         matrix = self._transform_matrix(images, transformation)
