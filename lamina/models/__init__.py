@@ -4,6 +4,8 @@ base class imports `lamina.models.symbolic` from this package)."""
 import importlib
 
 _EXPORTS = {
+    "clone_model": "lamina.models.cloning",
+    "model_from_json": "lamina.models.cloning",
     "Functional": "lamina.models.functional",
     "Model": "lamina.models.model",
     "Sequential": "lamina.models.sequential",

@@ -12,3 +12,14 @@ class Functional(Model):
     def __init__(self, inputs, outputs, name=None, **kwargs):
         Model.__init__(self, inputs=inputs, outputs=outputs, name=name,
                        **kwargs)
+
+    def get_config(self):
+        from lamina.models.functional_config import functional_config
+
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from lamina.models.functional_config import functional_from_config
+
+        return functional_from_config(cls, config, custom_objects)

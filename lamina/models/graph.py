@@ -24,6 +24,8 @@ class Graph:
         self.outputs_struct = outputs
         self.inputs = tree.flatten(inputs)
         self.outputs = tree.flatten(outputs)
+        self.single_output_in_list = isinstance(outputs, (list, tuple)) and \
+            len(outputs) == 1
         for tensor in self.inputs + self.outputs:
             if not isinstance(tensor, KerasTensor):
                 raise ValueError(
@@ -91,9 +93,11 @@ class Graph:
             else:
                 for slot, value in zip(out_slots, tree.flatten(result)):
                     values[slot] = value
-        return tree.pack_sequence_as(
-            self.outputs_struct, [values[s] for s in self.output_slots]
-        )
+        results = [values[s] for s in self.output_slots]
+        if self.single_output_in_list:
+            # As Keras: `Model(inputs, [x])` returns `x`, not `[x]`.
+            return results[0]
+        return tree.pack_sequence_as(self.outputs_struct, results)
 
 
 def _build_map(inputs, outputs):

@@ -206,6 +206,8 @@ class Model(Trainer, Layer):
     def output(self):
         if self._graph is None:
             return super().output
+        if self._graph.single_output_in_list:
+            return self._graph.outputs[0]
         return self._graph.outputs_struct
 
     @property
@@ -221,6 +223,14 @@ class Model(Trainer, Layer):
         if self._graph is not None and len(self._graph.inputs) == 1:
             return self._graph.inputs[0].dtype
         return super().input_dtype
+
+    def to_json(self, **kwargs):
+        """The model's config (with build and compile configs) as JSON."""
+        import json
+
+        from lamina.saving.serialization import serialize_keras_object
+
+        return json.dumps(serialize_keras_object(self), **kwargs)
 
     def summary(self, line_length=None, positions=None, print_fn=None,
                 expand_nested=False, show_trainable=False, layer_range=None):

@@ -228,6 +228,41 @@ class Sequential(Model):
         placeholder = KerasTensor(input_shape)
         return self.compute_output_spec(placeholder).shape
 
+    def get_config(self):
+        from lamina import dtype_policies
+        from lamina.saving.serialization import serialize_keras_object
+
+        layers = [serialize_keras_object(layer) for layer in self._stack]
+        if self._input_layer is not None:
+            layers.insert(0, serialize_keras_object(self._input_layer))
+        config = {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": dtype_policies.serialize(self._dtype_policy),
+            "layers": layers,
+        }
+        if self.built and self._graph is not None:
+            config["build_input_shape"] = list(self._graph.inputs[0].shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from lamina.saving.serialization import deserialize_keras_object
+
+        # Keras 2 wrote a bare list of layer configs.
+        if isinstance(config, list):
+            config = {"layers": config}
+        model = cls(name=config.get("name"),
+                    trainable=config.get("trainable", True))
+        for layer_config in config["layers"]:
+            model.add(deserialize_keras_object(
+                layer_config, custom_objects=custom_objects), rebuild=False)
+        model._maybe_rebuild()
+        shape = config.get("build_input_shape")
+        if not model.built and shape is not None:
+            model.build(tuple(shape))
+        return model
+
     @property
     def layers(self):
         return list(self._stack)

@@ -155,3 +155,13 @@ def test_functional_subclass_passing_inputs_outputs():
     model = Wrapped()
     assert model.output_shape == (None, 2)
     assert model(np.ones((4, 3))).shape == (4, 2)
+
+
+def test_single_output_in_a_list_is_returned_bare_as_in_keras():
+    a = lamina.Input((4,))
+    model = lamina.Model(a, [layers.Dense(1)(a)])
+    out = model(np.ones((2, 4)))
+    assert isinstance(out, torch.Tensor) and out.shape == (2, 1)
+    assert model.output_shape == (None, 1)
+    model.compile("sgd", "mse")
+    assert model.predict(np.ones((2, 4)), verbose=0).shape == (2, 1)

@@ -1,0 +1,63 @@
+"""`clone_model` and `model_from_json`: new models from a model's config."""
+
+import json
+
+from lamina.saving import serialization
+
+
+def model_from_json(json_string, custom_objects=None):
+    """Builds a model (untrained, new weights) from `model.to_json()`."""
+    config = json.loads(json_string)
+    return serialization.deserialize_keras_object(
+        config, custom_objects=custom_objects)
+
+
+def clone_model(model, input_tensors=None, clone_function=None,
+                call_function=None, recursive=False, **kwargs):
+    """A new model with the same architecture and freshly initialized
+    weights (copy them with `set_weights` if needed).
+
+    Args:
+        model: a Sequential or functional model (or a subclassed model whose
+            `get_config` round-trips).
+        clone_function: called on each layer of a Sequential/functional
+            model to make its copy; defaults to `layer.__class__.from_config
+            (layer.get_config())`.
+    """
+    from lamina.models.functional import Functional
+    from lamina.models.sequential import Sequential
+
+    if input_tensors is not None or call_function is not None or kwargs:
+        raise ValueError(
+            "clone_model supports `model` and `clone_function` (plus "
+            "`recursive`); `input_tensors`, `call_function` and other "
+            f"arguments are not supported. Received: "
+            f"{sorted(kwargs) + (['input_tensors'] if input_tensors is not None else []) + (['call_function'] if call_function else [])}"
+        )
+    if clone_function is None:
+        return type(model).from_config(model.get_config())
+    if isinstance(model, Sequential):
+        copies = [clone_function(layer) for layer in model.layers]
+        clone = Sequential(name=model.name)
+        if model._input_layer is not None:
+            from lamina.layers.input_layer import Input
+
+            clone.add(Input(batch_shape=model._input_layer.batch_shape,
+                            dtype=model._input_layer.dtype))
+        for layer in copies:
+            clone.add(layer)
+        return clone
+    if isinstance(model, Functional):
+        from lamina.models.functional_config import functional_from_config
+
+        replacements = {
+            layer.name: clone_function(layer) for layer in model.layers
+            if type(layer).__name__ != "InputLayer"
+        }
+        return functional_from_config(type(model), model.get_config(),
+                                      replacements=replacements)
+    raise ValueError(
+        "clone_model with a `clone_function` needs a Sequential or "
+        f"functional model. Received: {type(model).__name__}"
+    )
+

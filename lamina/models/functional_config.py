@@ -1,0 +1,206 @@
+"""Functional models to and from Keras's config format.
+
+A config lists every layer once with its `inbound_nodes` (one per call in
+this model), plus `input_layers` / `output_layers` mirroring the input and
+output structures. Node indices are renumbered to count only this model's
+calls, so a layer shared with another model still reads `["dense", 0, 0]`.
+Both Keras 3 nodes (`{"args", "kwargs"}`) and Keras 2 nodes
+(`[[name, node_index, tensor_index, kwargs], ...]`) are read.
+"""
+
+from lamina.layers.layer import Layer
+from lamina.models.symbolic import KerasTensor
+from lamina.saving import serialization
+from lamina.utils import naming
+from lamina.utils import tree
+
+
+def functional_config(model):
+    graph = model._graph
+    in_model = {id(node) for nodes in graph.nodes_by_depth.values()
+                for node in nodes}
+    renumbered = {}
+    for operation in graph.operations:
+        kept = [n for n in operation._inbound_nodes if id(n) in in_model]
+        for new_index, node in enumerate(kept):
+            renumbered[(id(operation), operation._inbound_nodes.index(node))
+                       ] = new_index
+
+    def history(tensor):
+        operation, node_index, tensor_index = tensor._keras_history
+        return [operation.name,
+                renumbered.get((id(operation), node_index), node_index),
+                tensor_index]
+
+    def tensor_config(value):
+        if isinstance(value, KerasTensor):
+            return {"class_name": "__keras_tensor__", "config": {
+                "shape": list(value.shape), "dtype": value.dtype,
+                "keras_history": history(value)}}
+        return serialization.serialize_keras_object(value)
+
+    layers = []
+    for operation in graph.operations:
+        entry = _operation_config(operation)
+        entry["name"] = operation.name
+        entry["inbound_nodes"] = [
+            {"args": tree.map_structure(tensor_config,
+                                        list(node.arguments_args)),
+             "kwargs": tree.map_structure(tensor_config,
+                                          node.arguments_kwargs)}
+            for node in operation._inbound_nodes
+            if id(node) in in_model and not node.is_input
+        ]
+        layers.append(entry)
+    return {
+        "name": model.name,
+        "trainable": model.trainable,
+        "layers": layers,
+        "input_layers": tree.map_structure(history, graph.inputs_struct),
+        "output_layers": tree.map_structure(history, graph.outputs_struct),
+    }
+
+
+def _operation_config(operation):
+    if isinstance(operation, Layer):
+        return serialization.serialize_keras_object(operation)
+    class_name = "".join(p.title() for p in operation.op_name.split("_"))
+    return {"module": _ops_module(operation.op_name),
+            "class_name": class_name, "config": {"name": operation.name},
+            "registered_name": class_name}
+
+
+def _ops_module(op_name):
+    from lamina.ops import nn
+
+    return "keras.src.ops.nn" if hasattr(nn, op_name) and op_name not in (
+        "tanh",) else "keras.src.ops.numpy"
+
+
+def functional_from_config(cls, config, custom_objects=None,
+                           replacements=None):
+    """Rebuilds the graph by calling each layer on its recorded inputs.
+
+    `replacements` maps layer names to ready-made layers to use instead of
+    reviving them from the config (as `clone_model(clone_function=...)`)."""
+    replacements = replacements or {}
+    created = {}
+    outputs_by_node = {}
+    pending = []
+    for entry in config["layers"]:
+        name = entry.get("name") or entry["config"].get("name")
+        operation = replacements.get(name) or _revive_operation(
+            entry, custom_objects)
+        created[name] = operation
+        if entry.get("class_name") == "InputLayer":
+            outputs_by_node[(name, 0)] = [operation._inbound_nodes[0].outputs]
+        for node in entry.get("inbound_nodes", []):
+            pending.append((name, node))
+    done = {name: (1 if (name, 0) in outputs_by_node else 0)
+            for name in created}
+    while pending:
+        progressed = False
+        remaining = []
+        for name, node in pending:
+            args, kwargs = _node_arguments(node, outputs_by_node)
+            if args is None:
+                remaining.append((name, node))
+                continue
+            outputs = created[name](*args, **kwargs)
+            outputs_by_node[(name, done[name])] = tree.flatten(outputs)
+            done[name] += 1
+            progressed = True
+        if not progressed:
+            raise ValueError(
+                "Could not rebuild the functional model from its config: the "
+                "inputs of these layer calls never become available: "
+                f"{[name for name, _ in remaining]}"
+            )
+        pending = remaining
+
+    def tensor_at(ref):
+        name, node_index, tensor_index = ref[:3]
+        return outputs_by_node[(name, node_index)][tensor_index]
+
+    inputs = _map_refs(tensor_at, config["input_layers"])
+    outputs = _map_refs(tensor_at, config["output_layers"])
+    kwargs = {"name": config.get("name"),
+              "trainable": config.get("trainable", True)}
+    return cls(inputs=inputs, outputs=outputs, **kwargs)
+
+
+def _is_ref(value):
+    return isinstance(value, (list, tuple)) and len(value) >= 3 and \
+        isinstance(value[0], str) and isinstance(value[1], int)
+
+
+def _map_refs(fn, structure):
+    if _is_ref(structure):
+        return fn(structure)
+    if isinstance(structure, dict):
+        return {k: _map_refs(fn, v) for k, v in structure.items()}
+    if isinstance(structure, (list, tuple)):
+        return [_map_refs(fn, v) for v in structure]
+    return structure
+
+
+def _revive_operation(entry, custom_objects):
+    module = entry.get("module") or ""
+    if module.startswith("keras.src.ops"):
+        from lamina import ops
+
+        op_name = naming.to_snake_case(entry["class_name"])
+        fn = getattr(ops, op_name, None)
+        if fn is None:
+            raise ValueError(
+                f"Unknown op '{entry['class_name']}' in a functional config "
+                f"(module {module}): no `lamina.ops.{op_name}`."
+            )
+        extra = {k: v for k, v in entry.get("config", {}).items()
+                 if k != "name"}
+        return lambda *args, **kwargs: fn(*args, **{**extra, **kwargs})
+    layer_config = {k: v for k, v in entry.items()
+                    if k not in ("name", "inbound_nodes")}
+    return serialization.deserialize_keras_object(
+        layer_config, custom_objects=custom_objects)
+
+
+def _node_arguments(node, outputs_by_node):
+    """(args, kwargs) with tensors filled in, or (None, None) if an input
+    has not been produced yet."""
+    missing = []
+
+    def fill(value):
+        if isinstance(value, dict) and value.get("class_name") == \
+                "__keras_tensor__":
+            name, node_index, tensor_index = value["config"]["keras_history"]
+            produced = outputs_by_node.get((name, node_index))
+            if produced is None:
+                missing.append(name)
+                return None
+            return produced[tensor_index]
+        if isinstance(value, dict) and "class_name" in value:
+            return serialization.deserialize_keras_object(value)
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        return value
+
+    if isinstance(node, dict):  # Keras 3
+        args = fill(node.get("args", []))
+        kwargs = fill(node.get("kwargs", {}))
+    else:  # Keras 2: a list of [name, node_index, tensor_index, kwargs]
+        tensors, kwargs = [], {}
+        for ref in node:
+            produced = outputs_by_node.get((ref[0], ref[1]))
+            if produced is None:
+                missing.append(ref[0])
+                continue
+            tensors.append(produced[ref[2]])
+            if len(ref) > 3 and ref[3]:
+                kwargs.update(ref[3])
+        args = [tensors[0] if len(tensors) == 1 else tensors]
+    if missing:
+        return None, None
+    return args, kwargs
