@@ -17,6 +17,9 @@ class _CallState(threading.local):
         self.call_losses = []
         # True while a layer builds because it was called on data.
         self.building_from_call = False
+        # Names of the layers being called or built, outermost first:
+        # weight paths are "outer/inner/kernel", as in Keras.
+        self.name_scope = []
 
 
 state = _CallState()

@@ -453,9 +453,12 @@ class Layer(WeightsMixin, torch.nn.Module):
         if self._losses and self._losses_generation != _state.loss_generation:
             self._losses = []
         _state.training, _state.depth = training, outer_depth + 1
+        scope = _state.name_scope
+        scope.append(self.name)
         try:
             outputs = torch.nn.Module.__call__(self, *args, **kwargs)
         finally:
+            scope.pop()
             _state.training, _state.depth = outer_training, outer_depth
         if self.activity_regularizer is not None:
             for output in tree.flatten(outputs):
@@ -556,8 +559,8 @@ class Layer(WeightsMixin, torch.nn.Module):
             return
         previous = getattr(_state, "build_device", None)
         _state.build_device = device if device is not None else previous
-        outer_scope = getattr(_state, "name_scope", None) or []
-        _state.name_scope = outer_scope + [self.name]
+        scope = _state.name_scope
+        scope.append(self.name)
         try:
             with unset_fake_temporarily():
                 self._build_shapes = dict(shapes)
@@ -567,7 +570,7 @@ class Layer(WeightsMixin, torch.nn.Module):
                     self.build(**shapes)
         finally:
             _state.build_device = previous
-            _state.name_scope = outer_scope
+            scope.pop()
         self.built = True
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)

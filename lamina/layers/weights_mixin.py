@@ -42,7 +42,9 @@ class WeightsMixin:
             value = torch.as_tensor(value, dtype=to_torch_dtype(dtype))
             value = value.to(self._weight_device())
         name = name or "variable"
-        scope = getattr(_state, "name_scope", None) or [self.name]
+        scope = list(_state.name_scope)
+        if not scope or scope[-1] != self.name:
+            scope.append(self.name)
         variable = Variable(
             value, trainable=trainable, name=name,
             path="/".join(scope + [name]),

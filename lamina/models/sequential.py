@@ -112,14 +112,25 @@ class Sequential(Model):
 
     def _trace(self, inputs):
         x = inputs
-        for layer in self._stack:
-            x = layer(x)
-            if isinstance(x, (list, tuple)) and len(x) != 1:
-                raise ValueError(
-                    "All layers in a Sequential model should have a single "
-                    f"output tensor. Layer '{layer.name}' has {len(x)} "
-                    "outputs. For multi-output layers, use the functional API."
-                )
+        scope = _state.name_scope
+        # Layers built here get "sequential/..." paths (once, even when this
+        # runs inside the model's own build).
+        pushed = not scope or scope[-1] != self.name
+        if pushed:
+            scope.append(self.name)
+        try:
+            for layer in self._stack:
+                x = layer(x)
+                if isinstance(x, (list, tuple)) and len(x) != 1:
+                    raise ValueError(
+                        "All layers in a Sequential model should have a "
+                        f"single output tensor. Layer '{layer.name}' has "
+                        f"{len(x)} outputs. For multi-output layers, use the "
+                        "functional API."
+                    )
+        finally:
+            if pushed:
+                scope.pop()
         self._graph = graph_lib.Graph(inputs, x)
         self._build_shapes = {"input_shape": inputs.shape}
         self.built = True

@@ -110,3 +110,24 @@ def test_layers_appended_to_an_empty_list_or_dict_are_tracked():
     assert not torch.equal(before, model.blocks[0].kernel.detach())
     model.blocks = [layers.Dense(2)]
     assert "blocks.1.kernel" not in model.state_dict()
+
+
+def test_weight_paths_follow_keras_name_scopes(keras_ref):
+    def build(lib):
+        class Sub(lib.Model):
+            def __init__(self):
+                super().__init__(name="sub")
+                self.d = lib.layers.Dense(2, name="d")
+                self.inner = lib.Sequential([lib.layers.Dense(3, name="e")],
+                                            name="inner")
+
+            def call(self, x):
+                return self.inner(self.d(x))
+
+        model = Sub()
+        model(np.ones((1, 4), "float32"))
+        seq = lib.Sequential([lib.Input((4,)), lib.layers.Dense(2, name="s")],
+                             name="seq")
+        return [w.path for w in model.weights + seq.weights]
+
+    assert build(lamina) == build(keras_ref)

@@ -171,7 +171,7 @@ def test_unfreezing_after_training_is_not_silently_ignored():
     model.train_on_batch(X, Y)
     model.get_layer("d0").trainable = True
     # As in Keras: the optimizer was built for the old set of weights.
-    with pytest.raises(ValueError, match="Unknown variable: d0/kernel"):
+    with pytest.raises(ValueError, match="Unknown variable: .*d0/kernel"):
         model.train_on_batch(X, Y)
     model.compile("sgd", "mse")
     before = model.get_layer("d0").kernel.detach().clone()
