@@ -73,9 +73,10 @@ def _mask_of(value):
 
 
 class _ShapeHolder:
+    """Stands in for a KerasTensor when building: it has only a shape."""
+
     def __init__(self, shape):
         self.shape = shape
-        self.device = None
 
 
 def _as_shape_holder(value):

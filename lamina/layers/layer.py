@@ -267,18 +267,15 @@ class Layer(WeightsMixin, torch.nn.Module):
         placeholders = symbolic.map_shape_structure(
             lambda s: symbolic.KerasTensor(s, self.input_dtype), input_shape
         )
-        symbolic.trace_output_spec(self._call_with_context, (placeholders,), {})
-
-    def _call_with_context(self, *args, **kwargs):
-        return self.call(*args, **kwargs)
+        symbolic.trace_output_spec(self.call, (placeholders,), {})
 
     def build_from_config(self, config):
-        shape = config.get("input_shape") if config else None
-        shapes = {k: v for k, v in (config or {}).items()}
-        if shape is not None:
-            self._maybe_build_from_shapes({"input_shape": shape})
-        elif shapes.get("shapes_dict"):
-            self._maybe_build_from_shapes(shapes["shapes_dict"])
+        config = config or {}
+        if config.get("input_shape") is not None:
+            self._maybe_build_from_shapes(
+                {"input_shape": config["input_shape"]})
+        elif config.get("shapes_dict"):
+            self._maybe_build_from_shapes(config["shapes_dict"])
 
     def get_build_config(self):
         if self._build_shapes is None:
@@ -307,7 +304,7 @@ class Layer(WeightsMixin, torch.nn.Module):
             )
 
         spec = symbolic.trace_output_spec(
-            self._call_with_context,
+            self.call,
             [placeholders(a) for a in args],
             {k: placeholders(v) for k, v in kwargs.items()},
         )
@@ -323,7 +320,7 @@ class Layer(WeightsMixin, torch.nn.Module):
                 output_shape,
             )
         return symbolic.trace_output_spec(
-            self._call_with_context, args, kwargs
+            self.call, args, kwargs
         )
 
     def _call_compute_output_shape(self, first_shape, args, kwargs):

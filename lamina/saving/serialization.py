@@ -144,7 +144,8 @@ def deserialize_keras_object(
     inner = config.get("config")
     if class_name is None:
         return {
-            k: deserialize_keras_object(v, custom_objects, safe_mode)
+            k: deserialize_keras_object(v, custom_objects, safe_mode,
+                                        module_objects)
             if isinstance(v, dict) and "class_name" in v
             else v
             for k, v in config.items()
