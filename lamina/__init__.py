@@ -13,8 +13,8 @@ from lamina.layers.variable import Variable
 from lamina.models.functional import Functional
 from lamina.models.model import Model
 from lamina.models.sequential import Sequential
-from lamina.models.symbolic import KerasTensor
-from lamina.models.symbolic import Operation
+from lamina.graph.symbolic import KerasTensor
+from lamina.graph.symbolic import Operation
 from lamina.version import __version__
 
 version = __version__

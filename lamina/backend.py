@@ -27,7 +27,7 @@ def clear_session(free_memory=True):
 
 
 def is_keras_tensor(x):
-    from lamina.models.symbolic import KerasTensor
+    from lamina.graph.symbolic import KerasTensor
 
     return isinstance(x, KerasTensor)
 

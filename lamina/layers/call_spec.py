@@ -6,7 +6,7 @@ import inspect
 import torch
 
 from lamina.layers import call_context
-from lamina.models import symbolic
+from lamina.graph import symbolic
 
 _state = call_context.state
 

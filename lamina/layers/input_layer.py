@@ -2,8 +2,8 @@
 
 from lamina.layers.layer import Layer
 from lamina.layers.registry import register
-from lamina.models.symbolic import KerasTensor
-from lamina.models.symbolic import Node
+from lamina.graph.symbolic import KerasTensor
+from lamina.graph.symbolic import Node
 from lamina.utils import naming
 from lamina.utils.dtypes import standardize_dtype
 

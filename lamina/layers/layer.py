@@ -32,7 +32,7 @@ from lamina.layers.tracking import TrackedModuleDict
 from lamina.layers.tracking import TrackedModules
 from lamina.layers.variable import Variable
 from lamina.layers.weights_mixin import WeightsMixin
-from lamina.models import symbolic
+from lamina.graph import symbolic
 from lamina.utils import naming
 from lamina.utils import tree
 from lamina.utils.dtypes import to_torch_dtype

@@ -1,5 +1,5 @@
 """`lamina.models`: Model, Sequential, Functional (loaded lazily: the layer
-base class imports `lamina.models.symbolic` from this package)."""
+the trainers and saving import them back)."""
 
 import importlib
 

@@ -9,7 +9,7 @@ Both Keras 3 nodes (`{"args", "kwargs"}`) and Keras 2 nodes
 """
 
 from lamina.layers.layer import Layer
-from lamina.models.symbolic import KerasTensor
+from lamina.graph.symbolic import KerasTensor
 from lamina.saving import serialization
 from lamina.utils import naming
 from lamina.utils import tree

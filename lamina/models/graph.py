@@ -7,7 +7,7 @@ the per-call cost is one list lookup per tensor.
 
 import collections
 
-from lamina.models.symbolic import KerasTensor
+from lamina.graph.symbolic import KerasTensor
 from lamina.utils import tree
 
 

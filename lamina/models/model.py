@@ -6,7 +6,7 @@ may also pass `inputs`/`outputs` to `super().__init__` to get a graph.
 
 from lamina.layers.layer import Layer
 from lamina.models import graph as graph_lib
-from lamina.models.symbolic import KerasTensor
+from lamina.graph.symbolic import KerasTensor
 from lamina.saving.registry import Registry
 from lamina.trainers.trainer import Trainer
 from lamina.utils import tree
@@ -258,6 +258,6 @@ def _spec_of_operation(operation, args, kwargs):
     if isinstance(operation, Layer):
         return operation.compute_output_spec(
             *args, **operation._spec_kwargs(kwargs))
-    from lamina.models.symbolic import trace_output_spec
+    from lamina.graph.symbolic import trace_output_spec
 
     return trace_output_spec(operation.fn, args, kwargs)

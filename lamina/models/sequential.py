@@ -13,7 +13,7 @@ from lamina.layers.call_spec import _mask_of
 from lamina.models import graph as graph_lib
 from lamina.models.model import MODELS
 from lamina.models.model import Model
-from lamina.models.symbolic import KerasTensor
+from lamina.graph.symbolic import KerasTensor
 from lamina.utils.dtypes import to_torch_dtype
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import torch
 
 from lamina import config
-from lamina.models.symbolic import KerasTensor
-from lamina.models.symbolic import symbolic_aware
+from lamina.graph.symbolic import KerasTensor
+from lamina.graph.symbolic import symbolic_aware
 from lamina.utils.dtypes import standardize_dtype
 from lamina.utils.dtypes import to_torch_dtype
 

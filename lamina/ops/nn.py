@@ -7,7 +7,7 @@ support so they can be used while building functional models.
 import torch
 
 from lamina import activations
-from lamina.models.symbolic import symbolic_aware
+from lamina.graph.symbolic import symbolic_aware
 from lamina.ops.core import _tensor
 from lamina.utils.dtypes import to_torch_dtype
 

@@ -7,7 +7,7 @@ import builtins
 
 import torch
 
-from lamina.models.symbolic import symbolic_aware
+from lamina.graph.symbolic import symbolic_aware
 from lamina.ops.core import _tensor
 from lamina.ops.core import convert_to_tensor
 from lamina.utils.dtypes import to_torch_dtype

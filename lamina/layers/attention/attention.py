@@ -6,7 +6,7 @@ import torch
 from lamina.layers.attention import attention_utils as utils
 from lamina.layers.layer import Layer
 from lamina.layers.registry import register
-from lamina.models.symbolic import KerasTensor
+from lamina.graph.symbolic import KerasTensor
 from lamina.random import SeedGenerator
 
 _SCORE_MODES = ("dot", "concat")

@@ -13,7 +13,7 @@ from lamina.layers.core.einsum_dense import EinsumDense
 from lamina.layers.layer import Layer
 from lamina.layers.registry import register
 from lamina.layers.regularization.dropout import Dropout
-from lamina.models.symbolic import KerasTensor
+from lamina.graph.symbolic import KerasTensor
 from lamina.saving.serialization import serialize_keras_object
 
 

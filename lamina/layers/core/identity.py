@@ -2,7 +2,7 @@
 
 from lamina.layers.layer import Layer
 from lamina.layers.registry import register
-from lamina.models.symbolic import KerasTensor
+from lamina.graph.symbolic import KerasTensor
 from lamina.utils import tree
 
 

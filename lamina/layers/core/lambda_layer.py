@@ -6,7 +6,7 @@ import types
 
 from lamina.layers.layer import Layer
 from lamina.layers.registry import register
-from lamina.models import symbolic
+from lamina.graph import symbolic
 from lamina.saving.serialization import SafeModeScope
 from lamina.saving.serialization import deserialize_keras_object
 from lamina.saving.serialization import dump_function

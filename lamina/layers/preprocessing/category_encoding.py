@@ -7,7 +7,7 @@ from lamina import config
 from lamina.layers.layer import Layer
 from lamina.layers.preprocessing import _encoding
 from lamina.layers.registry import register
-from lamina.models import symbolic
+from lamina.graph import symbolic
 
 
 @register()

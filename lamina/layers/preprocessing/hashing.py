@@ -8,7 +8,7 @@ from lamina.layers.layer import Layer
 from lamina.layers.preprocessing import _encoding
 from lamina.layers.preprocessing import _string_hash
 from lamina.layers.registry import register
-from lamina.models import symbolic
+from lamina.graph import symbolic
 
 
 def to_numpy_values(inputs):

@@ -16,7 +16,7 @@ import torch
 from lamina import config
 from lamina.layers.layer import Layer
 from lamina.layers.preprocessing import _encoding
-from lamina.models import symbolic
+from lamina.graph import symbolic
 from lamina.saving import serialization
 from lamina.utils.dtypes import to_torch_dtype
 

@@ -17,7 +17,7 @@ from lamina.layers.preprocessing.index_lookup import validate_choice
 from lamina.layers.preprocessing.string_lookup import StringLookup
 from lamina.layers.preprocessing.string_lookup import string_array
 from lamina.layers.registry import register
-from lamina.models import symbolic
+from lamina.graph import symbolic
 from lamina.saving.serialization import deserialize_keras_object
 
 # Keras strips the characters of the regex class

@@ -3,7 +3,7 @@
 from lamina.layers.input_spec import InputSpec
 from lamina.layers.layer import Layer
 from lamina.layers.registry import register
-from lamina.models.symbolic import KerasTensor
+from lamina.graph.symbolic import KerasTensor
 
 
 @register()

@@ -4,7 +4,7 @@ import math
 
 from lamina.layers.layer import Layer
 from lamina.layers.registry import register
-from lamina.models.symbolic import KerasTensor
+from lamina.graph.symbolic import KerasTensor
 
 
 @register()

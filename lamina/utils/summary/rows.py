@@ -35,7 +35,7 @@ def name_of(layer):
 
 
 def _class_name_of(layer):
-    from lamina.models.symbolic import Operation
+    from lamina.graph.symbolic import Operation
 
     if isinstance(layer, Operation) and type(layer) is Operation:
         # Keras names an op's class after the op: `add` -> `Add`.
