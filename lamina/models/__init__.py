@@ -1,5 +1,5 @@
-"""`lamina.models`: Model, Sequential, Functional (loaded lazily: the layer
-the trainers and saving import them back)."""
+"""`lamina.models`: Model, Sequential, Functional, loaded on first use to
+keep `import lamina` fast."""
 
 import importlib
 
