@@ -19,13 +19,19 @@ from lamina.version import __version__
 
 version = __version__
 
+# Every name here is a module that exists (tests/test_lazy_modules.py
+# imports each); a name not listed is an AttributeError, so `hasattr` works.
 _SUBMODULES = (
-    "activations", "applications", "backend", "callbacks", "config",
-    "constraints", "datasets", "distribution", "dtype_policies",
-    "initializers", "layers", "losses", "metrics", "mixed_precision",
-    "models", "ops", "optimizers", "preprocessing", "random",
+    "activations", "backend", "callbacks", "config", "constraints",
+    "datasets", "dtype_policies", "initializers", "layers", "losses",
+    "metrics", "models", "ops", "optimizers", "preprocessing", "random",
     "regularizers", "saving", "utils",
 )
+_FAMILY_BASES = {
+    "Loss": "losses", "Metric": "metrics", "Optimizer": "optimizers",
+    "Initializer": "initializers", "Regularizer": "regularizers",
+    "DTypePolicy": "dtype_policies", "FloatDTypePolicy": "dtype_policies",
+}
 
 
 def __getattr__(name):
@@ -35,15 +41,11 @@ def __getattr__(name):
         module = importlib.import_module(f"lamina.{name}")
         globals()[name] = module
         return module
-    if name in ("Loss", "Metric", "Optimizer", "Initializer", "Regularizer"):
-        family = {"Loss": "losses", "Metric": "metrics",
-                  "Optimizer": "optimizers", "Initializer": "initializers",
-                  "Regularizer": "regularizers"}[name]
-        return getattr(importlib.import_module(f"lamina.{family}"), name)
-    if name in ("DTypePolicy", "FloatDTypePolicy"):
-        return getattr(importlib.import_module("lamina.dtype_policies"), name)
+    if name in _FAMILY_BASES:
+        module = importlib.import_module(f"lamina.{_FAMILY_BASES[name]}")
+        return getattr(module, name)
     raise AttributeError(f"module 'lamina' has no attribute '{name}'")
 
 
 def __dir__():
-    return sorted(list(globals()) + list(_SUBMODULES))
+    return sorted(set(globals()) | set(_SUBMODULES) | set(_FAMILY_BASES))

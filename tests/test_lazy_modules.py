@@ -1,0 +1,43 @@
+"""Lazy attributes of `lamina` and its packages: every listed name resolves,
+and a missing name is an AttributeError (so `hasattr` answers False)."""
+
+import importlib
+
+import pytest
+
+import lamina
+from lamina import metrics
+from lamina import models
+
+LAZY_PACKAGES = [lamina, metrics, models]
+
+
+@pytest.mark.parametrize("module", LAZY_PACKAGES, ids=lambda m: m.__name__)
+@pytest.mark.parametrize("name", [
+    "anything", "applications_not_here", "distribution", "mixed_precision",
+    "applications",
+])
+def test_missing_name_is_attribute_error(module, name):
+    if name in dir(module):
+        pytest.skip(f"{module.__name__}.{name} exists now")
+    assert not hasattr(module, name)
+    with pytest.raises(AttributeError, match=name):
+        getattr(module, name)
+
+
+@pytest.mark.parametrize("module", LAZY_PACKAGES, ids=lambda m: m.__name__)
+def test_every_listed_name_resolves(module):
+    for name in dir(module):
+        assert getattr(module, name) is not None, name
+
+
+def test_lazy_submodules_are_real_modules():
+    for name in lamina._SUBMODULES:
+        module = importlib.import_module(f"lamina.{name}")
+        assert getattr(lamina, name) is module
+
+
+def test_family_base_classes():
+    assert lamina.Loss is lamina.losses.Loss
+    assert lamina.Metric is lamina.metrics.Metric
+    assert lamina.Optimizer is lamina.optimizers.Optimizer
