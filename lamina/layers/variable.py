@@ -70,7 +70,8 @@ class Variable(torch.nn.Parameter):
         return self
 
     def numpy(self):
-        return self.detach().cpu().numpy()
+        """A NumPy copy of the value (never a view of the live weight)."""
+        return to_numpy(self)
 
     def assign(self, value):
         """Copies `value` (array or tensor, same shape) into the weight."""
@@ -99,8 +100,16 @@ class Variable(torch.nn.Parameter):
 
 
 def to_numpy(weight):
-    """NumPy copy of a Keras `Variable` or a plain torch parameter/tensor."""
-    return weight.detach().cpu().numpy()
+    """NumPy copy of a Keras `Variable` or a plain torch parameter/tensor.
+
+    Always a copy, as in Keras: on CPU `Tensor.numpy()` shares memory, so a
+    snapshot (`get_weights()`, `EarlyStopping`'s best weights) would change
+    as training goes on.
+    """
+    value = weight.detach()
+    if value.dtype == torch.bfloat16:
+        value = value.float()
+    return np.array(value.cpu().numpy(), copy=True)
 
 
 def weight_path(weight):

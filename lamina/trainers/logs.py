@@ -6,13 +6,16 @@ batch logs, so a step normally ends without any host synchronisation.
 
 from collections.abc import Mapping
 
+import numpy as np
 import torch
 
 
 def to_python(value):
     if isinstance(value, torch.Tensor):
-        return value.item() if value.numel() == 1 else value.detach().cpu(
-        ).numpy()
+        if value.numel() == 1:
+            return value.item()
+        # A copy: a metric's result may be its live state variable.
+        return np.array(value.detach().cpu().numpy(), copy=True)
     return value
 
 
