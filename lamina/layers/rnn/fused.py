@@ -3,6 +3,9 @@
 Keras's weights are mapped to torch's layout on every call (transposed
 views and, for the GRU, a reordering of the gate blocks), so the kernels
 always see the current trainable weights and gradients flow back to them.
+The CPU kernels take the transposed views as they are; cuDNN reads
+contiguous inputs, states and weights, so off the CPU they are made
+contiguous first (a no-op for tensors that already are).
 Masks are supported when they describe right-padded sequences (every
 sequence one or more unmasked steps followed only by masked ones), through
 packed sequences; the results then follow Keras's masking rules exactly.
@@ -41,12 +44,19 @@ def _zrh_to_rzh(weight, units):
     return torch.cat([r, z, h], dim=-1)
 
 
+def _zrh_to_rzh_transposed(kernel, units):
+    # Concatenating the transposed blocks gives torch's (3 * units, in)
+    # layout contiguous, in the one copy the reordering costs anyway.
+    z, r, h = kernel.split(units, dim=-1)
+    return torch.cat([r.t(), z.t(), h.t()], dim=0)
+
+
 def gru_params(cell):
     """Torch's [w_ih, w_hh, b_ih, b_hh] from Keras's z, r, h blocks
     (torch's r, z, n); Keras's reset_after GRU is torch's formulation."""
     units = cell.units
-    params = [_zrh_to_rzh(cell.kernel, units).t(),
-              _zrh_to_rzh(cell.recurrent_kernel, units).t()]
+    params = [_zrh_to_rzh_transposed(cell.kernel, units),
+              _zrh_to_rzh_transposed(cell.recurrent_kernel, units)]
     if cell.bias is not None:
         params += [_zrh_to_rzh(cell.bias[0], units),
                    _zrh_to_rzh(cell.bias[1], units)]
@@ -66,9 +76,27 @@ def _mask_layout(mask):
     return lengths, "full" if full else "padded" if padded else "other"
 
 
+def _device_layout(inputs, hx, params):
+    """Inputs, states and weights as the accelerator kernels read them.
+
+    cuDNN copies the weights into its flat buffer through `view`, which
+    fails on the transposed Keras-layout views, and wants contiguous
+    inputs and states; the CPU kernels take strided tensors as they are,
+    so there nothing is copied.
+    """
+    if inputs.device.type == "cpu":
+        return inputs, hx, params
+    if isinstance(hx, tuple):
+        hx = tuple(h.contiguous() for h in hx)
+    else:
+        hx = hx.contiguous()
+    return inputs.contiguous(), hx, [p.contiguous() for p in params]
+
+
 def _kernel(kind, inputs, hx, params, has_biases, batch_sizes=None):
     train = torch.is_grad_enabled()
     fn = _KERNELS[kind]
+    inputs, hx, params = _device_layout(inputs, hx, params)
     if batch_sizes is None:
         result = fn(inputs, hx, params, has_biases, 1, 0.0, train, False,
                     True)

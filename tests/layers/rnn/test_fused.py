@@ -104,3 +104,83 @@ def test_weights_are_remapped_each_call(sequences):
     with torch.no_grad():
         layer.cell.recurrent_kernel.mul_(2)
     assert not torch.allclose(before, layer(sequences))
+
+
+def _strict_kernels(monkeypatch):
+    """Wraps torch's kernels with the layout checks cuDNN makes (it copies
+    the weights into its flat buffer with `view`), for any device but the
+    CPU, so the CUDA requirements are checked where no GPU is."""
+    seen = []
+
+    def strict(kernel):
+        def run(inputs, *args):
+            hx, params = (args[1], args[2]) if isinstance(args[0],
+                                                          torch.Tensor) \
+                and args[0].dim() == 1 else (args[0], args[1])
+            states = hx if isinstance(hx, tuple) else (hx,)
+            seen.append([inputs, *states, *params])
+            if inputs.device.type != "cpu":
+                for tensor in [inputs, *states, *params]:
+                    if not tensor.is_contiguous():
+                        raise RuntimeError(
+                            "view size is not compatible with input "
+                            "tensor's size and stride")
+            return kernel(inputs, *args)
+        return run
+
+    for kind, kernel in list(fused._KERNELS.items()):
+        monkeypatch.setitem(fused._KERNELS, kind, strict(kernel))
+    return seen
+
+
+@pytest.mark.parametrize("make,kind", [
+    (lambda: LSTM(4, return_sequences=True), "lstm"),
+    (lambda: GRU(4, return_sequences=True), "gru"),
+    (lambda: SimpleRNN(4, return_sequences=True), "rnn_tanh"),
+])
+@pytest.mark.parametrize("with_mask", [False, True])
+def test_accelerator_kernels_get_contiguous_tensors(
+        make, kind, with_mask, monkeypatch, sequences, padded_mask):
+    # `meta` stands in for CUDA: torch's kernels run on it by
+    # decomposition, and `fused` treats it as any non-CPU device.
+    seen = _strict_kernels(monkeypatch)
+    layer = make()
+    layer(sequences)
+    layer.to("meta")
+    seen.clear()
+    cell = layer.cell
+    params = fused.gru_params(cell) if kind == "gru" else \
+        fused.dense_params(cell)
+    x = torch.from_numpy(sequences).to("meta").transpose(0, 1)
+    x = x.contiguous().transpose(0, 1)  # batch-first view of time-major
+    states = [torch.zeros(3, 4, device="meta")] * (2 if kind == "lstm"
+                                                   else 1)
+    mask = None
+    if with_mask:
+        # The mask's layout is read on the host, which `meta` cannot do.
+        lengths = torch.from_numpy(padded_mask.sum(1))
+        monkeypatch.setattr(fused, "_mask_layout",
+                            lambda m: (lengths, "padded"))
+        mask = torch.from_numpy(padded_mask).to("meta")
+    if with_mask:
+        # Unpacking reads the sorted indices on the host, which `meta`
+        # cannot do; the kernel call before it is what is checked here.
+        with pytest.raises(NotImplementedError, match="meta"):
+            fused.run(kind, params, x, states, mask)
+    else:
+        _, outputs, _ = fused.run(kind, params, x, states, mask)
+        assert outputs.shape == (3, 6, 4) and outputs.device.type == "meta"
+    assert len(seen) == 1
+    assert all(t.is_contiguous() for t in seen[0])
+
+
+@pytest.mark.parametrize("make", [lambda: LSTM(4), lambda: SimpleRNN(4)])
+def test_cpu_kernels_take_the_weight_views_without_copies(
+        make, monkeypatch, sequences):
+    seen = _strict_kernels(monkeypatch)
+    layer = make()
+    layer(sequences)
+    params = seen[-1][-4:]
+    assert params[0].data_ptr() == layer.cell.kernel.data_ptr()
+    assert not params[0].is_contiguous()
+    assert params[1].data_ptr() == layer.cell.recurrent_kernel.data_ptr()
