@@ -496,7 +496,9 @@ class Layer(WeightsMixin, torch.nn.Module):
             return (self._to_input_tensor(first),)
         return tree.map_structure(self._to_input_tensor, args)
 
-    def _to_input_tensor(self, value):
+    def _to_input_tensor(self, value, cast=True):
+        """Arrays become tensors on the layer's device; floats take the
+        input dtype when `autocast` (and `cast`) is on."""
         if isinstance(value, (np.ndarray, np.generic)) and \
                 value.dtype.kind in "USO":
             # Strings stay NumPy: torch has no string tensors, and string
@@ -508,7 +510,7 @@ class Layer(WeightsMixin, torch.nn.Module):
             tensor = torch.as_tensor(value)
             target = self._device_for_inputs()
             dtype = tensor.dtype
-            if self.autocast and dtype.is_floating_point:
+            if cast and self.autocast and dtype.is_floating_point:
                 dtype = to_torch_dtype(self.input_dtype)
             if tensor.device != target or tensor.dtype != dtype:
                 tensor = tensor.to(device=target, dtype=dtype)

@@ -122,6 +122,14 @@ class Model(Trainer, Layer):
                     flat[i] = value.to(dtype)
         return self._graph.run(flat, _call_operation)
 
+    def _convert_inputs(self, args):
+        if self._graph is None or len(self._graph.inputs) == 1:
+            return super()._convert_inputs(args)
+        # Several inputs: each takes its own `Input`'s dtype in `_run_graph`
+        # (casting all to one dtype first would lose float64 precision).
+        return tree.map_structure(
+            lambda v: self._to_input_tensor(v, cast=False), args)
+
     def _graph_output_spec(self, inputs):
         flat = self._flatten_graph_inputs(inputs)
         return self._graph.run(flat, _spec_of_operation)

@@ -96,7 +96,10 @@ class CompileLoss:
             if not isinstance(fn, Loss):
                 name = spec if isinstance(spec, str) else getattr(
                     fn, "__name__", type(fn).__name__)
-                fn = LossFunctionWrapper(fn, name=name)
+                # A float64 model's loss function computes in float64 too.
+                dtype = "float64" if getattr(flat_pred[index], "dtype", None) \
+                    == torch.float64 else None
+                fn = LossFunctionWrapper(fn, name=name, dtype=dtype)
             self.entries.append((fn, weight))
         if count > 1:
             output_labels = names or [f"output_{i}" for i in range(count)]

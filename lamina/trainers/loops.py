@@ -30,6 +30,7 @@ class LoopsMixin:
             x, y, sample_weight=sample_weight, batch_size=batch_size,
             steps_per_epoch=steps if _is_array_input(x) else None,
             shuffle=shuffle, class_weight=class_weight, device=device,
+            float_dtype=self._data_float_dtype(),
         )
         # With `steps`, epochs take consecutive batches from one pass over
         # the data (restarting at its end), as Keras's iterator does.

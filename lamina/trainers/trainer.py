@@ -67,7 +67,8 @@ class Trainer(loops.LoopsMixin):
                                          output_names)
             if metrics is not None or weighted_metrics is not None else None
         )
-        self._loss_tracker = metrics_module.Mean(name="loss")
+        self._loss_tracker = metrics_module.Mean(
+            name="loss", dtype=self._data_float_dtype())
         self.run_eagerly = bool(run_eagerly)
         self.jit_compile = jit_compile is True and not run_eagerly
         self.steps_per_execution = steps_per_execution
@@ -85,6 +86,15 @@ class Trainer(loops.LoopsMixin):
     def _init_trainer_if_needed(self):
         if "compiled" not in self.__dict__:
             self._init_trainer()
+
+    def _data_float_dtype(self):
+        """What float64 data becomes in fit/evaluate/predict: float64 when
+        the model takes or computes float64 (an `Input(dtype="float64")`, a
+        float64 policy), else None, i.e. floatx as in Keras."""
+        dtypes = {str(getattr(x, "dtype", None))
+                  for x in (getattr(self, "inputs", None) or ())}
+        dtypes.add(str(self.input_dtype))
+        return "float64" if "float64" in dtypes else None
 
     def _assert_compiled(self, method):
         if not getattr(self, "compiled", False):

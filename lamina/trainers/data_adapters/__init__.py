@@ -13,14 +13,16 @@ from lamina.utils import tree
 
 def get_data_adapter(x, y=None, sample_weight=None, batch_size=None,
                      steps_per_epoch=None, shuffle=False, class_weight=None,
-                     device=None):
+                     device=None, float_dtype=None):
+    """`float_dtype`: what float64 arrays become (default floatx, as in
+    Keras; a float64 model keeps them float64)."""
     x = _lists_of_numbers_as_arrays(x)
     y = _lists_of_numbers_as_arrays(y)
     if array_data_adapter.can_handle(x, y):
         return array_data_adapter.ArrayDataAdapter(
             x, y, sample_weight=sample_weight, batch_size=batch_size,
             steps=steps_per_epoch, shuffle=shuffle, class_weight=class_weight,
-            device=device,
+            device=device, float_dtype=float_dtype,
         )
     _reject_y_for_datasets(x, y, sample_weight)
     from lamina.utils.py_dataset import PyDataset
@@ -30,7 +32,8 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None,
             PyDatasetAdapter,
         )
 
-        return PyDatasetAdapter(x, class_weight=class_weight, shuffle=shuffle)
+        return PyDatasetAdapter(x, class_weight=class_weight, shuffle=shuffle,
+                                float_dtype=float_dtype)
     if _is_torch_data(x):
         from lamina.trainers.data_adapters.torch_data_loader_adapter import (
             TorchDataLoaderAdapter,
@@ -38,7 +41,8 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None,
 
         return TorchDataLoaderAdapter(x, batch_size=batch_size,
                                       shuffle=shuffle,
-                                      class_weight=class_weight)
+                                      class_weight=class_weight,
+                                      float_dtype=float_dtype)
     if isinstance(x, types.GeneratorType) or inspect.isgenerator(x) or (
         hasattr(x, "__next__") and hasattr(x, "__iter__")
     ):
@@ -46,7 +50,8 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None,
             GeneratorDataAdapter,
         )
 
-        return GeneratorDataAdapter(x, class_weight=class_weight)
+        return GeneratorDataAdapter(x, class_weight=class_weight,
+                                    float_dtype=float_dtype)
     raise ValueError(
         "Unrecognized data type: x="
         f"{_describe(x)} (of type {type(x).__name__}). Expected NumPy arrays, "

@@ -31,7 +31,7 @@ def can_handle(x, y=None):
                               for v in flat)
 
 
-def to_tensor(value, device):
+def to_tensor(value, device, float_dtype=None):
     if value is None:
         return None
     if isinstance(value, torch.Tensor):
@@ -40,8 +40,9 @@ def to_tensor(value, device):
         if type(value).__module__.startswith("pandas"):
             value = value.to_numpy()
         array = np.asarray(value)
+        float_dtype = float_dtype or config.floatx()
         if array.dtype == np.float64:
-            array = array.astype(config.floatx())
+            array = array.astype(float_dtype)
         if array.dtype.kind in "US":
             return _StringColumn(array)
         if array.dtype == object:
@@ -55,19 +56,22 @@ def to_tensor(value, device):
             array = array.copy()
         tensor = torch.from_numpy(array)
     if tensor.dtype == torch.float64:
-        tensor = tensor.to(to_torch_dtype(config.floatx()))
+        tensor = tensor.to(to_torch_dtype(float_dtype or config.floatx()))
     return tensor.to(device, non_blocking=True)
 
 
 class ArrayDataAdapter:
     def __init__(self, x, y=None, sample_weight=None, batch_size=None,
-                 steps=None, shuffle=False, class_weight=None, device=None):
+                 steps=None, shuffle=False, class_weight=None, device=None,
+                 float_dtype=None):
         data_adapter_utils.check_class_weight(class_weight, y)
         device = device or config.default_device()
-        self.x = tree.map_structure(lambda v: to_tensor(v, device), x)
-        self.y = tree.map_structure(lambda v: to_tensor(v, device), y)
-        self.sample_weight = tree.map_structure(
-            lambda v: to_tensor(v, device), sample_weight)
+        def convert(v):
+            return to_tensor(v, device, float_dtype)
+
+        self.x = tree.map_structure(convert, x)
+        self.y = tree.map_structure(convert, y)
+        self.sample_weight = tree.map_structure(convert, sample_weight)
         if class_weight is not None and self.y is not None:
             class_sw = data_adapter_utils.class_weight_to_sample_weights(
                 tree.flatten(self.y)[0], class_weight)

@@ -1,5 +1,6 @@
 """Turns a batch from user code (NumPy, lists, pandas, tensors) into torch
-tensors with Keras's dtype rules (float64 becomes floatx)."""
+tensors with Keras's dtype rules (float64 becomes floatx, unless the model
+computes in float64: `float_dtype`)."""
 
 import numpy as np
 import torch
@@ -9,11 +10,11 @@ from lamina.utils import tree
 from lamina.utils.dtypes import to_torch_dtype
 
 
-def to_torch_batch(batch):
-    return tree.map_structure(_convert, batch)
+def to_torch_batch(batch, float_dtype=None):
+    return tree.map_structure(lambda v: _convert(v, float_dtype), batch)
 
 
-def _convert(value):
+def _convert(value, float_dtype=None):
     if value is None or isinstance(value, (str, bytes)):
         return value
     if isinstance(value, torch.Tensor):
@@ -26,7 +27,7 @@ def _convert(value):
             return array  # strings stay NumPy for the string layers
         tensor = torch.as_tensor(array)
     if tensor.dtype == torch.float64:
-        tensor = tensor.to(to_torch_dtype(config.floatx()))
+        tensor = tensor.to(to_torch_dtype(float_dtype or config.floatx()))
     return tensor
 
 

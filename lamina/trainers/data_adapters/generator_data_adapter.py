@@ -10,8 +10,9 @@ class GeneratorDataAdapter:
 
     can_restart = False
 
-    def __init__(self, generator, class_weight=None):
+    def __init__(self, generator, class_weight=None, float_dtype=None):
         self.generator = generator
+        self.float_dtype = float_dtype
         self.class_weight = class_weight
 
     @property
@@ -22,7 +23,7 @@ class GeneratorDataAdapter:
         for batch in self.generator:
             if isinstance(batch, list):
                 batch = tuple(batch)
-            batch = to_torch_batch(batch)
+            batch = to_torch_batch(batch, self.float_dtype)
             yield apply_class_weight(batch, self.class_weight)
 
     def on_epoch_end(self):

@@ -14,7 +14,9 @@ def _get_item(dataset, index):
 
 
 class PyDatasetAdapter:
-    def __init__(self, dataset, class_weight=None, shuffle=False):
+    def __init__(self, dataset, class_weight=None, shuffle=False,
+                 float_dtype=None):
+        self.float_dtype = float_dtype
         dataset._warn_if_super_not_called()
         self.dataset = dataset
         self.class_weight = class_weight
@@ -41,7 +43,8 @@ class PyDatasetAdapter:
         for batch in batches:
             if isinstance(batch, list):
                 batch = tuple(batch)
-            yield apply_class_weight(to_torch_batch(batch), self.class_weight)
+            yield apply_class_weight(to_torch_batch(batch, self.float_dtype),
+                                     self.class_weight)
 
     def _prefetched(self, order, workers):
         if self.dataset.use_multiprocessing:

@@ -8,7 +8,7 @@ from lamina.trainers.data_adapters.batch_conversion import to_torch_batch
 
 class TorchDataLoaderAdapter:
     def __init__(self, data, batch_size=None, shuffle=False,
-                 class_weight=None):
+                 class_weight=None, float_dtype=None):
         if isinstance(data, torch_data.DataLoader):
             self.loader = data
         else:
@@ -18,6 +18,7 @@ class TorchDataLoaderAdapter:
                 shuffle=bool(shuffle) and not is_iterable,
             )
         self.class_weight = class_weight
+        self.float_dtype = float_dtype
 
     @property
     def num_batches(self):
@@ -30,7 +31,8 @@ class TorchDataLoaderAdapter:
         for batch in self.loader:
             if isinstance(batch, list):
                 batch = tuple(batch)
-            yield apply_class_weight(to_torch_batch(batch), self.class_weight)
+            yield apply_class_weight(to_torch_batch(batch, self.float_dtype),
+                                     self.class_weight)
 
     def on_epoch_end(self):
         pass
