@@ -142,6 +142,49 @@ class WeightsMixin:
             for variable, value in zip(own, weights):
                 variable.copy_(torch.as_tensor(np.asarray(value)))
 
+    def _saved_variables(self):
+        # Keras's order (trainable, then non-trainable), then any weight a
+        # subclass registered directly as a torch Parameter.
+        own = self._own_weights()
+        known = {id(v) for v in own}
+        return own + [p for p in self._parameters.values()
+                      if p is not None and id(p) not in known]
+
+    def save_own_variables(self, store):
+        """Writes this layer's own weights to `store` as "0", "1", ..."""
+        for i, variable in enumerate(self._saved_variables()):
+            store[str(i)] = to_numpy(variable)
+
+    def load_own_variables(self, store):
+        """Reads the weights written by `save_own_variables`; checks the
+        count and every shape before assigning any."""
+        own = self._saved_variables()
+        count = len(list(store.keys()))
+        if count != len(own):
+            if not own and not self.built:
+                raise ValueError(
+                    f"Layer '{self.name}' was never built, so it has no "
+                    f"weights, but the file has {count} for it. Its parent's "
+                    "`build()` must build it, or the layer needs "
+                    "`build_from_config()`/`get_build_config()` so that it "
+                    "can be rebuilt when loading."
+                )
+            raise ValueError(
+                f"Layer '{self.name}' expected {len(own)} variables "
+                f"{[_path_of(v) for v in own]}, but the file has {count}."
+            )
+        values = [np.asarray(store[str(i)]) for i in range(len(own))]
+        for variable, value in zip(own, values):
+            if tuple(variable.shape) != value.shape:
+                raise ValueError(
+                    f"Layer '{self.name}' weight '{_path_of(variable)}' has "
+                    f"shape {tuple(variable.shape)}, but the file has shape "
+                    f"{value.shape}."
+                )
+        with torch.no_grad():
+            for variable, value in zip(own, values):
+                variable.copy_(torch.as_tensor(value))
+
     def count_params(self):
         if not self.built:
             raise ValueError(

@@ -9,6 +9,8 @@ _EXPORTS = {
     "Functional": "lamina.models.functional",
     "Model": "lamina.models.model",
     "Sequential": "lamina.models.sequential",
+    "load_model": "lamina.saving.saving_api",
+    "save_model": "lamina.saving.saving_api",
 }
 
 

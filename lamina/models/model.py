@@ -240,6 +240,29 @@ class Model(Trainer, Layer):
 
         return json.dumps(serialize_keras_object(self), **kwargs)
 
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Saves the model as `.keras` (or legacy `.h5`); see
+        `lamina.saving.save_model`."""
+        from lamina.saving import saving_api
+
+        saving_api.save_model(self, filepath, overwrite=overwrite,
+                              zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Saves the weights (and optimizer state) to a `.weights.h5`."""
+        from lamina.saving import saving_api
+
+        saving_api.save_weights(self, filepath, overwrite=overwrite,
+                                max_shard_size=max_shard_size)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Loads weights from a `.keras`, `.weights.h5` or legacy `.h5`
+        file (`by_name=True` for legacy files matches layers by name)."""
+        from lamina.saving import saving_api
+
+        saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch,
+                                **kwargs)
+
     def summary(self, line_length=None, positions=None, print_fn=None,
                 expand_nested=False, show_trainable=False, layer_range=None):
         """Prints Keras 3's table of layers, output shapes and parameters."""

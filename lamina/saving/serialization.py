@@ -212,7 +212,9 @@ def _resolve_class(config, custom_objects, module_objects):
             return obj
     module = config.get("module")
     family = registry_lib.registry_for_module(module) if module else None
-    candidates = [family] if family else registry_lib.all_registries()
+    # The module's own family first; "keras" names both models and dtype
+    # policies, so fall back to every family.
+    candidates = ([family] if family else []) + registry_lib.all_registries()
     for family in candidates:
         if class_name in family:
             return family.lookup(class_name)

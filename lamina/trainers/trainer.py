@@ -317,6 +317,11 @@ class Trainer(loops.LoopsMixin):
 
         config = deserialize_keras_object(config)
         self.compile(**config)
+        if self.built and self.optimizer is not None and \
+                hasattr(self.optimizer, "build"):
+            # As Keras: the slots exist now, so a saved optimizer state
+            # loads into them.
+            self.optimizer.build(self.trainable_weights)
 
 
 def _batch_size(x):

@@ -1,0 +1,1 @@
+"""File formats: the `.keras` zip, Keras 3 weights files, legacy HDF5."""

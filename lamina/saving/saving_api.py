@@ -1,0 +1,199 @@
+"""`save_model`, `load_model`, `save_weights`, `load_weights`: the format
+follows the file name, as in Keras 3.
+
+- `.keras`: the Keras 3 zip (config, weights, optimizer state, assets), or a
+  folder with the same members when saved with `zipped=False`;
+- `.weights.h5`: Keras 3's weights file;
+- `.h5` / `.hdf5`: the legacy HDF5 layouts of Keras 2 and Keras 3.
+"""
+
+import importlib
+import os
+import warnings
+
+from lamina.saving.formats import keras_zip
+from lamina.saving.formats import weights_h5
+
+_LEGACY_SUFFIXES = (".h5", ".hdf5")
+
+
+def _legacy_h5():
+    return importlib.import_module("lamina.saving.formats.legacy_h5")
+
+
+def _path_string(filepath):
+    try:
+        return os.fspath(filepath)
+    except TypeError:
+        raise TypeError(
+            "Expected `filepath` to be a string or a path-like object. "
+            f"Received: filepath={filepath!r} (of type "
+            f"{type(filepath).__name__})"
+        ) from None
+
+
+def ask_to_proceed_with_overwrite(filepath):
+    """Asks on the terminal whether to overwrite `filepath`; True for yes."""
+    answer = input(f"[WARNING] {filepath} already exists - overwrite? [y/n]")
+    answer = answer.strip().lower()
+    while answer not in ("y", "n"):
+        answer = input('Enter "y" (overwrite) or "n" (cancel).').strip().lower()
+    if answer == "n":
+        return False
+    print("[TIP] Next time specify overwrite=True!")
+    return True
+
+
+def _may_write(filepath, overwrite):
+    return overwrite or not os.path.exists(filepath) or \
+        ask_to_proceed_with_overwrite(filepath)
+
+
+def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
+    """Saves `model` to `filepath`: a `.keras` zip, or legacy HDF5 for a
+    name ending in `.h5`/`.hdf5`.
+
+    Args:
+        model: the model to save.
+        filepath: string or path-like; its extension picks the format.
+        overwrite: when False and the file exists, asks on the terminal.
+        zipped: False writes the `.keras` members to a folder instead.
+        include_optimizer: (keyword) whether the optimizer state is saved.
+    """
+    include_optimizer = kwargs.pop("include_optimizer", True)
+    save_format = kwargs.pop("save_format", None)
+    if kwargs:
+        raise ValueError(
+            f"The following argument(s) are not supported: {list(kwargs)}"
+        )
+    path = _path_string(filepath)
+    is_legacy = path.endswith(_LEGACY_SUFFIXES)
+    if save_format:
+        if not (is_legacy or path.endswith(".keras")):
+            raise ValueError(
+                "The `save_format` argument is deprecated in Keras 3. Remove "
+                "it and pass a file path with either a `.keras` or a `.h5` "
+                f"extension. Received: save_format={save_format!r}"
+            )
+        warnings.warn(
+            "The `save_format` argument is deprecated in Keras 3: the "
+            f"format follows the file extension. Received: "
+            f"save_format={save_format!r}", stacklevel=2,
+        )
+    if is_legacy:
+        warnings.warn(
+            "You are saving your model as an HDF5 file via `model.save()` or "
+            "`lamina.saving.save_model(model)`. This file format is "
+            "considered legacy. We recommend using instead the native Keras "
+            "format, e.g. `model.save('my_model.keras')`.", stacklevel=2,
+        )
+    if zipped is None:
+        zipped = True
+    if not _may_write(path, overwrite):
+        return
+    if not zipped:
+        keras_zip.save_model(model, path, zipped=False,
+                             include_optimizer=include_optimizer)
+    elif path.endswith(".keras"):
+        keras_zip.save_model(model, path, include_optimizer=include_optimizer)
+    elif is_legacy:
+        _legacy_h5().save_model_to_hdf5(model, path, include_optimizer)
+    else:
+        raise ValueError(
+            "Invalid filepath extension for saving. Please add either a "
+            "`.keras` extension for the native Keras format (recommended) or "
+            f"a `.h5` extension. Received: filepath={path}."
+        )
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Loads a model saved as `.keras` (zip or folder) or legacy `.h5`.
+
+    Args:
+        filepath: string or path-like.
+        custom_objects: dict mapping names to custom classes or functions.
+        compile: whether to compile the model as it was when saved.
+        safe_mode: when True (the default), a `Lambda` layer's Python code
+            stored in the file is never loaded; pass False only for files
+            you trust.
+    """
+    path = _path_string(filepath)
+    if keras_zip.is_keras_archive(path) and (
+        path.endswith(".keras") or os.path.isdir(path)
+    ):
+        return keras_zip.load_model(path, custom_objects, compile, safe_mode)
+    if path.endswith(_LEGACY_SUFFIXES):
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"No such file: '{path}'.")
+        return _legacy_h5().load_model_from_hdf5(
+            path, custom_objects=custom_objects, compile=compile,
+            safe_mode=safe_mode,
+        )
+    if path.endswith(".keras"):
+        if os.path.isfile(path):
+            raise ValueError(
+                f"'{path}' is not a valid `.keras` file: it is not a zip "
+                "archive (it may be empty, truncated or of another format)."
+            )
+        raise ValueError(
+            f"File not found: filepath={path}. Please ensure the file is an "
+            "accessible `.keras` zip file."
+        )
+    raise ValueError(
+        f"File format not supported: filepath={path}. Lamina, like Keras 3, "
+        "supports `.keras` files and legacy H5 files (`.h5` extension). The "
+        "TensorFlow SavedModel format cannot be loaded."
+    )
+
+
+def save_weights(model, filepath, overwrite=True, max_shard_size=None):
+    """Saves the model's weights (and optimizer state) to a `.weights.h5`."""
+    path = _path_string(filepath)
+    if max_shard_size is not None:
+        raise ValueError(
+            "Sharded weights files (`max_shard_size`) are not supported by "
+            "Lamina; save a single `.weights.h5` file instead. Received: "
+            f"max_shard_size={max_shard_size!r}"
+        )
+    if not path.endswith(".weights.h5"):
+        raise ValueError(
+            "The filename must end in `.weights.h5`. "
+            f"Received: filepath={path}"
+        )
+    if not _may_write(path, overwrite):
+        return
+    weights_h5.save_weights(model, path)
+
+
+def load_weights(model, filepath, skip_mismatch=False, **kwargs):
+    """Loads weights from `.keras`, `.weights.h5` or legacy `.h5` files.
+
+    Args:
+        skip_mismatch: skip (with a warning) the objects whose variables do
+            not match the file, instead of raising.
+        by_name: (keyword, legacy `.h5` only) match layers by name.
+    """
+    path = _path_string(filepath)
+    by_name = kwargs.pop("by_name", None)
+    if kwargs:
+        raise ValueError(f"Invalid keyword arguments: {kwargs}")
+    if path.endswith((".keras", ".weights.h5")) and by_name is not None:
+        raise ValueError(
+            "`by_name` only supports loading legacy '.h5' or '.hdf5' files. "
+            f"Received: {path}"
+        )
+    if path.endswith(".keras"):
+        keras_zip.load_weights(model, path, skip_mismatch=skip_mismatch)
+    elif path.endswith(".weights.h5"):
+        weights_h5.load_weights(model, path, skip_mismatch=skip_mismatch)
+    elif path.endswith(_LEGACY_SUFFIXES):
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"No such weights file: '{path}'.")
+        _legacy_h5().load_weights_from_hdf5(
+            model, path, by_name=bool(by_name), skip_mismatch=skip_mismatch)
+    else:
+        raise ValueError(
+            f"File format not supported: filepath={path}. Lamina, like "
+            "Keras 3, loads weights from `.keras` files, `.weights.h5` files "
+            "and legacy H5 files (`.h5` extension)."
+        )
