@@ -11,14 +11,17 @@ import tempfile
 
 
 @contextlib.contextmanager
-def atomic_path(filepath):
+def atomic_path(filepath, suffix=".tmp"):
     """Yields a temporary path beside `filepath`; renames it onto `filepath`
-    when the block succeeds, deletes it when the block raises."""
+    when the block succeeds, deletes it when the block raises.
+
+    `suffix` ends the temporary name: pass the target's extension (e.g.
+    ".weights.h5") when the writer inside the block checks it."""
     filepath = os.fspath(filepath)
     folder = os.path.dirname(os.path.abspath(filepath))
     os.makedirs(folder, exist_ok=True)
     handle, temp_path = tempfile.mkstemp(
-        prefix="." + os.path.basename(filepath) + ".", suffix=".tmp", dir=folder
+        prefix="." + os.path.basename(filepath) + ".", suffix=suffix, dir=folder
     )
     os.close(handle)
     try:

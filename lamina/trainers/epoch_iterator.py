@@ -20,6 +20,15 @@ class EpochIterator:
         # training loop stops instead of running empty epochs.
         self.exhausted = False
         self._array_fast_path = type(adapter).__name__ == "ArrayDataAdapter"
+        # Where the data stands, for resuming (BackupAndRestore): the next
+        # step of the epoch, the next batch of the current pass over the
+        # adapter and that pass's sample order.
+        self._next_step = 0
+        self._position = 0
+        self._order = None
+        self._resume = None
+        # The epoch a resumed `fit` starts at (None: `initial_epoch`).
+        self.resume_epoch = None
 
     @property
     def num_batches(self):
@@ -27,27 +36,72 @@ class EpochIterator:
             return self.steps_per_epoch
         return self.adapter.num_batches
 
+    def state(self):
+        """Where training stands in the data, read after a batch was used:
+        `{"step", "position", "order"}`, the next step of the epoch, the
+        next batch of the current pass over the data, and that pass's
+        sample order (row indices of shuffled arrays, else None)."""
+        return {"step": self._next_step, "position": self._position,
+                "order": self._order}
+
+    def resume(self, state, epoch):
+        """Makes `fit` start at `epoch`, whose first step continues from
+        `state` (as `state()` gave it): same pass, order and batch. Arrays
+        restart exactly there; other sources replay the pass, skipping the
+        batches already used."""
+        self._resume = dict(state)
+        self.resume_epoch = epoch
+
+    def _start_pass(self, resume=None):
+        """An iterator over one pass of the adapter's batches, from the
+        resumed position when given."""
+        first = resume["position"] if resume else 0
+        self._position = first
+        if self._array_fast_path or hasattr(self.adapter, "batches"):
+            order = resume["order"] if resume else self.adapter.draw_order()
+            self._order = order
+            return self.adapter.batches(order, first)
+        self._order = None
+        batches = iter(self.adapter)
+        for _ in range(first):
+            if next(batches, None) is None:
+                break
+        return batches
+
     def __iter__(self):
+        resume, self._resume = self._resume, None
         if self.steps_per_epoch is None:
+            batches = self._start_pass(resume)
+            first = self._position
             if self._array_fast_path:
                 # Array batches are already on the device.
-                yield from enumerate(self.adapter)
+                for step, batch in enumerate(batches, first):
+                    self._next_step = self._position = step + 1
+                    yield step, batch
             else:
-                for step, batch in enumerate(self.adapter):
+                for step, batch in enumerate(batches, first):
+                    self._next_step = self._position = step + 1
                     yield step, self._to_device(batch)
+            self._next_step = self._position = 0
+            self._order = None
             self.adapter.on_epoch_end()
             return
         # With steps_per_epoch the underlying iterator persists across
         # epochs, restarting only when a finite dataset runs out.
         step = 0
+        if resume is not None:
+            step = resume["step"]
+            self._iterator = self._start_pass(resume)
         restarted_empty = False
         while step < self.steps_per_epoch:
             if self._iterator is None:
-                self._iterator = iter(self.adapter)
+                self._iterator = self._start_pass()
             try:
                 batch = next(self._iterator)
             except StopIteration:
                 self._iterator = None
+                self._position = 0
+                self._order = None
                 self.adapter.on_epoch_end()
                 if restarted_empty or not self._can_restart():
                     self._warn_ran_out(step)
@@ -56,8 +110,11 @@ class EpochIterator:
                 restarted_empty = True
                 continue
             restarted_empty = False
+            self._position += 1
+            self._next_step = step + 1
             yield step, self._to_device(batch)
             step += 1
+        self._next_step = 0
 
     def _can_restart(self):
         return getattr(self.adapter, "can_restart", True)

@@ -1,0 +1,370 @@
+"""A training run's full state as arrays plus JSON, in one HDF5 file.
+
+What `BackupAndRestore` keeps so that a killed `fit` resumes exactly: the
+model's tensors (`state_dict`), the optimizer's variables, the metrics'
+accumulators, the epoch and the data position (step, pass position and the
+pass's shuffling order), and every random state training draws from:
+torch's (CPU and CUDA), NumPy's and Python's global generators and each
+layer's `SeedGenerator`. No pickle: tensors are HDF5 datasets with the
+Fletcher32 checksum filter, everything else is JSON stored as a checksummed
+byte dataset, so any damage to the file is detected when it is read.
+"""
+
+import json
+import random as python_random
+
+import h5py
+import numpy as np
+import torch
+
+from lamina.random import SeedGenerator
+
+FORMAT = "lamina.training_state"
+VERSION = 1
+_METADATA = "metadata.json"
+
+
+class TrainingState:
+    """`metadata` (a JSON-able dict) and `arrays` (name -> NumPy array)."""
+
+    def __init__(self, metadata, arrays):
+        self.metadata = metadata
+        self.arrays = arrays
+
+
+# -- Capturing and applying ---------------------------------------------
+
+def capture(model, iterator, epoch):
+    """The state of `model` (and of its compiled optimizer and metrics),
+    of the data `iterator` and of the random generators, right now."""
+    arrays = {}
+    metadata = {"format": FORMAT, "version": VERSION, "epoch": int(epoch)}
+    position = iterator.state() if iterator is not None else \
+        {"step": 0, "position": 0, "order": None}
+    metadata["step"] = int(position["step"])
+    metadata["position"] = int(position["position"])
+    if position["order"] is not None:
+        arrays["data/order"] = _numpy(position["order"])
+    metadata["weights"] = list(model.state_dict())
+    for name, tensor in model.state_dict().items():
+        arrays[f"model/{name}"] = _numpy(tensor)
+    metadata["optimizer"] = _capture_optimizer(model.optimizer, arrays)
+    metrics = _metric_variables(model)
+    metadata["metrics"] = len(metrics)
+    for index, variable in enumerate(metrics):
+        arrays[f"metrics/{index}"] = _numpy(variable)
+    metadata["random"] = _capture_random(model, arrays)
+    return TrainingState(metadata, arrays)
+
+
+def check_matches(state, model, source):
+    """Raises a ValueError naming `source` when the saved tensors do not
+    fit `model` (another architecture); changes nothing."""
+    current = model.state_dict()
+    saved = state.metadata["weights"]
+    if list(current) != saved:
+        missing = sorted(set(current) - set(saved))
+        unexpected = sorted(set(saved) - set(current))
+        raise ValueError(
+            f"The backup {source} was written for another model: its "
+            f"weights are {len(saved)} tensors, this model has "
+            f"{len(current)}. Missing from the backup: {missing[:5]}; "
+            f"not in the model: {unexpected[:5]}. Delete the backup folder "
+            "to start over."
+        )
+    for name, tensor in current.items():
+        array = state.arrays[f"model/{name}"]
+        if tuple(array.shape) != tuple(tensor.shape):
+            raise ValueError(
+                f"The backup {source} was written for another model: weight "
+                f"'{name}' has shape {tuple(array.shape)} in the backup and "
+                f"{tuple(tensor.shape)} in this model."
+            )
+
+
+def apply_weights(state, model):
+    """Restores the model's tensors and the optimizer's state."""
+    with torch.no_grad():
+        for name, tensor in model.state_dict().items():
+            _copy_into(tensor, state.arrays[f"model/{name}"])
+    _apply_optimizer(model, state)
+
+
+def apply_metrics(state, model):
+    """Restores the metrics' accumulators (after the epoch reset them)."""
+    variables = _metric_variables(model)
+    if len(variables) != state.metadata["metrics"]:
+        return False
+    with torch.no_grad():
+        for index, variable in enumerate(variables):
+            _copy_into(variable, state.arrays[f"metrics/{index}"])
+    return True
+
+
+def apply_random(state, model):
+    """Restores every random generator; the last thing done on resume."""
+    saved = state.metadata["random"]
+    torch.set_rng_state(torch.from_numpy(state.arrays["random/torch"]))
+    if saved["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([
+            torch.from_numpy(state.arrays[f"random/cuda/{i}"])
+            for i in range(saved["cuda"])
+        ])
+    numpy_state = saved["numpy"]
+    np.random.set_state((
+        "MT19937", state.arrays["random/numpy"], numpy_state["pos"],
+        numpy_state["has_gauss"], numpy_state["cached_gaussian"],
+    ))
+    python_state = saved["python"]
+    python_random.setstate((
+        python_state["version"],
+        tuple(int(v) for v in state.arrays["random/python"]),
+        python_state["gauss_next"],
+    ))
+    generators = dict(_seed_generators(model))
+    for key in saved["seed_generators"]:
+        generator = generators[key]
+        generator.set_state(
+            torch.from_numpy(state.arrays[f"random/seed/{key}"]))
+
+
+# -- Optimizer, metrics, random generators ------------------------------
+
+def _capture_optimizer(optimizer, arrays):
+    if optimizer is None:
+        return {"kind": "none"}
+    if hasattr(optimizer, "torch_optimizer"):
+        if optimizer.torch_optimizer is None:
+            return {"kind": "torch", "state": None}
+        tree = _encode(optimizer.state_dict(), arrays, "optimizer")
+        return {"kind": "torch", "state": tree}
+    variables = optimizer.variables
+    for index, variable in enumerate(variables):
+        arrays[f"optimizer/{index}"] = _numpy(variable)
+    return {"kind": "keras", "variables": len(variables),
+            "built": bool(optimizer.built)}
+
+
+def _apply_optimizer(model, state):
+    saved = state.metadata["optimizer"]
+    optimizer = model.optimizer
+    if saved["kind"] == "none" or optimizer is None:
+        return
+    if saved["kind"] == "torch":
+        if saved["state"] is not None:
+            optimizer.build(model.trainable_weights)
+            optimizer.load_state_dict(_decode(saved["state"], state.arrays))
+        return
+    if saved["built"] and not optimizer.built:
+        optimizer.build(model.trainable_weights)
+    variables = optimizer.variables
+    if len(variables) != saved["variables"]:
+        raise ValueError(
+            f"The backup holds {saved['variables']} optimizer variables but "
+            f"the optimizer '{optimizer.name}' has {len(variables)}: was it "
+            "written with another optimizer?"
+        )
+    with torch.no_grad():
+        for index, variable in enumerate(variables):
+            _copy_into(variable, state.arrays[f"optimizer/{index}"])
+
+
+def _copy_into(target, array):
+    source = torch.from_numpy(np.ascontiguousarray(array))
+    if target.dtype == torch.bfloat16 and source.dtype == torch.int16:
+        source = source.view(torch.bfloat16)
+    if source.numel() != target.numel():
+        raise ValueError(
+            f"A saved value of shape {tuple(source.shape)} does not fit the "
+            f"variable of shape {tuple(target.shape)}."
+        )
+    target.copy_(source.reshape(target.shape))
+
+
+def _metric_variables(model):
+    """The metrics' state variables, in a fixed order (compiled metrics
+    built lazily are included once built)."""
+    variables = []
+    for metric in getattr(model, "metrics", None) or []:
+        if hasattr(metric, "variables"):
+            variables.extend(metric.variables)
+        else:
+            for inner in getattr(metric, "metrics", []):
+                variables.extend(inner.variables)
+    return variables
+
+
+def _seed_generators(model):
+    """(key, torch.Generator) for every seeded SeedGenerator in `model`."""
+    device = next((p.device for p in model.parameters()), None)
+    found = []
+    for module_name, module in model.named_modules():
+        for attribute, value in sorted(vars(module).items()):
+            if isinstance(value, SeedGenerator) and value.seed is not None:
+                key = f"{module_name or 'model'}.{attribute}"
+                found.append((key, value.generator(device)))
+    return found
+
+
+def _capture_random(model, arrays):
+    arrays["random/torch"] = torch.get_rng_state().numpy()
+    cuda = 0
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        states = torch.cuda.get_rng_state_all()
+        cuda = len(states)
+        for index, value in enumerate(states):
+            arrays[f"random/cuda/{index}"] = value.numpy()
+    _, keys, pos, has_gauss, cached = np.random.get_state(legacy=True)
+    arrays["random/numpy"] = np.asarray(keys, dtype=np.uint32)
+    version, internal, gauss_next = python_random.getstate()
+    arrays["random/python"] = np.asarray(internal, dtype=np.uint64)
+    seeds = []
+    for key, generator in _seed_generators(model):
+        arrays[f"random/seed/{key}"] = generator.get_state().numpy()
+        seeds.append(key)
+    return {
+        "cuda": cuda,
+        "numpy": {"pos": int(pos), "has_gauss": int(has_gauss),
+                  "cached_gaussian": float(cached)},
+        "python": {"version": version, "gauss_next": gauss_next},
+        "seed_generators": seeds,
+    }
+
+
+def _numpy(tensor):
+    tensor = torch.as_tensor(tensor).detach().cpu()
+    if tensor.dtype == torch.bfloat16:
+        # NumPy has no bfloat16: keep the bits.
+        return tensor.view(torch.int16).numpy().copy()
+    return tensor.numpy().copy()
+
+
+def _encode(value, arrays, prefix):
+    """A state dict as JSON, its tensors moved to `arrays`."""
+    if torch.is_tensor(value):
+        name = f"{prefix}/{len(arrays)}"
+        arrays[name] = _numpy(value)
+        return {"tensor": name, "dtype": str(value.dtype).split(".")[-1]}
+    if isinstance(value, dict):
+        return {"dict": [[_encode(k, arrays, prefix), _encode(v, arrays,
+                                                                prefix)]
+                         for k, v in value.items()]}
+    if isinstance(value, (list, tuple)):
+        kind = "list" if isinstance(value, list) else "tuple"
+        return {kind: [_encode(v, arrays, prefix) for v in value]}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return {"value": value}
+    raise ValueError(
+        f"Cannot save optimizer state entry {value!r} of type "
+        f"{type(value).__name__}: expected tensors, numbers, strings, "
+        "lists and dicts."
+    )
+
+
+def _decode(node, arrays):
+    if "tensor" in node:
+        array = arrays[node["tensor"]]
+        tensor = torch.from_numpy(array)
+        if node["dtype"] == "bfloat16":
+            tensor = tensor.view(torch.bfloat16)
+        return tensor
+    if "dict" in node:
+        return {_decode(k, arrays): _decode(v, arrays) for k, v in
+                node["dict"]}
+    if "list" in node:
+        return [_decode(v, arrays) for v in node["list"]]
+    if "tuple" in node:
+        return tuple(_decode(v, arrays) for v in node["tuple"])
+    return node["value"]
+
+
+# -- The file -------------------------------------------------------------
+
+def write(path, state):
+    """Writes `state` to the HDF5 file `path` (every dataset checksummed)."""
+    with h5py.File(path, "w") as file:
+        text = json.dumps(state.metadata).encode("utf-8")
+        _dataset(file, _METADATA, np.frombuffer(text, dtype=np.uint8))
+        for name, array in state.arrays.items():
+            _dataset(file, name, array)
+
+
+def _dataset(file, name, array):
+    array = np.asarray(array)
+    shape = array.shape
+    if array.size == 0:
+        file.create_dataset(name, data=array)
+    else:
+        # Fletcher32 needs chunked storage, which scalars cannot have.
+        dataset = file.create_dataset(name, data=array.reshape(-1),
+                                      fletcher32=True)
+        dataset.attrs["shape"] = np.asarray(shape, dtype=np.int64)
+
+
+def read(path):
+    """Reads a file written by `write`; a ValueError naming `path` says
+    what is wrong when it is damaged or not such a file."""
+    try:
+        with h5py.File(path, "r") as file:
+            if _METADATA not in file:
+                raise ValueError("it holds no training-state metadata")
+            text = bytes(file[_METADATA][()]).decode("utf-8")
+            metadata = json.loads(text)
+            if not isinstance(metadata, dict) or \
+                    metadata.get("format") != FORMAT:
+                raise ValueError("it is not a Lamina training-state file")
+            if metadata.get("version") != VERSION:
+                raise ValueError(
+                    f"its format version {metadata.get('version')!r} is not "
+                    f"the supported version {VERSION}")
+            arrays = {}
+            file.visititems(lambda name, item: _collect(name, item, arrays))
+    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError,
+            RuntimeError) as error:
+        raise ValueError(
+            f"The backup file {path} is damaged or is not a backup written "
+            f"by BackupAndRestore: {error}"
+        ) from error
+    state = TrainingState(metadata, arrays)
+    _check_complete(state, path)
+    return state
+
+
+def _collect(name, item, arrays):
+    if not isinstance(item, h5py.Dataset) or name == _METADATA:
+        return
+    array = item[()]
+    if "shape" in item.attrs:
+        array = array.reshape(tuple(int(d) for d in item.attrs["shape"]))
+    arrays[name] = array
+
+
+def _check_complete(state, path):
+    """Every array the metadata refers to is present."""
+    meta = state.metadata
+    try:
+        needed = [f"model/{name}" for name in meta["weights"]]
+        needed += [f"metrics/{i}" for i in range(meta["metrics"])]
+        if meta["optimizer"]["kind"] == "keras":
+            needed += [f"optimizer/{i}"
+                       for i in range(meta["optimizer"]["variables"])]
+        rand = meta["random"]
+        needed += ["random/torch", "random/numpy", "random/python"]
+        needed += [f"random/cuda/{i}" for i in range(rand["cuda"])]
+        needed += [f"random/seed/{key}" for key in rand["seed_generators"]]
+        for key in ("epoch", "step", "position"):
+            if not isinstance(meta[key], int) or meta[key] < 0:
+                raise ValueError(f"'{key}' is {meta[key]!r}")
+    except (KeyError, TypeError) as error:
+        raise ValueError(
+            f"The backup file {path} is damaged: its metadata lacks "
+            f"{error}."
+        ) from None
+    except ValueError as error:
+        raise ValueError(
+            f"The backup file {path} is damaged: {error}.") from None
+    missing = [name for name in needed if name not in state.arrays]
+    if missing:
+        raise ValueError(
+            f"The backup file {path} is damaged: it lacks {missing[:5]}."
+        )
