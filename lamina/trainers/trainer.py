@@ -36,6 +36,7 @@ class Trainer(loops.LoopsMixin):
         self.run_eagerly = False
         self._compile_config = None
         self._step_cache = None
+        self.train_iterator = None  # the EpochIterator, during `fit`
 
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None,
                 metrics=None, weighted_metrics=None, run_eagerly=False,

@@ -94,13 +94,20 @@ class ArrayDataAdapter:
         return math.ceil(self.num_samples / self.batch_size)
 
     def __iter__(self):
+        yield from self.batches(self.draw_order())
+
+    def draw_order(self):
+        """A new pass's sample order (row indices), or None unshuffled."""
         if self.shuffle == "batch":
-            order = self._batch_shuffled_order()
-        elif self.shuffle:
-            order = torch.randperm(self.num_samples, device=self.device)
-        else:
-            order = None
-        for step in range(self.num_batches):
+            return self._batch_shuffled_order()
+        if self.shuffle:
+            return torch.randperm(self.num_samples, device=self.device)
+        return None
+
+    def batches(self, order=None, first_batch=0):
+        """One pass's batches in `order` (from `draw_order`), from batch
+        `first_batch` on: how a resumed epoch continues where it stopped."""
+        for step in range(first_batch, self.num_batches):
             start = step * self.batch_size
             stop = min(start + self.batch_size, self.num_samples)
             if order is None:
