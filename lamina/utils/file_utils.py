@@ -10,15 +10,15 @@ into place, so an interrupted call never leaves a half-written file behind.
 import hashlib
 import os
 import shutil
-import tarfile
 import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
 import warnings
-import zipfile
 
 from lamina import config
+from lamina.utils.archive_extraction import archive_format_of
+from lamina.utils.archive_extraction import extract_archive
 
 _CHUNK_SIZE = 1 << 20
 _HASH_ALGORITHMS = ("auto", "sha256", "md5")
@@ -132,7 +132,10 @@ def get_file(
         return target
     extraction_dir = os.path.join(datadir, extraction_name)
     if download or not os.path.isdir(extraction_dir):
-        if not _extract_archive(target, extraction_dir, formats):
+        fmt = archive_format_of(target, formats)
+        if fmt is not None:
+            extract_archive(target, extraction_dir, fmt)
+        else:
             warnings.warn(
                 f"Could not extract archive {target}: it is not a "
                 f"{' or '.join(formats) or 'supported'} archive "
@@ -210,21 +213,32 @@ def _mismatch(fpath, expected, chunk_size=_CHUNK_SIZE):
 
 
 def _resolve_fname(fname, origin):
+    """The cache name: `fname`, else the last part of `origin`'s path.
+
+    The name becomes a file or folder right inside the cache folder, so it
+    may hold no path separator and may not be `.` or `..`.
+    """
     if fname is not None:
         fname = os.fspath(fname)
     if not fname:
         fname = os.path.basename(urllib.parse.urlsplit(origin).path)
-        if not fname:
+        if fname in ("", ".", ".."):
             raise ValueError(
                 "Can't parse the file name from the origin provided: "
                 f"'{origin}'. Please specify the `fname` argument."
             )
         return fname
-    if os.sep in fname or "/" in fname:
+    separators = {"/", os.sep, os.altsep} - {None}
+    if any(sep in fname for sep in separators):
         raise ValueError(
             "Paths are no longer accepted as the `fname` argument. To specify "
             "the file's parent directory, use the `cache_dir` argument. "
             f"Received: fname={fname}"
+        )
+    if fname in (".", "..") or "\0" in fname:
+        raise ValueError(
+            "Invalid value for argument `fname`. Expected a file name, not "
+            f"'.', '..' or a name with a NUL byte. Received: fname={fname!r}"
         )
     return fname
 
@@ -278,19 +292,21 @@ def _download(origin, target, expected, stale_reason=None):
     fd, partial = tempfile.mkstemp(prefix=f".{name}.", suffix=".part",
                                    dir=directory)
     try:
+        failure = None
         try:
             with os.fdopen(fd, "wb") as out:
                 with urllib.request.urlopen(origin) as response:
                     shutil.copyfileobj(response, out, _CHUNK_SIZE)
         except urllib.error.HTTPError as e:
-            raise _fetch_error(origin, e.code, e.msg, target,
-                               stale_reason) from e
+            failure = (e.code, e.msg)
         except urllib.error.URLError as e:
-            raise _fetch_error(origin, e.errno, e.reason, target,
-                               stale_reason) from e
+            failure = (e.errno, e.reason)
         except OSError as e:
-            raise _fetch_error(origin, e.errno, e.strerror or e, target,
-                               stale_reason) from e
+            failure = (e.errno, e.strerror or e)
+        if failure is not None:
+            # The message says all there is to say; the chained urllib
+            # traceback would only bury it.
+            raise _fetch_error(origin, *failure, target, stale_reason)
         reason = _mismatch(partial, expected)
         if reason is not None:
             raise ValueError(
@@ -307,82 +323,18 @@ def _download(origin, target, expected, stale_reason=None):
 
 
 def _fetch_error(origin, code, reason, target, stale_reason):
-    message = f"URL fetch failure on {origin}: {code} -- {reason}"
+    """The error for a failed download: URL, reason, cache path, the fix."""
+    failure = f"URL fetch failure on {origin}: {code} -- {reason}"
+    directory, name = os.path.split(target)
     if stale_reason is not None:
-        message = (
+        return OSError(
             f"A cached copy was found at {target}, but {stale_reason}; "
-            f"downloading a fresh copy failed. {message}. Replace the cached "
+            f"downloading a fresh copy failed. {failure}. Replace the cached "
             "file with a correct copy, or retry when the origin is reachable."
         )
-    return OSError(message)
-
-
-def _extract_archive(path, extraction_dir, formats):
-    """Extracts `path` into `extraction_dir`; False if no format matches."""
-    for fmt in formats:
-        if fmt == "tar" and tarfile.is_tarfile(path):
-            break
-        if fmt == "zip" and zipfile.is_zipfile(path):
-            break
-    else:
-        return False
-    parent, name = os.path.split(extraction_dir)
-    partial = tempfile.mkdtemp(prefix=f".{name}.", suffix=".part", dir=parent)
-    try:
-        base = os.path.realpath(partial)
-        if fmt == "tar":
-            with tarfile.open(path) as archive:
-                kwargs = {}
-                # The "data" filter also rejects device files and setuid bits
-                # on Pythons that have it.
-                if hasattr(tarfile, "data_filter"):
-                    kwargs["filter"] = "data"
-                archive.extractall(
-                    base, members=_safe_tar_members(archive, base), **kwargs
-                )
-        else:
-            with zipfile.ZipFile(path) as archive:
-                archive.extractall(
-                    base, members=_safe_zip_members(archive, base)
-                )
-        if os.path.isdir(extraction_dir):
-            shutil.rmtree(extraction_dir)
-        os.replace(partial, extraction_dir)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-    return True
-
-
-def _inside(base, relative):
-    target = os.path.realpath(os.path.join(base, relative))
-    return os.path.commonpath([base, target]) == base
-
-
-def _skip(name):
-    warnings.warn(
-        f"Skipping invalid path during archive extraction: '{name}'.",
-        stacklevel=4,
+    return OSError(
+        f"{failure}.\n'{name}' is not in the cache folder {directory} and "
+        "could not be downloaded. Either call again with network access (the "
+        "file is downloaded once, then read from the cache), or copy the "
+        "file into that folder by hand."
     )
-
-
-def _safe_tar_members(archive, base):
-    for member in archive.getmembers():
-        safe = _inside(base, member.name)
-        if safe and member.issym():
-            link = os.path.join(os.path.dirname(member.name), member.linkname)
-            safe = _inside(base, link)
-        elif safe and member.islnk():
-            safe = _inside(base, member.linkname)
-        if safe:
-            yield member
-        else:
-            _skip(member.name)
-
-
-def _safe_zip_members(archive, base):
-    for info in archive.infolist():
-        if _inside(base, info.filename):
-            yield info
-        else:
-            _skip(info.filename)
