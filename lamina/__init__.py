@@ -13,9 +13,13 @@ from lamina.layers.variable import Variable
 from lamina.models.functional import Functional
 from lamina.models.model import Model
 from lamina.models.sequential import Sequential
-from lamina.graph.symbolic import KerasTensor
-from lamina.graph.symbolic import Operation
+from lamina.graph import KerasTensor
+from lamina.graph import Operation
 from lamina.version import __version__
+
+# Loaded eagerly: `lamina.ops` registers the functions behind KerasTensor's
+# Python operators (`x + 1` on a symbolic tensor) with `lamina.graph`.
+from lamina import ops  # noqa: E402,F401
 
 version = __version__
 

@@ -1,17 +1,18 @@
 """What `Layer.__call__` needs to know about a layer class and its inputs,
-computed once per class: which of `training`/`mask` its `call` takes."""
+computed once per class: which of `training`/`mask` its `call` takes.
+
+`call_spec(cls)` and `mask_of(value)` are public to the packages above
+(models' shortcuts read them); the underscore helpers serve `Layer`.
+"""
 
 import inspect
 
 import torch
 
-from lamina.layers import call_context
 from lamina.graph import symbolic
 
-_state = call_context.state
 
-
-class _CallSpec:
+class CallSpec:
     __slots__ = ("has_training", "training_default", "has_mask", "names",
                  "computes_masks")
 
@@ -33,15 +34,16 @@ class _CallSpec:
 _CALL_SPECS = {}
 
 
-def _call_spec(cls):
+def call_spec(cls):
+    """The `CallSpec` of a layer class (computed once per class)."""
     spec = _CALL_SPECS.get(cls)
     if spec is None:
-        spec = _CALL_SPECS[cls] = _CallSpec(cls.call, cls)
+        spec = _CALL_SPECS[cls] = CallSpec(cls.call, cls)
     return spec
 
 
 def _call_argument_names(cls):
-    return _call_spec(cls).names
+    return call_spec(cls).names
 
 
 def _positional_names(fn):
@@ -57,13 +59,14 @@ def _shape_of(value):
     if not hasattr(value, "shape"):
         return value
     shape = tuple(value.shape)
-    if _state.symbolic:
+    if symbolic.in_symbolic_scope():
         # Inside a shape trace, placeholder sizes stand for unknown dims.
         shape = tuple(None if d in symbolic.FILL_SIZES else d for d in shape)
     return shape
 
 
-def _mask_of(value):
+def mask_of(value):
+    """The Keras mask carried by a tensor (or a list of them), or None."""
     if isinstance(value, torch.Tensor):
         return getattr(value, "_keras_mask", None)
     if isinstance(value, (list, tuple)):

@@ -19,10 +19,10 @@ from lamina.layers import call_context
 from lamina.layers.input_spec import assert_input_compatibility
 from lamina.layers.call_spec import _as_shape_holder
 from lamina.layers.call_spec import _call_argument_names
-from lamina.layers.call_spec import _call_spec
+from lamina.layers.call_spec import call_spec as _call_spec
 from lamina.layers.call_spec import _is_plain
 from lamina.layers.call_spec import _jsonable_shape
-from lamina.layers.call_spec import _mask_of
+from lamina.layers.call_spec import mask_of as _mask_of
 from lamina.layers.call_spec import _pop_legacy_input_shape
 from lamina.layers.call_spec import _positional_names
 from lamina.layers.call_spec import _shape_of
@@ -40,6 +40,9 @@ from lamina.utils.dtypes import to_torch_dtype
 _LEGACY_INPUT_KWARGS = ("input_shape", "input_dim", "batch_input_shape",
                         "batch_size")
 _state = call_context.state
+_layer_version = call_context.layer_version
+# Attributes a call sets as its results, not changes to the layer.
+_PER_CALL_RESULTS = frozenset({"_losses", "_losses_generation"})
 
 
 # Internal list attributes that hold bookkeeping, not sublayers.
@@ -120,6 +123,9 @@ class Layer(WeightsMixin, torch.nn.Module):
     # ------------------------------------------------------------------
     # Attribute tracking
     def __setattr__(self, name, value):
+        if name not in _PER_CALL_RESULTS:
+            # Any change to a layer invalidates planned shortcuts.
+            _layer_version[0] += 1
         if not name.startswith("_") and _is_metric(value) and \
                 "_modules" in self.__dict__:
             tracked = self.__dict__.setdefault("_tracked_metrics", [])
@@ -160,6 +166,7 @@ class Layer(WeightsMixin, torch.nn.Module):
             self._modules[name] = TrackedModules(modules)
 
     def __delattr__(self, name):
+        _layer_version[0] += 1
         if isinstance(self._modules.get(name),
                       (TrackedModules, TrackedModuleDict)):
             del self._modules[name]
@@ -443,7 +450,7 @@ class Layer(WeightsMixin, torch.nn.Module):
 
         outer_training, outer_depth = _state.training, _state.depth
         if outermost:
-            _begin_outermost_call()
+            call_context.begin_outermost_call()
             mode = bool(training)
             if self.training != mode:
                 self.train(mode)
@@ -658,12 +665,6 @@ def _marking_built(build):
 
     wrapper._marks_built = True
     return wrapper
-
-
-def _begin_outermost_call():
-    """A new top-level forward: losses added from here on belong to it."""
-    _state.loss_generation += 1
-    _state.call_losses = []
 
 
 def _is_metric(value):

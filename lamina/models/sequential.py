@@ -3,18 +3,21 @@
 import warnings
 
 import torch
-from torch.nn.modules import module as _torch_module
 
+from lamina.graph import KerasTensor
+from lamina.layers import call_context
+from lamina.layers.call_spec import call_spec
+from lamina.layers.call_spec import mask_of
 from lamina.layers.input_layer import InputLayer
-from lamina.layers.call_context import state as _state
 from lamina.layers.layer import Layer
-from lamina.layers.call_spec import _call_spec
-from lamina.layers.call_spec import _mask_of
+from lamina.layers.shortcut_guard import Shortcut
+from lamina.layers.shortcut_guard import hooks_present
 from lamina.models import graph as graph_lib
 from lamina.models.model import MODELS
 from lamina.models.model import Model
-from lamina.graph.symbolic import KerasTensor
 from lamina.utils.dtypes import to_torch_dtype
+
+_call_state = call_context.state
 
 
 @MODELS.register(keras_module="keras")
@@ -102,7 +105,7 @@ class Sequential(Model):
         return layer
 
     def _maybe_rebuild(self):
-        self.__dict__.pop("_plan", None)
+        self.__dict__.pop("_shortcut_plan", None)
         self.__dict__.pop("_input_torch_dtype", None)
         self.__dict__.pop("_checked_shapes", None)
         self.built = False
@@ -112,7 +115,7 @@ class Sequential(Model):
 
     def _trace(self, inputs):
         x = inputs
-        scope = _state.name_scope
+        scope = _call_state.name_scope
         # Layers built here get "sequential/..." paths (once, even when this
         # runs inside the model's own build).
         pushed = not scope or scope[-1] != self.name
@@ -158,33 +161,35 @@ class Sequential(Model):
         self._trace(self._input_layer._inbound_nodes[0].outputs)
 
     def call(self, inputs, training=None, mask=None):
-        plan = self._fast_plan()
-        fast = plan is not None and mask is None and isinstance(
-            inputs, torch.Tensor) and _mask_of(inputs) is None
-        if fast:
+        shortcut = self._shortcut()
+        if mask is None and isinstance(inputs, torch.Tensor) and \
+                shortcut.usable() and mask_of(inputs) is None:
             # Input specs are checked by the full path once per feature
             # shape; later batches of that shape take the direct calls.
             checked = self.__dict__.get("_checked_shapes")
             if checked is None:
                 checked = self.__dict__["_checked_shapes"] = set()
             key = inputs.shape[1:]
-            if key in checked and _no_hooks(self._stack):
-                return _run_fast(plan, inputs)
+            if key in checked:
+                return shortcut.run(inputs)
             outputs = self._call_layers(inputs, mask)
             checked.add(key)
             return outputs
         return self._call_layers(inputs, mask)
 
     def _inference_function(self):
-        plan = self._fast_plan()
-        if plan is None or not _no_hooks(self._stack):
+        """The layers' direct calls for inputs the full path has already
+        validated, or None: the model's own `__call__` is skipped too, so
+        its hooks count as well."""
+        shortcut = self._shortcut()
+        if not shortcut.usable() or hooks_present((self,)):
             return None
-        return lambda x: _run_fast(plan, x)
+        return shortcut.run
 
     def _call_layers(self, inputs, mask=None):
         for index, layer in enumerate(self._stack):
             if index == 0 and mask is not None and \
-                    _call_spec(type(layer)).has_mask:
+                    call_spec(type(layer)).has_mask:
                 inputs = layer(inputs, mask=mask)
             else:
                 inputs = layer(inputs)
@@ -206,18 +211,20 @@ class Sequential(Model):
             args = (first.to(wanted),) + tuple(args[1:])
         return args
 
-    def _fast_plan(self):
-        """Layers whose `call` can run directly, skipping `__call__`'s
-        bookkeeping: built leaf layers with no masks, activity
-        regularizers or input conversions involved. None when any layer
-        needs the full path."""
-        plan = self.__dict__.get("_plan")
-        if plan is not None and plan[0] == len(self._stack):
-            return plan[1]
+    def _shortcut(self):
+        """The direct calls of the stacked layers' `call`, skipping
+        `__call__`'s bookkeeping, planned again whenever any layer changes
+        (`Shortcut.usable` is the guard). No plan (`run` None) when a layer
+        needs the full path: an unbuilt layer, a nested model, masks, an
+        activity regularizer, or call arguments beyond training/mask."""
+        shortcut = self.__dict__.get("_shortcut_plan")
+        if shortcut is not None and shortcut.is_current():
+            return shortcut
         steps = []
         for layer in self._stack:
-            spec = _call_spec(type(layer))
-            if (not isinstance(layer, Layer) or isinstance(layer, Model)
+            spec = call_spec(type(layer)) if isinstance(layer, Layer) \
+                else None
+            if (spec is None or isinstance(layer, Model)
                     or not layer.built or spec.computes_masks
                     or layer.activity_regularizer is not None
                     or any(n not in ("training", "mask") for n in
@@ -225,9 +232,16 @@ class Sequential(Model):
                 steps = None
                 break
             steps.append((layer.call, spec.has_training))
-        if all(layer.built for layer in self._stack):
-            self.__dict__["_plan"] = (len(self._stack), steps)
-        return steps
+        run = None
+        if steps:
+            plan = tuple(steps)
+
+            def run(x):
+                return _run_direct(plan, x)
+
+        shortcut = Shortcut(run, self._stack)
+        self.__dict__["_shortcut_plan"] = shortcut
+        return shortcut
 
     def compute_output_spec(self, inputs, training=None, mask=None):
         x = inputs
@@ -313,22 +327,8 @@ class Sequential(Model):
         return Layer.input_dtype.fget(self)
 
 
-def _no_hooks(layers):
-    if _global_hooks_present():
-        return False
-    for layer in layers:
-        if layer._forward_hooks or layer._forward_pre_hooks:
-            return False
-    return True
-
-
-def _global_hooks_present():
-    return bool(_torch_module._global_forward_hooks or
-                _torch_module._global_forward_pre_hooks)
-
-
-def _run_fast(plan, x):
-    training = _state.training
+def _run_direct(plan, x):
+    training = _call_state.training
     for call, has_training in plan:
         x = call(x, training=training) if has_training and \
             training is not None else call(x)

@@ -4,7 +4,6 @@ import numpy as np
 import torch
 
 from lamina.layers import call_context
-from lamina.layers.layer import _begin_outermost_call as begin_outermost_call
 from lamina.trainers import data_adapters
 from lamina.trainers.data_adapters import array_data_adapter
 from lamina.trainers.data_adapters.data_adapter_utils import (
@@ -13,6 +12,7 @@ from lamina.trainers.data_adapters.data_adapter_utils import (
 from lamina.trainers.epoch_iterator import EpochIterator
 from lamina.trainers.logs import pythonify
 from lamina.utils import tree
+from lamina.utils.dtypes import to_torch_dtype
 
 
 class LoopsMixin:
@@ -66,12 +66,7 @@ class LoopsMixin:
             )
         self.stop_training = False
         train_function = self.make_train_function()
-        # Callbacks that save or restore the data position (BackupAndRestore)
-        # reach the iterator here during `fit`.
-        self.train_iterator = iterator
         callbacks.on_train_begin()
-        if iterator.resume_epoch is not None:
-            initial_epoch = iterator.resume_epoch
         training_logs = None
         val_iterator = None
         for epoch in range(initial_epoch, epochs):
@@ -101,7 +96,6 @@ class LoopsMixin:
             self.optimizer.finalize_variable_values(
                 self._training_cache()["trainable"])
         callbacks.on_train_end(logs=training_logs)
-        self.train_iterator = None
         return self.history
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto",
@@ -144,85 +138,39 @@ class LoopsMixin:
             self.train()
         return logs
 
-    def _predict_sliced(self, iterator, direct):
-        """One in-memory tensor: after the first batch (full path, which
-        validates it), slice and run the layers directly, with the
-        inference state set once for the whole loop."""
-        adapter = iterator.adapter
-        x = getattr(adapter, "x", None)
-        if not isinstance(adapter, array_data_adapter.ArrayDataAdapter) or \
-                not isinstance(x, torch.Tensor) or adapter.shuffle or \
-                iterator.steps_per_epoch is not None or len(x) == 0:
-            return None
-        size = adapter.batch_size
-        outputs = [direct(x[:size])]
-        from lamina.utils.dtypes import to_torch_dtype
-
-        run = self._inference_function()
-        if self.stop_predicting or self._forward_hooks or \
-                self._forward_pre_hooks or \
-                x.dtype != to_torch_dtype(self.input_dtype):
-            run = None  # `direct` casts, or takes the full path, per batch
-        state = call_context.state
-        outer = state.training, state.depth
-        state.training, state.depth = False, 1
-        try:
-            for start in range(size, len(x), size):
-                begin_outermost_call()
-                batch = x[start:start + size]
-                outputs.append(run(batch) if run is not None
-                               else direct(batch))
-                if self.stop_predicting:
-                    break
-        finally:
-            state.training, state.depth = outer
-        return outputs
-
-    def _direct_predict_call(self):
-        """With the default predict_step on a built model, a batch needs
-        none of `__call__`'s first-call work (eval mode, device and build
-        are settled before the loop), so each batch goes straight to the
-        module call. None when anything would differ."""
+    def _predict_shortcut(self, predict_function):
+        """With the default predict_step on a built model, a batch of one
+        tensor needs none of `__call__`'s first-call work once the full
+        path has run on its feature shape (eval mode, device and build are
+        settled before the loop): it goes straight to the layers' direct
+        calls (`_inference_function`) or to the module call, inside an
+        inference scope. The guard (`Shortcut.usable`, torch's hook test)
+        is checked on every batch. None when the default step is
+        overridden."""
         if not getattr(type(self).predict_step, "_is_default_step", False) \
                 or not self.built:
             return None
         device = self._model_device()
-        from lamina.utils.dtypes import to_torch_dtype
-
         dtype = to_torch_dtype(self.input_dtype)
-        state = call_context.state
-        from torch.nn.modules import module as torch_module
+        validated = set()
+        module_call = torch.nn.Module.__call__
 
-        hooked = bool(self._forward_hooks or self._forward_pre_hooks or
-                      torch_module._global_forward_hooks or
-                      torch_module._global_forward_pre_hooks)
-        forward = torch.nn.Module.__call__.__get__(self) if hooked \
-            else self.forward
-
-        fast = {"fn": None, "validated": None}
-
-        def call(x):
+        def predict_batch(batch):
+            x = batch[0] if len(batch) == 1 else None
             if not isinstance(x, torch.Tensor) or x.device != device or \
                     x.dtype != dtype:
-                return self(x, training=False)
-            feature_shape = x.shape[1:]
-            if fast["validated"] != feature_shape:
-                # First batch of this shape: the full path checks input
-                # specs; later ones may skip straight to the layers.
-                out = self(x, training=False)
-                fast["validated"] = feature_shape
-                fast["fn"] = None if hooked else self._inference_function()
-                return out
-            outer = state.training, state.depth
-            state.training, state.depth = False, 1
-            begin_outermost_call()
-            try:
-                return fast["fn"](x) if fast["fn"] is not None else forward(x)
-            finally:
-                state.training, state.depth = outer
+                return predict_function((batch,))
+            if x.shape[1:] not in validated:
+                # First batch of this shape: the full path checks it.
+                outputs = self(x, training=False)
+                validated.add(x.shape[1:])
+                return outputs
+            run = self._inference_function()
+            with call_context.inference_scope():
+                call_context.begin_outermost_call()
+                return run(x) if run is not None else module_call(self, x)
 
-        return call
-
+        return predict_batch
     def _metrics_result_or_logs(self, step_logs):
         """The metrics' results, unless a custom step returned other keys
         (a GAN's d_loss/g_loss): then its last logs, as Keras does."""
@@ -271,21 +219,17 @@ class LoopsMixin:
         return _concatenate_to_numpy(outputs)
 
     def _predict_batches(self, iterator, predict_function, callbacks):
-        direct = self._direct_predict_call()
         quiet = not callbacks._listeners("on_predict_batch_begin") and \
             not callbacks._listeners("on_predict_batch_end")
-        if direct is not None and quiet:
-            sliced = self._predict_sliced(iterator, direct)
-            if sliced is not None:
-                return sliced
-            outputs = []
+        shortcut = self._predict_shortcut(predict_function) if quiet \
+            else None
+        outputs = []
+        if shortcut is not None:
             for _, batch in iterator:
-                outputs.append(direct(batch[0]) if len(batch) == 1
-                               else predict_function((batch,)))
+                outputs.append(shortcut(batch))
                 if self.stop_predicting:
                     break
             return outputs
-        outputs = []
         for step, batch in iterator:
             callbacks.on_predict_batch_begin(step)
             batch_outputs = predict_function((batch,))
