@@ -60,6 +60,11 @@ class OptimizerVariables:
         self._all_indices = []
         self._indices = None
         self._iteration_value = 0
+        # (slot, weight, same dtype) triples: each slot follows its
+        # weight's device, and its dtype when it had the weight's, when
+        # the model moves (see `_follow_moved_weights`).
+        self._slot_references = []
+        self._placement = None
 
     @property
     def variables(self):
@@ -72,6 +77,29 @@ class OptimizerVariables:
 
     def _untrack_variable(self, variable):
         self._variables = [v for v in self._variables if v is not variable]
+        self._slot_references = [
+            pair for pair in self._slot_references if pair[0] is not variable]
+
+    def _track_slot(self, slot, weight):
+        """Tracks `slot`, a variable that lives with `weight`."""
+        self._slot_references.append(
+            (slot, weight, slot.dtype == weight.dtype))
+        return self._track_variable(slot)
+
+    def _follow_moved_weights(self, variables):
+        """Moves the slots to their weights' device and dtype after a
+        `model.to(...)`, which moves the weights in place. A step checks
+        one weight's placement; only a move walks the slots."""
+        first = variables[0]
+        placement = (first.device, first.dtype)
+        if placement == self._placement:
+            return
+        if self._placement is not None:
+            for slot, weight, same_dtype in self._slot_references:
+                dtype = weight.dtype if same_dtype else slot.dtype
+                if slot.device != weight.device or slot.dtype != dtype:
+                    slot.data = slot.data.to(weight.device, dtype)
+        self._placement = placement
 
     def _variable_path(self, name):
         # A wrapping optimizer builds this one inside its own name scope,
@@ -108,9 +136,9 @@ class OptimizerVariables:
             initializer, reference_variable.shape, reference_variable.dtype,
             reference_variable.device, like=reference_variable.detach(),
         )
-        return self._track_variable(Variable(
+        return self._track_slot(Variable(
             value, trainable=False, name=name, path=self._variable_path(name)
-        ))
+        ), reference_variable)
 
     def add_optimizer_variables(self, trainable_variables, name,
                                 initializer="zeros"):

@@ -58,9 +58,9 @@ class Adafactor(Optimizer):
     def _factor_variable(self, reference, shape, dtype):
         name = getattr(reference, "name", None) or "variable"
         data = torch.zeros(shape, dtype=dtype, device=reference.device)
-        return self._track_variable(Variable(
+        return self._track_slot(Variable(
             data, trainable=False, name=name, path=self._variable_path(name)
-        ))
+        ), reference)
 
     def build(self, var_list):
         if self.built:

@@ -305,6 +305,7 @@ class Optimizer(_variables.OptimizerVariables,
                 "variables."
             )
         with torch.no_grad():
+            self._follow_moved_weights(trainable_variables)
             grads, variables = _gradients.filter_empty_gradients(
                 grads, trainable_variables
             )

@@ -155,6 +155,23 @@ class TorchOptimizer(Optimizer):
                 )
         return self._variables + state_tensors
 
+    def _follow_moved_weights(self, variables):
+        # torch keeps its state per parameter; after a `model.to(...)` it
+        # moves as `load_state_dict` places it (`step` stays on the host).
+        first = variables[0]
+        placement = (first.device, first.dtype)
+        if placement == self._placement:
+            return
+        if self._placement is not None:
+            for weight, state in self.torch_optimizer.state.items():
+                for key, value in state.items():
+                    if key == "step" or not torch.is_tensor(value):
+                        continue
+                    dtype = weight.dtype if value.is_floating_point() \
+                        else value.dtype
+                    state[key] = value.to(weight.device, dtype)
+        self._placement = placement
+
     def apply(self, grads, trainable_variables=None):
         """Sets each variable's `.grad` and takes one torch optimizer step."""
         grads = list(grads)
@@ -174,6 +191,7 @@ class TorchOptimizer(Optimizer):
         if self._schedule is not None:
             self._set_torch_lr(float(self._schedule(self._iterations)))
         with torch.no_grad():
+            self._follow_moved_weights(trainable_variables)
             for grad, variable in zip(grads, trainable_variables):
                 if grad is not variable.grad:
                     variable.grad = grad
