@@ -28,16 +28,21 @@ class SeedGenerator:
     def __init__(self, seed=None, device=None):
         self.seed = seed
         self._device = device
-        self._generator = None
+        # One generator per device, each seeded with `seed`: a model that
+        # moves between devices continues each device's stream where it
+        # left it, rather than restarting it.
+        self._generators = {}
 
     def generator(self, device=None):
         if self.seed is None:
             return None
         device = torch.device(device or self._device or "cpu")
-        if self._generator is None or self._generator.device != device:
-            self._generator = torch.Generator(device=device)
-            self._generator.manual_seed(int(self.seed))
-        return self._generator
+        generator = self._generators.get(device)
+        if generator is None:
+            generator = torch.Generator(device=device)
+            generator.manual_seed(int(self.seed))
+            self._generators[device] = generator
+        return generator
 
     def get_config(self):
         return {"seed": self.seed}
