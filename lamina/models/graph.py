@@ -34,7 +34,8 @@ class Graph:
                     f"Received: {tensor!r}"
                 )
         (self.nodes_by_depth, self.operations,
-         self.node_depths) = _map_graph(self.inputs, self.outputs)
+         self.node_depths) = _map_graph(self.inputs,
+                                        _keras_flat_order(outputs))
         self._build_plan()
 
     def _build_plan(self):
@@ -98,6 +99,17 @@ class Graph:
             # As Keras: `Model(inputs, [x])` returns `x`, not `[x]`.
             return results[0]
         return tree.pack_sequence_as(self.outputs_struct, results)
+
+
+def _keras_flat_order(structure):
+    """The outputs in the order Keras walks them (dict keys sorted), which
+    fixes the order of `model.layers` and so the paths in weights files."""
+    if isinstance(structure, dict):
+        return [x for key in sorted(structure)
+                for x in _keras_flat_order(structure[key])]
+    if isinstance(structure, (list, tuple)):
+        return [x for item in structure for x in _keras_flat_order(item)]
+    return [structure]
 
 
 def _build_map(inputs, outputs):
