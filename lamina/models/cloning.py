@@ -2,14 +2,30 @@
 
 import json
 
+from lamina.saving import keras2_config
 from lamina.saving import serialization
 
 
 def model_from_json(json_string, custom_objects=None):
-    """Builds a model (untrained, new weights) from `model.to_json()`."""
-    config = json.loads(json_string)
+    """Builds a model (untrained, new weights) from `model.to_json()`.
+
+    Reads the JSON of Keras 3 and of Keras 2 (keras 2.3.1, tf.keras and
+    tf_keras), and Lamina's own."""
+    try:
+        config = json.loads(json_string)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            "`model_from_json` expects the JSON string of a model config "
+            f"(`model.to_json()`). It could not be parsed: {error}"
+        ) from None
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(
+            "`model_from_json` expects a JSON object with 'class_name' and "
+            f"'config'. Received: {str(config)[:200]}"
+        )
     return serialization.deserialize_keras_object(
-        config, custom_objects=custom_objects)
+        keras2_config.translate_model_config(config),
+        custom_objects=custom_objects)
 
 
 def clone_model(model, input_tensors=None, clone_function=None,

@@ -22,7 +22,8 @@ def functional_config(model):
     renumbered = {}
     for operation in graph.operations:
         kept = [n for n in operation._inbound_nodes if id(n) in in_model]
-        for new_index, node in enumerate(kept):
+        for new_index, node in enumerate(kept,
+                                         _first_call_index(operation)):
             renumbered[(id(operation), operation._inbound_nodes.index(node))
                        ] = new_index
 
@@ -61,6 +62,16 @@ def functional_config(model):
     }
 
 
+def _first_call_index(operation):
+    # Keras 3 counts the calls of a nested functional model from 1 (its node
+    # 0 links the model's own inputs to its outputs); other layers and
+    # Sequential models count from 0.
+    is_graph_model = getattr(operation, "_graph", None) is not None
+    is_sequential = any(klass.__name__ == "Sequential"
+                        for klass in type(operation).__mro__)
+    return 1 if is_graph_model and not is_sequential else 0
+
+
 def _operation_config(operation):
     if isinstance(operation, Layer):
         return serialization.serialize_keras_object(operation)
@@ -84,9 +95,10 @@ def functional_from_config(cls, config, custom_objects=None,
     `replacements` maps layer names to ready-made layers to use instead of
     reviving them from the config (as `clone_model(clone_function=...)`)."""
     replacements = replacements or {}
+    node_numbers = _node_numbering(config)
     created = {}
     outputs_by_node = {}
-    pending = []
+    pending = {}
     for entry in config["layers"]:
         name = entry.get("name") or entry["config"].get("name")
         operation = replacements.get(name) or _revive_operation(
@@ -94,39 +106,86 @@ def functional_from_config(cls, config, custom_objects=None,
         created[name] = operation
         if entry.get("class_name") == "InputLayer":
             outputs_by_node[(name, 0)] = [operation._inbound_nodes[0].outputs]
-        for node in entry.get("inbound_nodes", []):
-            pending.append((name, node))
+        nodes = [n for n in entry.get("inbound_nodes", []) if n]
+        if nodes:
+            pending[name] = list(nodes)
     done = {name: (1 if (name, 0) in outputs_by_node else 0)
             for name in created}
     while pending:
         progressed = False
-        remaining = []
-        for name, node in pending:
-            args, kwargs = _node_arguments(node, outputs_by_node)
-            if args is None:
-                remaining.append((name, node))
-                continue
-            outputs = created[name](*args, **kwargs)
-            outputs_by_node[(name, done[name])] = tree.flatten(outputs)
-            done[name] += 1
-            progressed = True
-        if not progressed:
+        for name in list(pending):
+            # A layer's calls happen in order: stop at the first one whose
+            # inputs are not there yet.
+            while pending[name]:
+                args, kwargs = _node_arguments(pending[name][0],
+                                               outputs_by_node, node_numbers)
+                if args is None:
+                    break
+                outputs = created[name](*args, **kwargs)
+                outputs_by_node[(name, done[name])] = tree.flatten(outputs)
+                done[name] += 1
+                pending[name].pop(0)
+                progressed = True
+            if not pending[name]:
+                del pending[name]
+        if pending and not progressed:
             raise ValueError(
                 "Could not rebuild the functional model from its config: the "
                 "inputs of these layer calls never become available: "
-                f"{[name for name, _ in remaining]}"
+                f"{sorted(pending)}"
             )
-        pending = remaining
 
     def tensor_at(ref):
         name, node_index, tensor_index = ref[:3]
-        return outputs_by_node[(name, node_index)][tensor_index]
+        key = (name, node_numbers.get((name, node_index), node_index))
+        if key not in outputs_by_node:
+            raise ValueError(
+                f"Invalid functional model config: it refers to call "
+                f"{node_index} of layer '{name}', which the config does not "
+                "define."
+            )
+        return outputs_by_node[key][tensor_index]
 
     inputs = _map_refs(tensor_at, config["input_layers"])
     outputs = _map_refs(tensor_at, config["output_layers"])
     kwargs = {"name": config.get("name"),
               "trainable": config.get("trainable", True)}
     return cls(inputs=inputs, outputs=outputs, **kwargs)
+
+
+def _node_numbering(config):
+    """Maps each `(layer, node index)` a config refers to onto the layer's
+    call number in this model (0, 1, ...).
+
+    Writers number calls differently: Keras 2 counts every call of the layer
+    (a nested model built with an input has its own node 0, so the outer
+    model refers to node 1), Keras 3 starts nested functional models at 1,
+    Lamina counts this model's calls only. The calls in a model are the
+    ones its config refers to, so their sorted indices give the order."""
+    referenced = {}
+
+    def visit(value):
+        if isinstance(value, dict):
+            if value.get("class_name") == "__keras_tensor__":
+                name, node_index = value["config"]["keras_history"][:2]
+                referenced.setdefault(name, set()).add(node_index)
+                return
+            for item in value.values():
+                visit(item)
+        elif isinstance(value, (list, tuple)):
+            if _is_ref(value):
+                referenced.setdefault(value[0], set()).add(value[1])
+                return
+            for item in value:
+                visit(item)
+
+    for entry in config["layers"]:
+        visit(entry.get("inbound_nodes", []))
+    visit(config["input_layers"])
+    visit(config["output_layers"])
+    return {(name, index): position
+            for name, indices in referenced.items()
+            for position, index in enumerate(sorted(indices))}
 
 
 def _is_ref(value):
@@ -165,7 +224,7 @@ def _revive_operation(entry, custom_objects):
         layer_config, custom_objects=custom_objects)
 
 
-def _node_arguments(node, outputs_by_node):
+def _node_arguments(node, outputs_by_node, node_numbers):
     """(args, kwargs) with tensors filled in, or (None, None) if an input
     has not been produced yet."""
     missing = []
@@ -174,7 +233,8 @@ def _node_arguments(node, outputs_by_node):
         if isinstance(value, dict) and value.get("class_name") == \
                 "__keras_tensor__":
             name, node_index, tensor_index = value["config"]["keras_history"]
-            produced = outputs_by_node.get((name, node_index))
+            produced = outputs_by_node.get(
+                (name, node_numbers.get((name, node_index), node_index)))
             if produced is None:
                 missing.append(name)
                 return None
@@ -193,7 +253,8 @@ def _node_arguments(node, outputs_by_node):
     else:  # Keras 2: a list of [name, node_index, tensor_index, kwargs]
         tensors, kwargs = [], {}
         for ref in node:
-            produced = outputs_by_node.get((ref[0], ref[1]))
+            produced = outputs_by_node.get(
+                (ref[0], node_numbers.get((ref[0], ref[1]), ref[1])))
             if produced is None:
                 missing.append(ref[0])
                 continue
