@@ -46,19 +46,7 @@ def get(identifier):
     Raises:
         ValueError: for an unknown name or an identifier that is not callable.
     """
-    if identifier is None:
-        return REGISTRY.lookup("linear")
-    if isinstance(identifier, (str, dict)):
-        obj = REGISTRY.get(identifier)
-    else:
-        obj = identifier
-    if callable(obj):
-        return obj
-    raise ValueError(
-        "Could not interpret activation function identifier: "
-        f"{identifier!r}. Expected a name (one of {REGISTRY.names()}), a "
-        "config dict or a callable."
-    )
+    return REGISTRY.get("linear" if identifier is None else identifier)
 
 
 def serialize(activation):

@@ -12,6 +12,13 @@ from lamina.utils import dtypes
 REGISTRY = registry.Registry("initializer", "keras.initializers")
 
 
+def _initializer_from_value(identifier):
+    """A tensor or array given as initializer returns that exact value."""
+    if isinstance(identifier, (torch.Tensor, np.ndarray, np.generic)):
+        return _from_value(identifier)
+    return None
+
+
 def get(identifier):
     """Returns an initializer: a callable `init(shape, dtype=None)`.
 
@@ -24,10 +31,6 @@ def get(identifier):
     Returns:
         A callable, or `None` when `identifier` is `None`.
     """
-    if isinstance(identifier, (torch.Tensor, np.ndarray, np.generic)):
-        return _from_value(identifier)
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
     return REGISTRY.get(identifier)
 
 
@@ -59,3 +62,6 @@ def _from_value(value):
         )
 
     return initialize_fn
+
+
+REGISTRY.configure(adapter=_initializer_from_value)

@@ -7,8 +7,6 @@ names and aliases, configs, classes, instances, callables and torch loss
 modules.
 """
 
-import inspect
-
 from lamina.losses._registry import LOSSES
 from lamina.losses.circle import Circle
 from lamina.losses.circle import circle
@@ -107,28 +105,16 @@ def get(identifier):
     >>> type(get("CategoricalCrossentropy")).__name__
     'CategoricalCrossentropy'
     """
-    if identifier is None:
-        return None
-    if not isinstance(identifier, (str, dict, Loss)) and is_torch_loss(
-        identifier
-    ):
-        return wrap_torch_loss(identifier)
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = LOSSES.lookup(identifier)
-    else:
-        obj = identifier
-    if inspect.isclass(obj):
-        obj = obj()
-    if not callable(obj):
-        raise ValueError(
-            "Could not interpret loss identifier. Expected a string name, a "
-            "config dict, a loss class or instance, a callable or a torch "
-            f"loss module. Received: identifier={identifier!r}"
-        )
-    return obj
+    return LOSSES.get(identifier)
 
+
+def _torch_loss_or_none(identifier):
+    if not isinstance(identifier, Loss) and is_torch_loss(identifier):
+        return wrap_torch_loss(identifier)
+    return None
+
+
+LOSSES.configure(adapter=_torch_loss_or_none)
 
 __all__ = [
     "Loss", "LossFunctionWrapper",

@@ -63,9 +63,7 @@ class LossFunctionWrapper(Loss):
     def from_config(cls, config):
         config = dict(config)
         if "fn" in config and not callable(config["fn"]):
-            from lamina.losses import deserialize
-
-            config["fn"] = deserialize(config["fn"])
+            config["fn"] = LOSSES.deserialize(config["fn"])
         return cls(**config)
 
     def __repr__(self):

@@ -5,6 +5,7 @@ import torch
 from lamina import config
 from lamina.metrics import _utils
 from lamina.metrics.base import METRICS
+from lamina.metrics.reduction import METRIC_FUNCTIONS
 from lamina.metrics.reduction import MeanMetricWrapper
 
 __all__ = [
@@ -44,6 +45,7 @@ def accuracy(y_true, y_pred):
     return (y_true == y_pred).to(_floatx())
 
 
+@METRIC_FUNCTIONS.register()
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     """1.0 where `y_true` equals `y_pred > threshold`, else 0.0."""
     y_pred = _utils.to_tensor(y_pred)
@@ -58,6 +60,7 @@ def _restore_shape(matches, shape, reshape):
     return matches.reshape(shape) if reshape else matches
 
 
+@METRIC_FUNCTIONS.register()
 def categorical_accuracy(y_true, y_pred):
     """1.0 where the argmax of `y_pred` matches the one-hot `y_true`."""
     y_pred = _utils.to_tensor(y_pred)
@@ -72,6 +75,7 @@ def categorical_accuracy(y_true, y_pred):
     return _restore_shape((y_true == y_pred).to(_floatx()), shape, reshape)
 
 
+@METRIC_FUNCTIONS.register()
 def sparse_categorical_accuracy(y_true, y_pred):
     """1.0 where the argmax of `y_pred` equals the integer label `y_true`."""
     y_true, y_pred = _pair(y_true, y_pred)
@@ -87,6 +91,7 @@ def sparse_categorical_accuracy(y_true, y_pred):
     return matches
 
 
+@METRIC_FUNCTIONS.register()
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
     """1.0 where the one-hot target is in the top `k` of `y_pred`."""
     y_true, y_pred = _pair(y_true, y_pred)
@@ -102,6 +107,7 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
     return _restore_shape(matches, shape, reshape)
 
 
+@METRIC_FUNCTIONS.register()
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5,
                                       from_sorted_ids=False):
     """1.0 where the integer target is in the top `k` of `y_pred`.

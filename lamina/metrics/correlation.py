@@ -5,6 +5,7 @@ import torch
 from lamina import config
 from lamina.metrics import _utils
 from lamina.metrics.base import METRICS
+from lamina.metrics.reduction import METRIC_FUNCTIONS
 from lamina.metrics.reduction import MeanMetricWrapper
 
 __all__ = [
@@ -21,6 +22,7 @@ def _pair(y_true, y_pred, owner):
     return y_true, y_pred
 
 
+@METRIC_FUNCTIONS.register()
 def pearson_correlation(y_true, y_pred, axis=-1):
     """Pearson correlation of `y_true` and `y_pred` along `axis`."""
     y_true, y_pred = _pair(y_true, y_pred, "pearson_correlation")
@@ -31,6 +33,7 @@ def pearson_correlation(y_true, y_pred, axis=-1):
     return (y_true * y_pred).mean(dim=axis)
 
 
+@METRIC_FUNCTIONS.register()
 def concordance_correlation(y_true, y_pred, axis=-1):
     """Lin's concordance correlation of `y_true` and `y_pred` along `axis`.
 

@@ -7,7 +7,15 @@ import torch
 from lamina.metrics import _utils
 from lamina.metrics.base import METRICS
 from lamina.metrics.base import Metric
+from lamina.saving import object_registration
 from lamina.saving import serialization
+from lamina.saving.registry import Registry
+
+# Per-sample metric functions (`binary_accuracy`, ...), which a
+# `MeanMetricWrapper` config names by their function name; the classes of
+# the same snake-case names are in `METRICS`.
+METRIC_FUNCTIONS = Registry("metric function", "keras.metrics",
+                            instantiate_classes=False)
 
 
 def _reduce(values, dims, reduce_fn):
@@ -173,35 +181,20 @@ class MeanMetricWrapper(Mean):
 
 
 def deserialize_function(config):
-    """Resolves a serialized function: metric and loss functions by name."""
+    """Resolves a serialized function: custom objects, the registered
+    metric functions, then the loss functions, by name."""
     if callable(config):
         return config
     name = config
     if isinstance(config, dict) and config.get("class_name") == "function":
         name = config.get("config")
     if isinstance(name, str):
-        from lamina.saving import object_registration
-
         obj = object_registration.get_registered_object(
-            name, None, _builtin_functions())
+            name, None, METRIC_FUNCTIONS.objects())
         if obj is not None:
             return obj
         if name in _LOSS_FUNCTION_NAMES:
             from lamina import losses
 
-            return getattr(losses, name)
-    return serialization.deserialize_keras_object(
-        config, module_objects=_builtin_functions())
-
-
-def _builtin_functions():
-    from lamina.metrics import accuracy
-    from lamina.metrics import correlation
-
-    functions = {}
-    for module in (accuracy, correlation):
-        for name in module.__all__:
-            obj = getattr(module, name)
-            if not isinstance(obj, type):
-                functions[name] = obj
-    return functions
+            return losses.LOSSES.lookup(name)
+    return METRIC_FUNCTIONS.deserialize(config)

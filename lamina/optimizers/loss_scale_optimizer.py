@@ -3,6 +3,7 @@
 import torch
 
 from lamina.optimizers import _gradients
+from lamina.optimizers.base_optimizer import OPTIMIZERS
 from lamina.optimizers.base_optimizer import Optimizer
 from lamina.optimizers.base_optimizer import register_builtin
 from lamina.optimizers.base_optimizer import serialize_optimizer
@@ -160,8 +161,6 @@ class LossScaleOptimizer(Optimizer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        from lamina import optimizers
-
-        inner = optimizers.deserialize(config.pop("inner_optimizer"),
+        inner = OPTIMIZERS.deserialize(config.pop("inner_optimizer"),
                                        custom_objects=custom_objects)
         return cls(inner, **config)

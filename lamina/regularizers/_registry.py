@@ -19,8 +19,6 @@ def get(identifier):
     Returns:
         A callable, or `None` when `identifier` is `None`.
     """
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
     return REGISTRY.get(identifier)
 
 

@@ -1,7 +1,11 @@
-"""The custom-object registry: `register_keras_serializable` and scopes.
+"""Where deserialization finds objects: `register_keras_serializable`,
+custom-object scopes, and the table of built-in families.
 
-Built-in classes are found through their family's `Registry`; user classes
-land here under `"package>Name"`, the name Keras writes in `registered_name`.
+User classes land here under `"package>Name"`, the name Keras writes in
+`registered_name`. Built-in objects live in their family's `Registry`
+(`saving.registry`), which adds itself to the family table here, so that
+`serialization` finds them by the module a config names without importing
+the registries.
 """
 
 import threading
@@ -9,6 +13,10 @@ import threading
 _GLOBAL_CUSTOM_OBJECTS = {}
 _GLOBAL_CUSTOM_NAMES = {}
 _scope = threading.local()
+
+# Keras module name (as written in configs) -> the families registered
+# under it (`keras.metrics` holds metric classes and metric functions).
+_FAMILIES_BY_MODULE = {}
 
 
 def _scope_stack():
@@ -80,3 +88,25 @@ def get_registered_object(name, custom_objects=None, module_objects=None):
     if module_objects and name in module_objects:
         return module_objects[name]
     return None
+
+
+def custom_registered_name(obj):
+    """`"package>Name"` when `obj` was registered with
+    `register_keras_serializable`, else None."""
+    return _GLOBAL_CUSTOM_NAMES.get(obj)
+
+
+def add_family(keras_module, family):
+    """Makes a family's registry visible to deserialization under the
+    Keras module name its configs carry."""
+    _FAMILIES_BY_MODULE.setdefault(keras_module, []).append(family)
+
+
+def families_for_module(keras_module):
+    """The families registered under a Keras module name (maybe none)."""
+    return list(_FAMILIES_BY_MODULE.get(keras_module, ()))
+
+
+def all_families():
+    return [family for families in _FAMILIES_BY_MODULE.values()
+            for family in families]

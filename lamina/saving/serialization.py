@@ -14,7 +14,6 @@ import types
 import numpy as np
 
 from lamina.saving import object_registration
-from lamina.saving import registry as registry_lib
 
 _safe_mode = threading.local()
 
@@ -101,15 +100,16 @@ def serialize_keras_object(obj):
 
 
 def _module_of(cls):
-    if cls in object_registration._GLOBAL_CUSTOM_NAMES:
+    if object_registration.custom_registered_name(cls) is not None:
         return None if cls.__module__ == "__main__" else cls.__module__
     builtin_module = cls.__dict__.get("_keras_module")
     return builtin_module or cls.__module__
 
 
 def _registered_name_of(cls):
-    if cls in object_registration._GLOBAL_CUSTOM_NAMES:
-        return object_registration._GLOBAL_CUSTOM_NAMES[cls]
+    custom_name = object_registration.custom_registered_name(cls)
+    if custom_name is not None:
+        return custom_name
     if "_keras_module" in cls.__dict__:
         # Keras writes e.g. "Adam" for its torch-backed optimizers.
         return cls.__dict__.get("_keras_registered_name")
@@ -211,10 +211,10 @@ def _resolve_class(config, custom_objects, module_objects):
         if obj is not None:
             return obj
     module = config.get("module")
-    family = registry_lib.registry_for_module(module) if module else None
     # The module's own family first; "keras" names both models and dtype
     # policies, so fall back to every family.
-    candidates = ([family] if family else []) + registry_lib.all_registries()
+    candidates = (object_registration.families_for_module(module) if module
+                  else []) + object_registration.all_families()
     for family in candidates:
         if class_name in family:
             return family.lookup(class_name)
