@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Seeds the Keras dataset cache with the offline copies kept beside the repo.
+# Seeds the Keras dataset cache from a folder of offline copies.
 #
-# Copies ../shared/datasets/* (relative to the repo root) into
+# Copies SOURCE_DIR/* (default: ../shared/datasets beside the repo) into
 # ${KERAS_HOME:-$HOME/.keras}/datasets/, keeping the fashion-mnist/ subfolder,
 # so that keras.datasets.*.load_data() works without a network. Files already
 # present with the same bytes are left alone, so running it twice is harmless.
@@ -14,7 +14,7 @@ source_dir="${1:-$repo_root/../shared/datasets}"
 target_dir="${KERAS_HOME:-$HOME/.keras}/datasets"
 
 if [[ ! -d "$source_dir" ]]; then
-    echo "seed_datasets: source folder not found: $source_dir" >&2
+    echo "seed_datasets: source folder not found: $source_dir (expected a folder holding the files as Keras names them, e.g. mnist.npz)" >&2
     exit 1
 fi
 

@@ -324,7 +324,9 @@ def _download(origin, target, expected, stale_reason=None):
 
 def _fetch_error(origin, code, reason, target, stale_reason):
     """The error for a failed download: URL, reason, cache path, the fix."""
-    failure = f"URL fetch failure on {origin}: {code} -- {reason}"
+    failure = f"URL fetch failure on {origin}: " + (
+        f"{code} -- {reason}" if code is not None else f"{reason}"
+    )
     directory, name = os.path.split(target)
     if stale_reason is not None:
         return OSError(
@@ -334,7 +336,7 @@ def _fetch_error(origin, code, reason, target, stale_reason):
         )
     return OSError(
         f"{failure}.\n'{name}' is not in the cache folder {directory} and "
-        "could not be downloaded. Either call again with network access (the "
-        "file is downloaded once, then read from the cache), or copy the "
-        "file into that folder by hand."
+        "could not be downloaded: call again with network access (the file "
+        "is then downloaded once and cached), or copy the file into that "
+        "folder."
     )
