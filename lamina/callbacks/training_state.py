@@ -45,9 +45,12 @@ def capture(model, iterator, epoch):
     metadata["position"] = int(position["position"])
     if position["order"] is not None:
         arrays["data/order"] = _numpy(position["order"])
-    metadata["weights"] = list(model.state_dict())
-    for name, tensor in model.state_dict().items():
-        arrays[f"model/{name}"] = _numpy(tensor)
+    # Matched by position (layer names differ between sessions), the names
+    # kept for messages.
+    weights = model.state_dict()
+    metadata["weights"] = list(weights)
+    for index, tensor in enumerate(weights.values()):
+        arrays[f"model/{index}"] = _numpy(tensor)
     metadata["optimizer"] = _capture_optimizer(model.optimizer, arrays)
     metrics = _metric_variables(model)
     metadata["metrics"] = len(metrics)
@@ -62,31 +65,38 @@ def check_matches(state, model, source):
     fit `model` (another architecture); changes nothing."""
     current = model.state_dict()
     saved = state.metadata["weights"]
-    if list(current) != saved:
-        missing = sorted(set(current) - set(saved))
-        unexpected = sorted(set(saved) - set(current))
+    if len(current) != len(saved):
         raise ValueError(
-            f"The backup {source} was written for another model: its "
-            f"weights are {len(saved)} tensors, this model has "
-            f"{len(current)}. Missing from the backup: {missing[:5]}; "
-            f"not in the model: {unexpected[:5]}. Delete the backup folder "
-            "to start over."
+            f"The backup {source} was written for another model: it holds "
+            f"{len(saved)} weight tensors ({', '.join(saved[:4])}, ...), "
+            f"this model has {len(current)}. Delete the backup folder to "
+            "start over."
         )
-    for name, tensor in current.items():
-        array = state.arrays[f"model/{name}"]
+    for index, (name, tensor) in enumerate(current.items()):
+        array = state.arrays[f"model/{index}"]
         if tuple(array.shape) != tuple(tensor.shape):
             raise ValueError(
                 f"The backup {source} was written for another model: weight "
-                f"'{name}' has shape {tuple(array.shape)} in the backup and "
-                f"{tuple(tensor.shape)} in this model."
+                f"'{saved[index]}' has shape {tuple(array.shape)} in the "
+                f"backup, and this model's '{name}' has shape "
+                f"{tuple(tensor.shape)}. Delete the backup folder to start "
+                "over."
             )
+    saved_seeds = state.metadata["random"]["seed_generators"]
+    if len(saved_seeds) != len(_seed_generators(model)):
+        raise ValueError(
+            f"The backup {source} was written for another model: it holds "
+            f"the state of {len(saved_seeds)} seeded random generators, this "
+            f"model has {len(_seed_generators(model))}. Delete the backup "
+            "folder to start over."
+        )
 
 
 def apply_weights(state, model):
     """Restores the model's tensors and the optimizer's state."""
     with torch.no_grad():
-        for name, tensor in model.state_dict().items():
-            _copy_into(tensor, state.arrays[f"model/{name}"])
+        for index, tensor in enumerate(model.state_dict().values()):
+            _copy_into(tensor, state.arrays[f"model/{index}"])
     _apply_optimizer(model, state)
 
 
@@ -121,11 +131,9 @@ def apply_random(state, model):
         tuple(int(v) for v in state.arrays["random/python"]),
         python_state["gauss_next"],
     ))
-    generators = dict(_seed_generators(model))
-    for key in saved["seed_generators"]:
-        generator = generators[key]
+    for index, (_, generator) in enumerate(_seed_generators(model)):
         generator.set_state(
-            torch.from_numpy(state.arrays[f"random/seed/{key}"]))
+            torch.from_numpy(state.arrays[f"random/seed/{index}"]))
 
 
 # -- Optimizer, metrics, random generators ------------------------------
@@ -219,9 +227,9 @@ def _capture_random(model, arrays):
     version, internal, gauss_next = python_random.getstate()
     arrays["random/python"] = np.asarray(internal, dtype=np.uint64)
     seeds = []
-    for key, generator in _seed_generators(model):
-        arrays[f"random/seed/{key}"] = generator.get_state().numpy()
-        seeds.append(key)
+    for index, (label, generator) in enumerate(_seed_generators(model)):
+        arrays[f"random/seed/{index}"] = generator.get_state().numpy()
+        seeds.append(label)
     return {
         "cuda": cuda,
         "numpy": {"pos": int(pos), "has_gauss": int(has_gauss),
@@ -343,7 +351,7 @@ def _check_complete(state, path):
     """Every array the metadata refers to is present."""
     meta = state.metadata
     try:
-        needed = [f"model/{name}" for name in meta["weights"]]
+        needed = [f"model/{i}" for i in range(len(meta["weights"]))]
         needed += [f"metrics/{i}" for i in range(meta["metrics"])]
         if meta["optimizer"]["kind"] == "keras":
             needed += [f"optimizer/{i}"
@@ -351,7 +359,8 @@ def _check_complete(state, path):
         rand = meta["random"]
         needed += ["random/torch", "random/numpy", "random/python"]
         needed += [f"random/cuda/{i}" for i in range(rand["cuda"])]
-        needed += [f"random/seed/{key}" for key in rand["seed_generators"]]
+        needed += [f"random/seed/{i}"
+                   for i in range(len(rand["seed_generators"]))]
         for key in ("epoch", "step", "position"):
             if not isinstance(meta[key], int) or meta[key] < 0:
                 raise ValueError(f"'{key}' is {meta[key]!r}")

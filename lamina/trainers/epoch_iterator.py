@@ -58,7 +58,9 @@ class EpochIterator:
         first = resume["position"] if resume else 0
         self._position = first
         if self._array_fast_path or hasattr(self.adapter, "batches"):
-            order = resume["order"] if resume else self.adapter.draw_order()
+            order = resume["order"] if resume else None
+            if order is None:
+                order = self.adapter.draw_order()  # None when unshuffled
             self._order = order
             return self.adapter.batches(order, first)
         self._order = None
