@@ -22,6 +22,7 @@ from lamina.version import __version__
 from lamina import ops  # noqa: E402,F401
 
 version = __version__
+from lamina.config import device  # noqa: E402,F401  (keras.device)
 
 # Every name here is a module that exists (tests/test_lazy_modules.py
 # imports each); a name not listed is an AttributeError, so `hasattr` works.

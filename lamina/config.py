@@ -4,6 +4,7 @@ Read once from `$KERAS_HOME/keras.json` (default `~/.keras/keras.json`), as
 Keras does; its `backend` key is ignored since Lamina always runs on torch.
 """
 
+import contextlib
 import json
 import os
 
@@ -105,14 +106,60 @@ def is_unsafe_deserialization_enabled():
 
 
 def default_device():
-    """Where new weights live: `KERAS_TORCH_DEVICE`, else CUDA, else CPU."""
+    """Where new weights live: the innermost `device(...)` scope, else
+    `set_default_device`, else `KERAS_TORCH_DEVICE`, else CUDA when
+    available, else the CPU."""
     if _settings["device"] is None:
         name = os.environ.get("KERAS_TORCH_DEVICE")
         if name is None:
             name = "cuda" if torch.cuda.is_available() else "cpu"
-        _settings["device"] = torch.device(name)
+        _settings["device"] = to_torch_device(name, "KERAS_TORCH_DEVICE")
     return _settings["device"]
 
 
 def set_default_device(device):
-    _settings["device"] = torch.device(device)
+    _settings["device"] = to_torch_device(device)
+
+
+def to_torch_device(device, argument="device"):
+    """A device name as Keras writes it ("cpu:0", "gpu", "gpu:1", "cuda")
+    or a `torch.device`, as the `torch.device` tensors report: "gpu" is
+    CUDA, and the CPU has no index."""
+    received = device
+    if isinstance(device, str):
+        name = device.strip().lower()
+        if name.startswith("/device:"):
+            name = name[len("/device:"):]
+        if name == "gpu" or name.startswith("gpu:"):
+            name = "cuda" + name[3:]
+        try:
+            device = torch.device(name)
+        except RuntimeError:
+            device = None
+    if not isinstance(device, torch.device):
+        raise ValueError(
+            f"Invalid value for `{argument}`. Expected a device name such "
+            "as 'cpu', 'gpu', 'gpu:0' or 'cuda:1', or a `torch.device`. "
+            f"Received: {argument}={received!r}")
+    return torch.device("cpu") if device.type == "cpu" else device
+
+
+@contextlib.contextmanager
+def device(device_name):
+    """Places the weights of layers built inside the scope on `device_name`
+    ("cpu:0", "gpu:0", "cuda", ...; "gpu" is CUDA), as `keras.device`.
+
+    Inputs always follow the model's weights, so a model built in a scope
+    trains there wherever `fit` is called.
+
+    Example:
+
+    >>> with keras.device("cpu"):
+    ...     model = keras.Sequential([keras.layers.Dense(3)])
+    """
+    previous = _settings["device"]
+    _settings["device"] = to_torch_device(device_name, "device_name")
+    try:
+        yield
+    finally:
+        _settings["device"] = previous

@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 
@@ -76,3 +77,46 @@ def test_backend_helpers():
     assert backend.result_type("int32", "float32") == "float32"
     assert backend.is_float_dtype("bfloat16")
     assert backend.is_int_dtype("uint8")
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("cpu", "cpu"), ("cpu:0", "cpu"), ("CPU:0", "cpu"), ("gpu", "cuda"),
+    ("gpu:1", "cuda:1"), ("cuda:0", "cuda:0"), ("/device:GPU:0", "cuda:0"),
+    (torch.device("cpu", 0), "cpu"),
+])
+def test_device_names_as_keras_writes_them(name, expected):
+    assert config.to_torch_device(name) == torch.device(expected)
+
+
+def test_a_bad_device_name_is_named_in_the_error():
+    with pytest.raises(ValueError, match="device_name='tpu:7'"):
+        with lamina.device("tpu:7"):
+            pass
+
+
+def test_device_scope_places_new_weights_and_restores():
+    before = config.default_device()
+    # `meta` stands in for a second device: weights built in the scope
+    # land there; the default comes back after it, also on error.
+    with lamina.device("meta"):
+        layer = lamina.layers.Dense(3)
+        layer.build((None, 4))
+        with lamina.device("cpu"):
+            inner = lamina.layers.Dense(3)
+            inner.build((None, 4))
+    assert layer.kernel.device.type == "meta"
+    assert inner.kernel.device.type == "cpu"
+    assert config.default_device() == before
+    with pytest.raises(KeyError):
+        with lamina.device("meta"):
+            raise KeyError
+    assert config.default_device() == before
+
+
+def test_keras_torch_device_selects_the_default_device():
+    code = ("import lamina; from lamina import config; "
+            "print(config.default_device())")
+    env = {**os.environ, "KERAS_TORCH_DEVICE": "cpu:0"}
+    out = subprocess.run([sys.executable, "-c", code], env=env,
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "cpu"
