@@ -127,8 +127,12 @@ def load_state(root, weights_store, assets_store=None, skip_mismatch=False,
         if skip_optimizer and isinstance(obj, Optimizer):
             continue
         try:
-            if weights_store is not None:
-                load_own_variables(obj, weights_store.get(path))
+            store = None if weights_store is None else weights_store.get(path)
+            if store is not None and not (
+                # Saved with `include_optimizer=False`: nothing to restore.
+                isinstance(obj, Optimizer) and not store.keys()
+            ):
+                load_own_variables(obj, store)
             if assets_store is not None and hasattr(obj, "load_assets"):
                 obj.load_assets(assets_store.get(path))
         except Exception as error:  # noqa: BLE001 (reported with the path)

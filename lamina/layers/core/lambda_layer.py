@@ -146,8 +146,13 @@ class Lambda(Layer):
         scope = (SafeModeScope(safe_mode) if safe_mode is not None
                  else contextlib.nullcontext())
         with scope:
-            config["function"] = _deserialize_function(
-                config["function"], custom_objects)
+            try:
+                config["function"] = _deserialize_function(
+                    config["function"], custom_objects)
+            except ValueError as error:
+                raise ValueError(
+                    f"Lambda layer '{config.get('name')}': {error}"
+                ) from error
             if "output_shape" in config:
                 config["output_shape"] = _deserialize_output_shape(
                     config["output_shape"], custom_objects)
