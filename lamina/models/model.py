@@ -232,6 +232,24 @@ class Model(Trainer, Layer):
             return self._graph.inputs[0].dtype
         return super().input_dtype
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A model from its config: a functional config (layers, inputs and
+        outputs) rebuilds the graph, anything else goes to `cls(**config)`."""
+        import inspect
+
+        from lamina.models.functional_config import functional_from_config
+
+        is_functional_config = isinstance(config, dict) and all(
+            key in config for key in ("layers", "input_layers",
+                                      "output_layers"))
+        spec = inspect.getfullargspec(cls.__init__)
+        takes_graph = cls is Model or spec.args[1:3] == ["inputs", "outputs"] \
+            or (spec.varargs is not None and spec.varkw is not None)
+        if is_functional_config and takes_graph:
+            return functional_from_config(cls, config, custom_objects)
+        return super().from_config(config)
+
     def to_json(self, **kwargs):
         """The model's config (with build and compile configs) as JSON."""
         import json
@@ -272,7 +290,13 @@ class Model(Trainer, Layer):
             self, line_length=line_length, positions=positions,
             print_fn=print_fn, expand_nested=expand_nested,
             show_trainable=show_trainable, layer_range=layer_range,
+            graph=self._summary_graph(),
         )
+
+    def _summary_graph(self):
+        """The graph whose operations the summary lists; None lists
+        `self.layers` (subclassed models)."""
+        return self._graph
 
 
 def _shapes(structure):
