@@ -220,7 +220,10 @@ class Layer(WeightsMixin, torch.nn.Module):
         call_context.trainable_version[0] += 1
         self._trainable = value
         for variable in self._trainable_variables:
-            variable.requires_grad_(value)
+            # A weight frozen on its own (`weight.trainable = False`, LoRA's
+            # base kernel) stays frozen, as in Keras.
+            variable.requires_grad_(
+                value and getattr(variable, "_own_trainable", True))
         for layer in self._direct_sublayers():
             if isinstance(layer, Layer):
                 layer.trainable = value

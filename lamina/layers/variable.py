@@ -15,6 +15,8 @@ class Variable(torch.nn.Parameter):
         variable = torch.Tensor._make_subclass(cls, data, bool(trainable))
         variable._keras_name = name
         variable._keras_path = path or name
+        # The weight's own flag; the layer's `trainable` is combined with it.
+        variable._own_trainable = bool(trainable)
         variable.regularizer = regularizer
         variable.constraint = constraint
         return variable
@@ -30,6 +32,7 @@ class Variable(torch.nn.Parameter):
             self.requires_grad, self._keras_name, self._keras_path,
             self.regularizer, self.constraint,
         )
+        copy._own_trainable = self._own_trainable
         memo[id(self)] = copy
         return copy
 
@@ -63,6 +66,7 @@ class Variable(torch.nn.Parameter):
         from lamina.layers import call_context
 
         call_context.trainable_version[0] += 1
+        self._own_trainable = bool(value)
         self.requires_grad_(bool(value))
 
     @property

@@ -15,12 +15,14 @@ from lamina import regularizers
 from lamina.layers.convolutional import conv_utils
 from lamina.layers.input_spec import InputSpec
 from lamina.layers.layer import Layer
+from lamina.layers.lora import LoRAMixin
+from lamina.layers.lora import lora_weight
 from lamina.saving.serialization import serialize_keras_object
 
 CONV_FUNCTIONS = {2: F.conv2d, 3: F.conv3d}
 
 
-class BaseConv(Layer):
+class BaseConv(LoRAMixin, Layer):
     """N-D convolution: `activation(conv(inputs, kernel) + bias)`.
 
     Args:
@@ -46,6 +48,8 @@ class BaseConv(Layer):
         lora_alpha: scale of the LoRA update (`lora_alpha / lora_rank`);
             defaults to `lora_rank`.
     """
+
+    kernel = lora_weight("kernel")
 
     def __init__(self, rank, filters, kernel_size, strides=1, padding="valid",
                  data_format=None, dilation_rate=1, groups=1, activation=None,
@@ -90,9 +94,7 @@ class BaseConv(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.lora_rank = lora_rank
-        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
-        self.lora_enabled = False
+        self._init_lora(lora_rank, lora_alpha)
         self.input_spec = InputSpec(ndim=rank + 2)
         self._torch_kernel_size = conv_utils.lift(self.kernel_size, 1)
         self._torch_strides = conv_utils.lift(self.strides, 1)
@@ -124,58 +126,22 @@ class BaseConv(Layer):
         if self.lora_rank:
             self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
 
-    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform",
-                    b_initializer="zeros"):
-        """Freezes the kernel and adds a trainable low-rank update to it."""
-        if self.kernel_constraint is not None:
-            raise ValueError(
-                f"{conv_utils.describe(self)}: LoRA cannot be combined with a "
-                "`kernel_constraint`. Remove the constraint to enable LoRA."
-            )
-        if not self.built:
-            raise ValueError(
-                f"{conv_utils.describe(self)}: cannot enable LoRA on a layer "
-                "that is not built yet. Build it first."
-            )
-        if self.lora_enabled:
-            raise ValueError(
-                f"{conv_utils.describe(self)}: LoRA is already enabled; it "
-                "can only be enabled once."
-            )
-        rank = conv_utils.positive_int(self, rank, "rank")
-        self.lora_kernel_a = self.add_weight(
-            name="lora_kernel_a",
-            shape=tuple(self.kernel.shape[:-1]) + (rank,),
-            initializer=initializers.get(a_initializer), dtype="float32",
-            regularizer=self.kernel_regularizer,
-        )
-        self.lora_kernel_b = self.add_weight(
-            name="lora_kernel_b", shape=(rank, self.filters),
-            initializer=initializers.get(b_initializer), dtype="float32",
-            regularizer=self.kernel_regularizer,
-        )
-        self.kernel.requires_grad_(False)
-        self.lora_enabled = True
-        self.lora_rank = rank
-        self.lora_alpha = lora_alpha if lora_alpha is not None else rank
+    def convolution_op(self, inputs, kernel):
+        """The convolution alone (no bias, no activation), with `inputs` and
+        `kernel` in Keras's layouts. `call` goes through it, so a subclass
+        may override it to transform the kernel (weight standardization)."""
+        return self._convolve(inputs, kernel, None)
 
-    def _kernel_value(self, dtype):
-        kernel = self.kernel
-        if self.lora_enabled:
-            update = torch.matmul(self.lora_kernel_a, self.lora_kernel_b)
-            kernel = kernel + (self.lora_alpha / self.lora_rank) * update
-        return conv_utils.cast(kernel, dtype)
-
-    def call(self, inputs):
+    def _convolve(self, inputs, kernel, bias):
         x = conv_utils.to_torch_layout(inputs, self.data_format)
         x, padding = conv_utils.apply_padding(
             x, self.padding, self._torch_kernel_size, self._torch_strides,
             self._torch_dilation)
-        kernel = conv_utils.kernel_to_torch(self._kernel_value(x.dtype),
+        kernel = conv_utils.kernel_to_torch(conv_utils.cast(kernel, x.dtype),
                                             self.rank)
         try:
             outputs = self._conv(
-                x, kernel, conv_utils.cast(self.bias, x.dtype),
+                x, kernel, conv_utils.cast(bias, x.dtype),
                 self._torch_strides, padding, self._torch_dilation,
                 self.groups,
             )
@@ -183,8 +149,21 @@ class BaseConv(Layer):
             # A clear error naming the layer if the window does not fit.
             self.compute_output_shape(tuple(inputs.shape))
             raise
-        outputs = conv_utils.from_torch_layout(outputs, self.data_format,
-                                               self.rank)
+        return conv_utils.from_torch_layout(outputs, self.data_format,
+                                            self.rank)
+
+    def call(self, inputs):
+        operation = self.convolution_op
+        if getattr(operation, "__func__", None) is BaseConv.convolution_op:
+            # The built-in convolution: the bias is fused into torch's op.
+            outputs = self._convolve(inputs, self.kernel, self.bias)
+        else:
+            outputs = operation(inputs, self.kernel)
+            if self.bias is not None:
+                bias = self.bias
+                if self.data_format == "channels_first":
+                    bias = bias.reshape((self.filters,) + (1,) * self.rank)
+                outputs = outputs + bias
         return outputs if self._linear else self.activation(outputs)
 
     def compute_output_shape(self, input_shape):

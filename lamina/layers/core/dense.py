@@ -8,12 +8,14 @@ from lamina import initializers
 from lamina import regularizers
 from lamina.layers.input_spec import InputSpec
 from lamina.layers.layer import Layer
+from lamina.layers.lora import LoRAMixin
+from lamina.layers.lora import lora_weight
 from lamina.layers.registry import register
 from lamina.saving.serialization import serialize_keras_object
 
 
 @register()
-class Dense(Layer):
+class Dense(LoRAMixin, Layer):
     """A densely-connected layer.
 
     Args:
@@ -23,16 +25,30 @@ class Dense(Layer):
         kernel_initializer, bias_initializer: initializers.
         kernel_regularizer, bias_regularizer, activity_regularizer: regularizers.
         kernel_constraint, bias_constraint: constraints.
+        lora_rank: optional positive int; if set, the layer's `kernel` is
+            frozen at build and a trainable low-rank update is added to it
+            (LoRA, see `enable_lora`).
+        lora_alpha: the LoRA update's scale numerator (`lora_alpha /
+            lora_rank`); defaults to `lora_rank`.
+        quantization_config: must be None (quantized layers are not
+            supported).
     """
+
+    kernel = lora_weight("kernel")
 
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, lora_rank=None, lora_alpha=None,
-                 **kwargs):
-        kwargs.pop("quantization_config", None)
+                 quantization_config=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if quantization_config is not None:
+            raise ValueError(
+                f"Layer '{self.name}': quantized Dense layers are not "
+                "supported. Expected `quantization_config=None`. Received: "
+                f"quantization_config={quantization_config!r}"
+            )
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(
                 f"Received an invalid value for `units` in layer '{self.name}'"
@@ -48,8 +64,7 @@ class Dense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.lora_rank = lora_rank
-        self.lora_alpha = lora_alpha
+        self._init_lora(lora_rank, lora_alpha)
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 
@@ -71,16 +86,20 @@ class Dense(Layer):
         else:
             self.bias = None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
+        self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
 
     def call(self, inputs):
+        kernel = self.kernel
         if not inputs.is_floating_point():
             # Integer inputs promote to the kernel's dtype, as Keras's
             # matmul does.
-            inputs = inputs.to(self.kernel.dtype)
+            inputs = inputs.to(kernel.dtype)
         if self.bias is not None and inputs.dim() == 2:
-            outputs = torch.addmm(self.bias, inputs, self.kernel)
+            outputs = torch.addmm(self.bias, inputs, kernel)
         else:
-            outputs = torch.matmul(inputs, self.kernel)
+            outputs = torch.matmul(inputs, kernel)
             if self.bias is not None:
                 outputs = outputs + self.bias
         return outputs if self._linear else self.activation(outputs)

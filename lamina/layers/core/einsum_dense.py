@@ -15,6 +15,8 @@ from lamina import regularizers
 from lamina.initializers import VarianceScaling
 from lamina.layers.input_spec import InputSpec
 from lamina.layers.layer import Layer
+from lamina.layers.lora import LoRAMixin
+from lamina.layers.lora import lora_weight
 from lamina.layers.registry import register
 from lamina.saving.serialization import serialize_keras_object
 
@@ -26,7 +28,7 @@ _RIGHT_ELLIPSIS = re.compile(
 
 
 @register()
-class EinsumDense(Layer):
+class EinsumDense(LoRAMixin, Layer):
     """A dense layer computing `einsum(equation, inputs, kernel) + bias`.
 
     Args:
@@ -49,6 +51,8 @@ class EinsumDense(Layer):
             low-rank update `lora_kernel_a @ lora_kernel_b` (factorized on the
             kernel's last axis) is added, scaled by `lora_alpha / lora_rank`.
         lora_alpha: the LoRA scale numerator; defaults to `lora_rank`.
+        gptq_unpacked_column_size, quantization_config: must be None
+            (quantized layers are not supported).
 
     Example:
         >>> layer = EinsumDense("abc,cd->abd", output_shape=(None, 64),
@@ -56,6 +60,8 @@ class EinsumDense(Layer):
         >>> layer(torch.ones(2, 32, 128)).shape
         torch.Size([2, 32, 64])
     """
+
+    kernel = lora_weight("kernel")
 
     def __init__(self, equation, output_shape, activation=None,
                  bias_axes=None, kernel_initializer="glorot_uniform",
@@ -90,11 +96,14 @@ class EinsumDense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.lora_rank = lora_rank
-        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
-        self.lora_enabled = False
-        self.gptq_unpacked_column_size = gptq_unpacked_column_size
-        self.quantization_config = None
+        if gptq_unpacked_column_size is not None:
+            raise ValueError(
+                f"Layer '{self.name}': GPTQ-quantized EinsumDense layers are "
+                "not supported. Expected `gptq_unpacked_column_size=None`. "
+                "Received: gptq_unpacked_column_size="
+                f"{gptq_unpacked_column_size!r}"
+            )
+        self._init_lora(lora_rank, lora_alpha)
         # Fail on a malformed equation now rather than at build time.
         _split_equation(equation, self.name)
 
@@ -137,50 +146,8 @@ class EinsumDense(Layer):
                       output_axes=output_axes)
         return type(init).from_config(config)
 
-    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform",
-                    b_initializer="zeros"):
-        """Freezes `kernel` and adds a trainable rank-`rank` update."""
-        if self.kernel_constraint:
-            raise ValueError(
-                f"Layer '{self.name}': LoRA is incompatible with kernel "
-                "constraints. To enable LoRA on this layer, remove the "
-                "`kernel_constraint` argument."
-            )
-        if not self.built:
-            raise ValueError(
-                f"Layer '{self.name}': cannot enable LoRA on a layer that "
-                "isn't yet built."
-            )
-        if self.lora_enabled:
-            raise ValueError(
-                f"Layer '{self.name}': LoRA is already enabled. This can only "
-                "be done once per layer."
-            )
-        kernel_shape = tuple(self.kernel.shape)
-        self.lora_kernel_a = self.add_weight(
-            name="lora_kernel_a", shape=kernel_shape[:-1] + (rank,),
-            initializer=initializers.get(a_initializer), dtype="float32",
-            regularizer=self.kernel_regularizer,
-        )
-        self.lora_kernel_b = self.add_weight(
-            name="lora_kernel_b", shape=(rank, kernel_shape[-1]),
-            initializer=initializers.get(b_initializer), dtype="float32",
-            regularizer=self.kernel_regularizer,
-        )
-        self.kernel.requires_grad_(False)
-        self.lora_enabled = True
-        self.lora_rank = rank
-        self.lora_alpha = lora_alpha if lora_alpha is not None else rank
-
-    def _effective_kernel(self):
-        if not self.lora_enabled:
-            return self.kernel
-        delta = torch.matmul(self.lora_kernel_a, self.lora_kernel_b)
-        scale = self.lora_alpha / self.lora_rank
-        return self.kernel + (scale * delta).to(self.kernel.dtype)
-
     def call(self, inputs):
-        kernel = self._effective_kernel()
+        kernel = self.kernel
         if self._matmul_plan is not None:
             # A plain contraction of trailing axes: one matmul, no einsum
             # planning (several times faster on small tensors).
@@ -225,9 +192,6 @@ class EinsumDense(Layer):
         if self.lora_rank:
             config["lora_rank"] = self.lora_rank
             config["lora_alpha"] = self.lora_alpha
-        if self.gptq_unpacked_column_size:
-            config["gptq_unpacked_column_size"] = \
-                self.gptq_unpacked_column_size
         return config
 
 

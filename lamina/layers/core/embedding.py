@@ -9,13 +9,16 @@ from lamina import constraints
 from lamina import initializers
 from lamina import regularizers
 from lamina.layers.layer import Layer
+from lamina.layers.lora import LoRAMixin
+from lamina.layers.lora import lora_weight
 from lamina.layers.registry import register
 from lamina.saving.serialization import serialize_keras_object
 from lamina.utils.dtypes import to_torch_dtype
+from lamina.utils.tensor_utils import check_index_range
 
 
 @register()
-class Embedding(Layer):
+class Embedding(LoRAMixin, Layer):
     """Turns non-negative integer indices into dense vectors of fixed size.
 
     Args:
@@ -33,6 +36,8 @@ class Embedding(Layer):
             low-rank update `lora_embeddings_a @ lora_embeddings_b` is added
             (LoRA), scaled by `lora_alpha / lora_rank`.
         lora_alpha: the LoRA scale numerator; defaults to `lora_rank`.
+        quantization_config: must be None (quantized layers are not
+            supported).
 
     Input shape:
         `(batch, ...)` integer indices (other dtypes are cast to int64).
@@ -45,6 +50,9 @@ class Embedding(Layer):
         >>> layer(torch.randint(0, 1000, (32, 10))).shape
         torch.Size([32, 10, 64])
     """
+
+    _lora_target = "embeddings"
+    embeddings = lora_weight("embeddings")
 
     def __init__(self, input_dim, output_dim,
                  embeddings_initializer="uniform", embeddings_regularizer=None,
@@ -74,9 +82,7 @@ class Embedding(Layer):
         self.supports_masking = mask_zero
         # Indices are never cast to the float compute dtype.
         self.autocast = False
-        self.lora_rank = lora_rank
-        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
-        self.lora_enabled = False
+        self._init_lora(lora_rank, lora_alpha)
         if weights is not None:
             self.build()
             self.built = True
@@ -97,50 +103,14 @@ class Embedding(Layer):
         if self.lora_rank:
             self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
 
-    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform",
-                    b_initializer="zeros"):
-        """Freezes `embeddings` and adds a trainable rank-`rank` update."""
-        if self.embeddings_constraint:
-            raise ValueError(
-                "Lora is incompatible with embedding constraints. In order "
-                "to enable lora on this layer, remove the "
-                "`embeddings_constraint` argument."
-            )
-        if not self.built:
-            raise ValueError(
-                "Cannot enable lora on a layer that isn't yet built."
-            )
-        if self.lora_enabled:
-            raise ValueError(
-                "lora is already enabled. This can only be done once per "
-                "layer."
-            )
-        self.lora_embeddings_a = self.add_weight(
-            name="lora_embeddings_a", shape=(self.input_dim, rank),
-            initializer=initializers.get(a_initializer), dtype="float32",
-            regularizer=self.embeddings_regularizer,
-        )
-        self.lora_embeddings_b = self.add_weight(
-            name="lora_embeddings_b", shape=(rank, self.output_dim),
-            initializer=initializers.get(b_initializer), dtype="float32",
-            regularizer=self.embeddings_regularizer,
-        )
-        self.embeddings.requires_grad_(False)
-        self.lora_enabled = True
-        self.lora_rank = rank
-        self.lora_alpha = lora_alpha if lora_alpha is not None else rank
-
-    def _merged_embeddings(self):
-        if not self.lora_enabled:
-            return self.embeddings
-        delta = torch.matmul(self.lora_embeddings_a, self.lora_embeddings_b)
-        scale = self.lora_alpha / self.lora_rank
-        return self.embeddings + (scale * delta).to(self.embeddings.dtype)
-
     def call(self, inputs):
+        # Unchecked, an out-of-range index is a device-side assert on CUDA.
+        check_index_range(
+            inputs, self.input_dim,
+            f"Embedding '{self.name}' (input_dim={self.input_dim})")
         if inputs.dtype not in (torch.int32, torch.int64):
             inputs = inputs.to(torch.int64)
-        outputs = F.embedding(inputs, self._merged_embeddings())
+        outputs = F.embedding(inputs, self.embeddings)
         dtype = to_torch_dtype(self.compute_dtype)
         return outputs if outputs.dtype == dtype else outputs.to(dtype)
 

@@ -227,7 +227,8 @@ def test_lora_matches_keras(keras_ref):
     assert [w.path.split("/")[-1] for w in ours.weights] == [
         "kernel", "bias", "lora_kernel_a", "lora_kernel_b"]
     assert len(ours.trainable_weights) == 3
-    assert not ours.kernel.requires_grad
+    # The frozen base kernel; `kernel` itself reads merged, as in Keras.
+    assert [w.path for w in ours.non_trainable_weights] == ["conv2d/kernel"]
     ours.set_weights([keras_ref.ops.convert_to_numpy(w)
                       for w in theirs.weights])
     np.testing.assert_allclose(

@@ -175,5 +175,5 @@ def test_einsum_dense_lora_with_constraint_fails():
     layer = EinsumDense("ab,bc->ac", 4, kernel_constraint="non_neg",
                         name="bad")
     layer.build((2, 3))
-    with pytest.raises(ValueError, match="Layer 'bad'.*kernel constraints"):
+    with pytest.raises(ValueError, match="layer 'bad'.*kernel constraints"):
         layer.enable_lora(2)

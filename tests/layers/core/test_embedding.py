@@ -181,7 +181,8 @@ def test_embedding_lora_alpha_scales_update():
         layer.lora_embeddings_a.fill_(1.0)
         layer.lora_embeddings_b.fill_(0.5)
     out = layer(torch.tensor([0]))
-    expected = layer.embeddings[0] + 4 * 0.5
+    base = torch.as_tensor(layer.get_weights()[0])
+    expected = base[0] + 4 * 0.5
     torch.testing.assert_close(out[0], expected.detach())
 
 
@@ -247,5 +248,12 @@ def test_embedding_quantization_config_refused():
 
 
 def test_embedding_out_of_range_index():
-    with pytest.raises(IndexError):
+    # A ValueError on every device: on CUDA the kernel would assert and
+    # leave the process's CUDA context unusable.
+    with pytest.raises(ValueError, match=r"Embedding 'embedding.*' "
+                       r"\(input_dim=5\).*\[0, 5\)\. Received: 5"):
         Embedding(5, 2)(torch.tensor([[5]]))
+    with pytest.raises(ValueError, match="Received: -1"):
+        Embedding(5, 2)(torch.tensor([[-1, 2]]))
+    layer = Embedding(256, 2)
+    layer(torch.tensor([[255]], dtype=torch.uint8))  # dtype range fits
