@@ -38,9 +38,10 @@ class Model(Trainer, Layer):
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and _is_functional_init(args, kwargs):
-            from lamina.models.functional import Functional
-
-            return Functional.__new__(Functional, *args, **kwargs)
+            # `Functional` (a subclass, so not imported here) registers
+            # itself in MODELS when `lamina.models` loads.
+            functional = MODELS.lookup("Functional")
+            return functional.__new__(functional, *args, **kwargs)
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):

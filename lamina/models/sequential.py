@@ -292,6 +292,10 @@ class Sequential(Model):
     def layers(self):
         return list(self._stack)
 
+    def _summary_graph(self):
+        # Keras lists a Sequential model's layers, without its InputLayer.
+        return None
+
     def _direct_sublayers(self):
         return list(self._stack)
 

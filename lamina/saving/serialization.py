@@ -35,6 +35,12 @@ class SafeModeScope:
         _safe_mode.value = self.previous
 
 
+def loading_in_safe_mode():
+    """True only inside a `SafeModeScope(True)`: while a model loads in
+    safe mode (outside any loading, it is False)."""
+    return getattr(_safe_mode, "value", None) is True
+
+
 def in_safe_mode():
     from lamina import config
 

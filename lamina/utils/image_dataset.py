@@ -102,7 +102,7 @@ class ImageDataset(PyDataset):
         return labels
 
     def _load(self, path):
-        from lamina.layers.preprocessing import _image_transform
+        from lamina.utils import image_transform
         from lamina.utils import image_utils
 
         img = image_utils.load_img(path, color_mode={
@@ -112,7 +112,7 @@ class ImageDataset(PyDataset):
             image = image.unsqueeze(-1)
         if self._data_format == "channels_first":
             image = image.permute(2, 0, 1)
-        return _image_transform.resize(
+        return image_transform.resize(
             image, self._image_size, interpolation=self._interpolation,
             crop_to_aspect_ratio=self._crop, pad_to_aspect_ratio=self._pad,
             data_format=self._data_format).contiguous()

@@ -225,7 +225,7 @@ def smart_resize(x, size, interpolation="bilinear",
     """
     import torch
 
-    from lamina.layers.preprocessing import _image_transform
+    from lamina.utils import image_transform
 
     kwargs.pop("backend_module", None)
     if kwargs:
@@ -237,9 +237,9 @@ def smart_resize(x, size, interpolation="bilinear",
             "Argument `size` of smart_resize must be (height, width). "
             f"Received: size={size}"
         )
-    _image_transform.check_choice("smart_resize", "interpolation",
+    image_transform.check_choice("smart_resize", "interpolation",
                                   interpolation,
-                                  _image_transform.RESIZE_INTERPOLATIONS)
+                                  image_transform.RESIZE_INTERPOLATIONS)
     images = x if isinstance(x, torch.Tensor) else torch.as_tensor(
         np.asarray(x))
     if images.ndim not in (3, 4):
@@ -248,12 +248,12 @@ def smart_resize(x, size, interpolation="bilinear",
             "channels) or a batch (batch, height, width, channels). "
             f"Received: shape {tuple(images.shape)}"
         )
-    h_axis, w_axis = _image_transform.spatial_axes(data_format, images.ndim)
-    top, left, crop_h, crop_w = _image_transform.aspect_ratio_window(
+    h_axis, w_axis = image_transform.spatial_axes(data_format, images.ndim)
+    top, left, crop_h, crop_w = image_transform.aspect_ratio_window(
         images.shape[h_axis], images.shape[w_axis], size[0], size[1])
-    window = _image_transform.crop(images, top, left, crop_h, crop_w,
+    window = image_transform.crop(images, top, left, crop_h, crop_w,
                                    data_format)
-    resized = _image_transform.resize(window, tuple(size),
+    resized = image_transform.resize(window, tuple(size),
                                       interpolation=interpolation,
                                       data_format=data_format)
     if isinstance(x, np.ndarray):

@@ -143,7 +143,8 @@ def _column_widths(positions, line_length, count):
 
 
 def print_summary(model, line_length=None, positions=None, print_fn=None,
-                  expand_nested=False, show_trainable=False, layer_range=None):
+                  expand_nested=False, show_trainable=False, layer_range=None,
+                  graph=None):
     """Prints Keras 3's summary table of `model`.
 
     Args:
@@ -159,8 +160,10 @@ def print_summary(model, line_length=None, positions=None, print_fn=None,
             without weights).
         layer_range: two layer names (or regexes) limiting the rows to
             that range, both ends included.
+        graph: the model's graph, whose operations are listed (functional
+            models); None lists `model.layers` (Sequential and subclassed
+            models). `Model.summary` passes the right one.
     """
-    graph = rows_lib.graph_of(model)
     graph_node_ids = None
     if graph is None:
         layers = list(model.layers)

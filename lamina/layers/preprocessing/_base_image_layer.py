@@ -18,7 +18,7 @@ import torch
 
 from lamina import config
 from lamina.layers.layer import Layer
-from lamina.layers.preprocessing import _image_transform
+from lamina.utils import image_transform
 from lamina.random import SeedGenerator
 
 
@@ -94,7 +94,7 @@ class BaseImagePreprocessingLayer(Layer):
     def _batched(self, images):
         if not isinstance(images, torch.Tensor):
             images = torch.as_tensor(images, device=config.default_device())
-        _image_transform.check_image_rank(images, type(self).__name__)
+        image_transform.check_image_rank(images, type(self).__name__)
         unbatched = images.ndim == 3
         return (images.unsqueeze(0) if unbatched else images), unbatched
 
@@ -137,11 +137,11 @@ class BaseAffineLayer(BaseImagePreprocessingLayer):
     def _set_affine_options(self, fill_mode, interpolation, fill_value,
                             seed):
         owner = type(self).__name__
-        self.fill_mode = _image_transform.check_choice(
-            owner, "fill_mode", fill_mode, _image_transform.AFFINE_FILL_MODES)
-        self.interpolation = _image_transform.check_choice(
+        self.fill_mode = image_transform.check_choice(
+            owner, "fill_mode", fill_mode, image_transform.AFFINE_FILL_MODES)
+        self.interpolation = image_transform.check_choice(
             owner, "interpolation", interpolation,
-            _image_transform.AFFINE_INTERPOLATIONS)
+            image_transform.AFFINE_INTERPOLATIONS)
         self.fill_value = fill_value
         self._make_generator(seed)
 
@@ -152,7 +152,7 @@ class BaseAffineLayer(BaseImagePreprocessingLayer):
 
     def _warp(self, images, transformation, interpolation):
         matrix = self._transform_matrix(images, transformation)
-        return _image_transform.affine_transform(
+        return image_transform.affine_transform(
             images, matrix, interpolation=interpolation,
             fill_mode=self.fill_mode, fill_value=self.fill_value,
             data_format=self.data_format)
@@ -173,7 +173,7 @@ class BaseAffineLayer(BaseImagePreprocessingLayer):
         return warped.to(dtype)
 
     def _height_width(self, images):
-        h_axis, w_axis = _image_transform.spatial_axes(self.data_format)
+        h_axis, w_axis = image_transform.spatial_axes(self.data_format)
         return images.shape[h_axis], images.shape[w_axis]
 
 
@@ -201,7 +201,7 @@ class BaseResizingLayer(BaseImagePreprocessingLayer):
                 f"{type(self).__name__} expected an input shape of rank 3 "
                 f"or 4. Received: input_shape={tuple(input_shape)}"
             )
-        h_axis, w_axis = _image_transform.spatial_axes(self.data_format,
+        h_axis, w_axis = image_transform.spatial_axes(self.data_format,
                                                        len(shape))
         shape[h_axis], shape[w_axis] = self.height, self.width
         return tuple(shape)

@@ -1,6 +1,6 @@
 """CenterCrop: crops the central window of each image."""
 
-from lamina.layers.preprocessing import _image_transform
+from lamina.utils import image_transform
 from lamina.layers.preprocessing._base_image_layer import BaseResizingLayer
 from lamina.layers.preprocessing._base_image_layer import check_size
 from lamina.layers.registry import register
@@ -41,18 +41,18 @@ class CenterCrop(BaseResizingLayer):
 
     def transform_images(self, images, transformation, training=True):
         images = self._to_compute_dtype(images)
-        h_axis, w_axis = _image_transform.spatial_axes(self.data_format)
+        h_axis, w_axis = image_transform.spatial_axes(self.data_format)
         height, width = images.shape[h_axis], images.shape[w_axis]
         if height >= self.height and width >= self.width:
-            return _image_transform.crop(
+            return image_transform.crop(
                 images, (height - self.height) // 2,
                 (width - self.width) // 2, self.height, self.width,
                 self.data_format)
-        top, left, crop_h, crop_w = _image_transform.aspect_ratio_window(
+        top, left, crop_h, crop_w = image_transform.aspect_ratio_window(
             height, width, self.height, self.width)
-        window = _image_transform.crop(images, top, left, crop_h, crop_w,
+        window = image_transform.crop(images, top, left, crop_h, crop_w,
                                        self.data_format)
-        return _image_transform.resize(window, (self.height, self.width),
+        return image_transform.resize(window, (self.height, self.width),
                                        data_format=self.data_format)
 
     def transform_segmentation_masks(self, masks, transformation,

@@ -203,7 +203,7 @@ class IndexLookup(Layer):
     def _set_vocabulary_from_file(self, path):
         # While a model loads in safe mode, reading arbitrary files is refused
         # (Keras's rule); outside loading a path is always allowed.
-        if getattr(serialization._safe_mode, "value", None) is True:
+        if serialization.loading_in_safe_mode():
             raise ValueError(
                 "Requested the loading of a vocabulary file outside of the "
                 "model archive, which safe mode disallows. If you trust the "

@@ -4,7 +4,7 @@ from lamina.layers.preprocessing._base_image_layer import (
     BaseImagePreprocessingLayer,
 )
 from lamina.layers.preprocessing._base_image_layer import parse_factor
-from lamina.layers.preprocessing._image_transform import spatial_axes
+from lamina.utils.image_transform import spatial_axes
 from lamina.layers.registry import register
 
 

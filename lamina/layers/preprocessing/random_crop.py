@@ -1,6 +1,6 @@
 """RandomCrop: crops a random window of each batch during training."""
 
-from lamina.layers.preprocessing import _image_transform
+from lamina.utils import image_transform
 from lamina.layers.preprocessing._base_image_layer import BaseResizingLayer
 from lamina.layers.preprocessing._base_image_layer import check_size
 from lamina.layers.preprocessing._base_image_layer import make_default_seed
@@ -47,7 +47,7 @@ class RandomCrop(BaseResizingLayer):
         self.seed = seed if seed is not None else make_default_seed()
 
     def get_random_transformation(self, images, training=True):
-        h_axis, w_axis = _image_transform.spatial_axes(self.data_format)
+        h_axis, w_axis = image_transform.spatial_axes(self.data_format)
         height, width = images.shape[h_axis], images.shape[w_axis]
         if training and height > self.height and width > self.width:
             # Two scalar draws; one host read each (only two per batch).
@@ -56,7 +56,7 @@ class RandomCrop(BaseResizingLayer):
             left = int(self._uniform((), 0.0, float(width - self.width + 1),
                                      "cpu"))
             return {"top": top, "left": left, "random": True}
-        top, left, _, _ = _image_transform.aspect_ratio_window(
+        top, left, _, _ = image_transform.aspect_ratio_window(
             height, width, self.height, self.width)
         return {"top": top, "left": left, "random": False}
 
@@ -64,31 +64,31 @@ class RandomCrop(BaseResizingLayer):
         images = self._to_compute_dtype(images)
         if not training:
             return self._smart_resize(images)
-        h_axis, w_axis = _image_transform.spatial_axes(self.data_format)
+        h_axis, w_axis = image_transform.spatial_axes(self.data_format)
         top, left = transformation["top"], transformation["left"]
         # Keras slices a target-sized window from the chosen corner, then
         # resizes whatever it got when the input was too small.
         bottom = min(top + self.height, images.shape[h_axis])
         right = min(left + self.width, images.shape[w_axis])
-        window = _image_transform.crop(images, top, left, bottom - top,
+        window = image_transform.crop(images, top, left, bottom - top,
                                        right - left, self.data_format)
         if window.shape[h_axis] != self.height or \
                 window.shape[w_axis] != self.width:
-            window = _image_transform.resize(
+            window = image_transform.resize(
                 window, (self.height, self.width),
                 data_format=self.data_format)
         return window
 
     def _smart_resize(self, images):
-        h_axis, w_axis = _image_transform.spatial_axes(self.data_format)
+        h_axis, w_axis = image_transform.spatial_axes(self.data_format)
         height, width = images.shape[h_axis], images.shape[w_axis]
         if (height, width) == (self.height, self.width):
             return images
-        top, left, crop_h, crop_w = _image_transform.aspect_ratio_window(
+        top, left, crop_h, crop_w = image_transform.aspect_ratio_window(
             height, width, self.height, self.width)
-        window = _image_transform.crop(images, top, left, crop_h, crop_w,
+        window = image_transform.crop(images, top, left, crop_h, crop_w,
                                        self.data_format)
-        return _image_transform.resize(window, (self.height, self.width),
+        return image_transform.resize(window, (self.height, self.width),
                                        data_format=self.data_format)
 
     def transform_segmentation_masks(self, masks, transformation,

@@ -5,8 +5,8 @@ import torch
 from lamina.layers.preprocessing._base_image_layer import (
     BaseImagePreprocessingLayer,
 )
-from lamina.layers.preprocessing._image_transform import check_choice
-from lamina.layers.preprocessing._image_transform import spatial_axes
+from lamina.utils.image_transform import check_choice
+from lamina.utils.image_transform import spatial_axes
 from lamina.layers.registry import register
 
 HORIZONTAL = "horizontal"

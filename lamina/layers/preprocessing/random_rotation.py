@@ -4,7 +4,7 @@ import torch
 
 from lamina.layers.preprocessing._base_image_layer import BaseAffineLayer
 from lamina.layers.preprocessing._base_image_layer import parse_factor
-from lamina.layers.preprocessing._image_transform import affine_matrix
+from lamina.utils.image_transform import affine_matrix
 from lamina.layers.registry import register
 
 

@@ -1,7 +1,7 @@
 """Resizing: resizes images to a fixed size, optionally keeping the aspect
 ratio by cropping or padding."""
 
-from lamina.layers.preprocessing import _image_transform
+from lamina.utils import image_transform
 from lamina.layers.preprocessing._base_image_layer import BaseResizingLayer
 from lamina.layers.preprocessing._base_image_layer import check_size
 from lamina.layers.registry import register
@@ -52,10 +52,10 @@ class Resizing(BaseResizingLayer):
         check_size("Resizing", height, width)
         self.height = height
         self.width = width
-        self.interpolation = _image_transform.check_choice(
+        self.interpolation = image_transform.check_choice(
             "Resizing", "interpolation", interpolation,
-            _image_transform.RESIZE_INTERPOLATIONS)
-        self.fill_mode = _image_transform.check_choice(
+            image_transform.RESIZE_INTERPOLATIONS)
+        self.fill_mode = image_transform.check_choice(
             "Resizing", "fill_mode", fill_mode, ("constant",))
         if crop_to_aspect_ratio and pad_to_aspect_ratio:
             raise ValueError(
@@ -70,7 +70,7 @@ class Resizing(BaseResizingLayer):
         self.antialias = bool(antialias)
 
     def _resize(self, images, interpolation):
-        return _image_transform.resize(
+        return image_transform.resize(
             images, (self.height, self.width), interpolation=interpolation,
             antialias=self.antialias,
             crop_to_aspect_ratio=self.crop_to_aspect_ratio,

@@ -2,28 +2,18 @@
 
 Each row is the layer's name and class, its output shape (from its latest
 call, else from the shapes it was built with, else "?"), its parameter
-count, and for branched graphs the tensors it was called on.
+count, and for branched graphs the tensors it was called on. Layers are
+read through the layer and graph interfaces only (names, nodes, shapes,
+weights), never through the model classes.
 """
 
 import torch
 
+from lamina.graph import Operation
+from lamina.layers.layer import Layer
 from lamina.utils import naming
 from lamina.utils import tree
 from lamina.utils.summary.text import strip_markup
-
-
-def _is_sequential(model):
-    from lamina.models.sequential import Sequential
-
-    return isinstance(model, Sequential)
-
-
-def graph_of(model):
-    """The graph whose operations the summary lists, or None (Sequential
-    and subclassed models list `model.layers`)."""
-    if _is_sequential(model):
-        return None
-    return getattr(model, "_graph", None)
 
 
 def name_of(layer):
@@ -35,8 +25,6 @@ def name_of(layer):
 
 
 def _class_name_of(layer):
-    from lamina.graph.symbolic import Operation
-
     if isinstance(layer, Operation) and type(layer) is Operation:
         # Keras names an op's class after the op: `add` -> `Add`.
         return "".join(part.capitalize() for part in layer.op_name.split("_"))
@@ -91,15 +79,13 @@ def _structure_text(formatted):
 
 def _declared_output_shape(layer):
     graph = getattr(layer, "_graph", None)
-    if graph is not None and not _is_sequential(layer):
+    if graph is not None:
         shapes = [tensor.shape for tensor in graph.outputs]
         return shapes[0] if len(shapes) == 1 else shapes
     return getattr(layer, "output_shape")
 
 
 def _output_shape_text(layer):
-    from lamina.layers.layer import Layer
-
     nodes = getattr(layer, "_inbound_nodes", None) or []
     build_shapes = getattr(layer, "_build_shapes", None)
     if not nodes and not build_shapes:
@@ -158,12 +144,8 @@ def _connections_text(layer, relevant_node_ids):
 
 
 def _lists_layers(layer):
-    """Keras expands models (objects with a `layers` list), not layers."""
-    from lamina.layers.layer import Layer
-    from lamina.models.model import Model
-
-    if isinstance(layer, Model):
-        return True
+    """Keras expands models (objects with a `layers` list of their own:
+    they override `Layer.layers`), not layers."""
     return isinstance(layer, Layer) and type(layer).layers is not Layer.layers
 
 
