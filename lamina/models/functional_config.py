@@ -10,6 +10,7 @@ Both Keras 3 nodes (`{"args", "kwargs"}`) and Keras 2 nodes
 
 from lamina.layers.layer import Layer
 from lamina.graph.symbolic import KerasTensor
+from lamina.saving import object_registration
 from lamina.saving import serialization
 from lamina.utils import naming
 from lamina.utils import tree
@@ -22,8 +23,7 @@ def functional_config(model):
     renumbered = {}
     for operation in graph.operations:
         kept = [n for n in operation._inbound_nodes if id(n) in in_model]
-        for new_index, node in enumerate(kept,
-                                         _first_call_index(operation)):
+        for new_index, node in enumerate(kept):
             renumbered[(id(operation), operation._inbound_nodes.index(node))
                        ] = new_index
 
@@ -60,16 +60,6 @@ def functional_config(model):
         "input_layers": tree.map_structure(history, graph.inputs_struct),
         "output_layers": tree.map_structure(history, graph.outputs_struct),
     }
-
-
-def _first_call_index(operation):
-    # Keras 3 counts the calls of a nested functional model from 1 (its node
-    # 0 links the model's own inputs to its outputs); other layers and
-    # Sequential models count from 0.
-    is_graph_model = getattr(operation, "_graph", None) is not None
-    is_sequential = any(klass.__name__ == "Sequential"
-                        for klass in type(operation).__mro__)
-    return 1 if is_graph_model and not is_sequential else 0
 
 
 def _operation_config(operation):
@@ -205,7 +195,10 @@ def _map_refs(fn, structure):
 
 def _revive_operation(entry, custom_objects):
     module = entry.get("module") or ""
-    if module.startswith("keras.src.ops"):
+    if module.startswith("keras.src.ops") or (
+            not module and _is_unregistered_op(entry, custom_objects)):
+        # Keras's legacy .h5 writer drops `module`, so an op node there is
+        # just {"class_name": "NotEqual", ...}.
         from lamina import ops
 
         op_name = naming.to_snake_case(entry["class_name"])
@@ -215,13 +208,27 @@ def _revive_operation(entry, custom_objects):
                 f"Unknown op '{entry['class_name']}' in a functional config "
                 f"(module {module}): no `lamina.ops.{op_name}`."
             )
-        extra = {k: v for k, v in entry.get("config", {}).items()
+        extra = {k: v for k, v in (entry.get("config") or {}).items()
                  if k != "name"}
         return lambda *args, **kwargs: fn(*args, **{**extra, **kwargs})
     layer_config = {k: v for k, v in entry.items()
                     if k not in ("name", "inbound_nodes")}
     return serialization.deserialize_keras_object(
         layer_config, custom_objects=custom_objects)
+
+
+def _is_unregistered_op(entry, custom_objects):
+    from lamina import ops
+
+    class_name = entry.get("class_name")
+    if not isinstance(class_name, str) or not callable(
+            getattr(ops, naming.to_snake_case(class_name), None)):
+        return False
+    if object_registration.get_registered_object(
+            entry.get("registered_name") or class_name, custom_objects):
+        return False
+    return not any(class_name in family
+                   for family in object_registration.all_families())
 
 
 def _node_arguments(node, outputs_by_node, node_numbers):
