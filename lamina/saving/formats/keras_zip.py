@@ -288,15 +288,26 @@ def model_from_config(config, custom_objects=None, compile=True,
         ) from error
 
 
-def _load_state(model, archive, skip_mismatch, filepath):
+def open_archive(filepath):
+    """A `.keras` zip or folder, for `read`, `read_json` and
+    `open_weights`; use it in a `with` block."""
+    return _Archive(os.fspath(filepath))
+
+
+def open_weights(archive):
+    """The archive's `model.weights.h5`, opened (in memory) with h5py."""
     weights = archive.read(WEIGHTS)
     try:
-        h5_file = h5py.File(io.BytesIO(weights), "r")
+        return h5py.File(io.BytesIO(weights), "r")
     except (OSError, ValueError) as error:
         raise ValueError(
-            f"`{WEIGHTS}` in '{filepath}' is not a readable HDF5 file: "
-            f"{error}"
+            f"`{WEIGHTS}` in '{archive.filepath}' is not a readable HDF5 "
+            f"file: {error}"
         ) from error
+
+
+def _load_state(model, archive, skip_mismatch, filepath):
+    h5_file = open_weights(archive)
     with h5_file, tempfile.TemporaryDirectory() as assets_dir:
         archive.extract_assets(assets_dir)
         weights_h5.read_weights(
