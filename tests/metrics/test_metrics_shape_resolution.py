@@ -1,4 +1,3 @@
-import numpy as np
 import pytest
 import torch
 
@@ -14,15 +13,15 @@ import lamina.metrics as metrics
     ((8, 5), (8, 5), "CategoricalAccuracy"),
 ])
 @pytest.mark.parametrize("name", ["accuracy", "acc"])
-def test_accuracy_resolution_matches_keras(keras_ref, y_true_shape,
-                                           y_pred_shape, class_name, name):
-    from keras.src.trainers.compile_utils import get_metric
-
-    expected = get_metric(name, np.zeros(y_true_shape), np.zeros(y_pred_shape))
+def test_accuracy_resolution_matches_keras(y_true_shape, y_pred_shape,
+                                           class_name, name):
+    # The classes are those Keras 3.15's compile picks for these shapes
+    # (its resolver is private, so they are written in the table above);
+    # the metric keeps the name the user wrote.
     metric = metrics.get_accuracy_metric_for_shapes(y_true_shape,
                                                     y_pred_shape, name)
-    assert type(metric).__name__ == type(expected).__name__ == class_name
-    assert metric.name == expected.name == name
+    assert type(metric).__name__ == class_name
+    assert metric.name == name
     from_tensors = metrics.get_metric_for_shapes(
         name, torch.zeros(y_true_shape), torch.zeros(y_pred_shape))
     assert type(from_tensors).__name__ == class_name
