@@ -7,18 +7,19 @@ follows the file name, as in Keras 3.
 - `.h5` / `.hdf5`: the legacy HDF5 layouts of Keras 2 and Keras 3.
 """
 
-import importlib
 import os
 import warnings
 
 from lamina.saving.formats import keras_zip
+from lamina.saving.formats import legacy_h5
 from lamina.saving.formats import weights_h5
 
 _LEGACY_SUFFIXES = (".h5", ".hdf5")
 
-
-def _legacy_h5():
-    return importlib.import_module("lamina.saving.formats.legacy_h5")
+# What loading a damaged, truncated or foreign file raises, its message
+# naming the file and the problem (TypeError: a config naming a class that
+# is not registered, as in Keras). Any other exception is a loader bug.
+LOAD_ERRORS = (ValueError, OSError, TypeError)
 
 
 def _path_string(filepath):
@@ -97,7 +98,7 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     elif path.endswith(".keras"):
         keras_zip.save_model(model, path, include_optimizer=include_optimizer)
     elif is_legacy:
-        _legacy_h5().save_model_to_hdf5(model, path, include_optimizer)
+        legacy_h5.save_model_to_hdf5(model, path, include_optimizer)
     else:
         raise ValueError(
             "Invalid filepath extension for saving. Please add either a "
@@ -125,7 +126,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if path.endswith(_LEGACY_SUFFIXES):
         if not os.path.exists(path):
             raise FileNotFoundError(f"No such file: '{path}'.")
-        return _legacy_h5().load_model_from_hdf5(
+        return legacy_h5.load_model_from_hdf5(
             path, custom_objects=custom_objects, compile=compile,
             safe_mode=safe_mode,
         )
@@ -189,7 +190,7 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     elif path.endswith(_LEGACY_SUFFIXES):
         if not os.path.exists(path):
             raise FileNotFoundError(f"No such weights file: '{path}'.")
-        _legacy_h5().load_weights_from_hdf5(
+        legacy_h5.load_weights_from_hdf5(
             model, path, by_name=bool(by_name), skip_mismatch=skip_mismatch)
     else:
         raise ValueError(
