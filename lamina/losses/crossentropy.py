@@ -15,6 +15,7 @@ from lamina.losses import _tensors
 from lamina.losses._registry import LOSSES
 from lamina.losses.loss import Loss
 from lamina.losses.loss_function_wrapper import LossFunctionWrapper
+from lamina.utils.tensor_utils import check_index_range
 
 
 def elementwise_binary_crossentropy(target, output, from_logits, fn_name):
@@ -153,6 +154,11 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False,
             f"y_true.shape={tuple(y_true.shape)}, "
             f"y_pred.shape={tuple(y_pred.shape)}"
         )
+    # Unchecked, a label out of range is a device-side assert on CUDA.
+    check_index_range(
+        y_true, y_pred.shape[class_axis],
+        "sparse_categorical_crossentropy labels (`y_true`)",
+        ignore=ignore_class)
     valid_mask = None
     if ignore_class is not None:
         valid_mask = y_true != ignore_class

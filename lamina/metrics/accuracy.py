@@ -7,6 +7,7 @@ from lamina.metrics import _utils
 from lamina.metrics.base import METRICS
 from lamina.metrics.reduction import METRIC_FUNCTIONS
 from lamina.metrics.reduction import MeanMetricWrapper
+from lamina.utils.tensor_utils import check_index_range
 
 __all__ = [
     "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",
@@ -132,6 +133,10 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5,
     if from_sorted_ids:
         matches = (y_true.unsqueeze(1) == y_pred[:, :k]).any(dim=1)
     else:
+        # Unchecked, a label out of range is a device-side assert on CUDA.
+        check_index_range(
+            y_true, y_pred.shape[-1],
+            "sparse_top_k_categorical_accuracy labels (`y_true`)")
         matches = _in_top_k(y_true, y_pred, k)
     return _restore_shape(matches.to(_floatx()), shape, reshape)
 

@@ -10,6 +10,7 @@ from lamina import activations
 from lamina.graph.symbolic import symbolic_aware
 from lamina.ops.core import _tensor
 from lamina.utils.dtypes import to_torch_dtype
+from lamina.utils.tensor_utils import check_index_range
 
 
 def _wrap(name):
@@ -58,7 +59,10 @@ def log_softmax(x, axis=-1):
 
 @symbolic_aware("one_hot")
 def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
-    x = _tensor(x).long()
+    x = _tensor(x)
+    # Unchecked, a value >= num_classes is a device-side assert on CUDA.
+    check_index_range(x, num_classes, "one_hot", lower=None)
+    x = x.long()
     valid = x >= 0
     encoded = torch.nn.functional.one_hot(x.clamp(min=0), num_classes)
     encoded = encoded * valid.unsqueeze(-1)

@@ -76,16 +76,3 @@ def check_output_mode(owner, output_mode, allowed=OUTPUT_MODES):
         )
     return output_mode
 
-
-def check_index_range(inputs, depth, owner):
-    """Fails on indices `>= depth` without a host sync on accelerators."""
-    if inputs.device.type == "cpu":
-        if inputs.numel() and bool((inputs >= depth).any()):
-            raise ValueError(
-                f"{owner} received an index outside [0, {depth}): values "
-                f"must be below num_tokens={depth}. Received max value "
-                f"{int(inputs.max())}."
-            )
-    else:
-        torch._assert_async((inputs < depth).all(),
-                            f"{owner}: input values must be < {depth}")

@@ -8,6 +8,7 @@ from lamina.layers.layer import Layer
 from lamina.layers.preprocessing import _encoding
 from lamina.layers.registry import register
 from lamina.graph import symbolic
+from lamina.utils.tensor_utils import check_index_range
 
 
 @register()
@@ -18,7 +19,8 @@ class CategoryEncoding(Layer):
     size 1 is replaced); `"multi_hot"` marks, per sample, which indices
     occur; `"count"` counts them (optionally weighted by `count_weights`).
     A rank-1 input is one sample for `"multi_hot"` and `"count"`. Negative
-    indices encode to zeros; indices `>= num_tokens` are an error.
+    indices encode to zeros; indices `>= num_tokens` are a `ValueError`
+    on every device.
 
     Args:
         num_tokens: the number of categories (the output's last size).
@@ -72,8 +74,9 @@ class CategoryEncoding(Layer):
             count_weights = torch.as_tensor(
                 count_weights, dtype=self.dtype_policy.torch_compute_dtype,
                 device=inputs.device)
-        _encoding.check_index_range(inputs, self.num_tokens,
-                                    "CategoryEncoding")
+        # Unchecked, a value >= num_tokens is a device-side assert on CUDA.
+        check_index_range(inputs, self.num_tokens,
+                          f"CategoryEncoding '{self.name}'", lower=None)
         return _encoding.encode_categorical_inputs(
             inputs, self.output_mode, self.num_tokens, self.dtype,
             sparse=self.sparse, count_weights=count_weights)

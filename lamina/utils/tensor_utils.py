@@ -1,0 +1,107 @@
+"""Tensors on any device: reading them on the host, and checking indices
+before a device kernel reads them.
+
+An out-of-range index into a CUDA gather, scatter or embedding is a
+device-side assert, and after one the process's CUDA context is unusable
+(every later CUDA call fails). So the layers, losses and metrics that
+index with user values check them first, with one reduction and one host
+read, and raise the same `ValueError` on every device.
+"""
+
+import weakref
+
+import numpy as np
+import torch
+
+# id(tensor) -> (weak reference, version, low, high) of tensors whose range
+# was read, so views of them (batches sliced from one labels tensor) need
+# no reduction of their own.
+_checked_ranges = {}
+_MAX_CHECKED = 16
+
+
+def to_numpy(value):
+    """`value` as a NumPy array, read from whatever device it is on."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu()
+        if value.dtype == torch.bfloat16:
+            value = value.float()
+        return value.numpy()
+    return np.asarray(value)
+
+
+def _dtype_range(dtype):
+    if dtype == torch.bool:
+        return 0, 1
+    if dtype.is_floating_point or dtype.is_complex:
+        return None
+    info = torch.iinfo(dtype)
+    return info.min, info.max
+
+
+def _read_range(tensor):
+    """(low, high): one reduction and one host read."""
+    tensor = tensor.detach()
+    if tensor.dtype == torch.bool:
+        tensor = tensor.to(torch.uint8)
+    return tuple(torch.stack(torch.aminmax(tensor)).tolist())
+
+
+def _range_of_viewed(indices):
+    """(low, high) of the tensor `indices` views (itself if none), read
+    once per version of that tensor; None when it has another dtype."""
+    base = indices if indices._base is None else indices._base
+    if base.dtype != indices.dtype:
+        return None
+    entry = _checked_ranges.get(id(base))
+    if entry is not None and entry[0]() is base and entry[1] == base._version:
+        return entry[2], entry[3]
+    low, high = _read_range(base)
+    if len(_checked_ranges) >= _MAX_CHECKED:
+        _checked_ranges.clear()
+    _checked_ranges[id(base)] = (weakref.ref(base), base._version, low, high)
+    return low, high
+
+
+def _within(low, high, lower, upper):
+    return (lower is None or low >= lower) and high < upper
+
+
+def check_index_range(indices, upper, owner, lower=0, ignore=None):
+    """Raises a `ValueError` naming `owner` unless every value of `indices`
+    is in `[lower, upper)` (`lower=None`: no lower bound; `ignore`: one
+    value that is always allowed, such as a loss's `ignore_class`).
+
+    Nothing is read when the dtype's range already fits (a `uint8` index
+    into 256 rows), for an empty tensor, or while `torch.compile` traces.
+    """
+    if not isinstance(indices, torch.Tensor) or indices.numel() == 0:
+        return
+    fits = _dtype_range(indices.dtype)
+    if fits is not None and (lower is None or fits[0] >= lower) \
+            and fits[1] < upper:
+        return
+    if torch.compiler.is_compiling() or indices.device.type == "meta":
+        return
+    if ignore is not None:
+        indices = torch.where(indices == ignore, upper - 1, indices)
+        low, high = _read_range(indices)
+    else:
+        low, high = _range_of_viewed(indices) or _read_range(indices)
+        if not _within(low, high, lower, upper) and indices._base is not None:
+            # The viewed tensor holds other values; read the view itself.
+            low, high = _read_range(indices)
+    if _within(low, high, lower, upper):
+        return
+    if lower is not None and low < lower:
+        bad = low
+    else:
+        bad = high
+    if isinstance(bad, float) and bad.is_integer():
+        bad = int(bad)
+    expected = f"in [{lower}, {upper})" if lower is not None \
+        else f"below {upper}"
+    raise ValueError(
+        f"{owner} received an index out of range. Expected values "
+        f"{expected}. Received: {bad!r}"
+    )

@@ -1,0 +1,125 @@
+"""Index checks before device kernels, and reading tensors on the host.
+
+On CUDA an out-of-range index is a device-side assert that leaves the
+process's CUDA context unusable; every layer, loss, metric and op that
+indexes with user values raises this `ValueError` instead, on every device.
+"""
+
+import numpy as np
+import pytest
+import torch
+
+import lamina
+from lamina import losses
+from lamina import metrics
+from lamina.utils import tensor_utils
+from lamina.utils.tensor_utils import check_index_range
+from lamina.utils.tensor_utils import to_numpy
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """Counts the host reads the checks make."""
+    calls = []
+    original = tensor_utils._read_range
+
+    def counted(tensor):
+        calls.append(tensor.numel())
+        return original(tensor)
+
+    monkeypatch.setattr(tensor_utils, "_read_range", counted)
+    return calls
+
+
+def test_values_in_range_pass_with_one_read(reads):
+    check_index_range(torch.tensor([0, 3, 1]), 4, "owner")
+    assert reads == [3]
+
+
+@pytest.mark.parametrize("values,lower,bad", [
+    ([0, 4], 0, 4), ([-1, 2], 0, -1), ([-9, 5], None, 5), ([1.0, 7.0], 0, 7),
+])
+def test_the_error_names_owner_range_and_value(values, lower, bad):
+    expected = "in \\[0, 4\\)" if lower == 0 else "below 4"
+    with pytest.raises(ValueError, match=f"^owner received an index out of "
+                       f"range\\. Expected values {expected}\\. Received: "
+                       f"{bad}$"):
+        check_index_range(torch.tensor(values), 4, "owner", lower=lower)
+
+
+def test_known_ranges_are_not_read(reads):
+    check_index_range(torch.tensor([255], dtype=torch.uint8), 256, "owner")
+    check_index_range(torch.tensor([True]), 2, "owner")
+    check_index_range(torch.zeros(0, dtype=torch.int64), 2, "owner")
+    assert reads == []
+    with pytest.raises(ValueError, match="Received: 255"):
+        check_index_range(torch.tensor([255], dtype=torch.uint8), 10, "o")
+
+
+def test_the_ignored_value_is_allowed():
+    check_index_range(torch.tensor([-1, 2]), 3, "owner", ignore=-1)
+    with pytest.raises(ValueError, match="Received: 3"):
+        check_index_range(torch.tensor([-1, 3]), 3, "owner", ignore=-1)
+
+
+def test_views_of_a_checked_tensor_are_not_read_again(reads):
+    labels = torch.randint(0, 5, (1000,))
+    for start in range(0, 1000, 100):
+        check_index_range(labels[start:start + 100], 5, "owner")
+    assert reads == [1000]
+    labels[0] = 7  # a new version is read again
+    with pytest.raises(ValueError, match="Received: 7"):
+        check_index_range(labels[:100], 5, "owner")
+
+
+def test_a_view_of_a_tensor_holding_other_values_is_read_itself():
+    rows = torch.tensor([[0, 1, 99], [2, 3, 99]])
+    check_index_range(rows[:, :2], 4, "owner")
+    with pytest.raises(ValueError, match="Received: 99"):
+        check_index_range(rows[:, 1:], 4, "owner")
+
+
+BAD_LABELS = [
+    (lambda y, p: losses.SparseCategoricalCrossentropy()(y, p),
+     "sparse_categorical_crossentropy"),
+    (lambda y, p: losses.SparseCategoricalCrossentropy(from_logits=True)(
+        y, p), "sparse_categorical_crossentropy"),
+    (lambda y, p: losses.sparse_categorical_crossentropy(y, p),
+     "sparse_categorical_crossentropy"),
+    (lambda y, p: metrics.SparseCategoricalCrossentropy()(y, p),
+     "sparse_categorical_crossentropy"),
+    (lambda y, p: metrics.SparseTopKCategoricalAccuracy(k=2)(y, p),
+     "sparse_top_k_categorical_accuracy"),
+    (lambda y, p: losses.CategoricalGeneralizedCrossEntropy()(y, p),
+     "categorical_generalized_cross_entropy"),
+    (lambda y, p: lamina.ops.one_hot(y, 3), "one_hot"),
+]
+
+
+@pytest.mark.parametrize("call,owner", BAD_LABELS)
+@pytest.mark.parametrize("bad", [3, 5])
+def test_losses_and_metrics_reject_labels_out_of_range(call, owner, bad):
+    probs = torch.full((2, 3), 1 / 3)
+    with pytest.raises(ValueError, match=f"{owner}.*Received: {bad}$"):
+        call(torch.tensor([0, bad]), probs)
+
+
+def test_ignore_class_labels_stay_allowed():
+    loss = losses.SparseCategoricalCrossentropy(ignore_class=-1)
+    value = loss(torch.tensor([0, -1]), torch.full((2, 3), 1 / 3))
+    assert torch.isfinite(value)
+
+
+def test_fit_with_bad_labels_raises_the_same_error():
+    model = lamina.Sequential([lamina.Input((4,)), lamina.layers.Dense(3)])
+    model.compile("sgd", lamina.losses.SparseCategoricalCrossentropy(
+        from_logits=True), metrics=["sparse_top_k_categorical_accuracy"])
+    x = np.zeros((8, 4), "float32")
+    with pytest.raises(ValueError, match="sparse_categorical_crossentropy"):
+        model.fit(x, np.full((8,), 3), epochs=1, verbose=0)
+
+
+def test_to_numpy_reads_any_tensor():
+    value = torch.tensor([1.5], dtype=torch.bfloat16, requires_grad=True)
+    np.testing.assert_array_equal(to_numpy(value), [1.5])
+    np.testing.assert_array_equal(to_numpy([1, 2]), [1, 2])
