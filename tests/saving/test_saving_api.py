@@ -377,3 +377,21 @@ def test_failed_save_keeps_the_previous_file(tmp_path):
         broken.save(path)
     assert open(path, "rb").read() == before
     assert os.listdir(tmp_path) == ["m.keras"]
+
+
+def test_legacy_h5_names_dispatch_to_the_legacy_format(tmp_path):
+    model = trained_model()
+    path = str(tmp_path / "my_model.h5")
+    with pytest.warns(UserWarning, match="legacy"):
+        model.save(path)
+    with h5py.File(path, "r") as f:
+        assert "model_config" in f.attrs and "model_weights" in f
+    del model
+    model = load_model(path)
+    assert int(model.optimizer.iterations) == 4
+    other = small_model()
+    other.load_weights(path)
+    other.load_weights(path, by_name=True)
+    assert_same_outputs(model, other)
+    with pytest.raises(FileNotFoundError, match="absent.h5"):
+        load_model(str(tmp_path / "absent.h5"))
