@@ -54,6 +54,9 @@ def run_layer_test(layer_cls, init_kwargs=None, input_shape=None,
         shapes = input_shape if multi_input else [input_shape]
         dtypes = input_dtype if isinstance(input_dtype, list) else \
             [input_dtype] * len(shapes)
+        assert len(dtypes) == len(shapes), (
+            f"{len(shapes)} input shapes but {len(dtypes)} input dtypes"
+        )
         arrays = [random_input(_concrete(s), d, seed=i)
                   for i, (s, d) in enumerate(zip(shapes, dtypes))]
         input_data = arrays if multi_input else arrays[0]
@@ -111,8 +114,9 @@ def run_layer_test(layer_cls, init_kwargs=None, input_shape=None,
     # 5. state_dict round-trip gives identical outputs.
     clone(input_data, **call_kwargs)
     clone.load_state_dict(eager_layer.state_dict())
-    for a, b in zip(tree.flatten(eager_layer(input_data, **call_kwargs)),
-                    tree.flatten(clone(input_data, **call_kwargs))):
+    for a, b in _pairs(eager_layer(input_data, **call_kwargs),
+                       clone(input_data, **call_kwargs), "outputs",
+                       "the layer", "its state_dict clone"):
         np.testing.assert_allclose(_as_numpy(a), _as_numpy(b), atol=1e-6)
 
     # 6. One gradient step reaches every trainable weight.
@@ -156,11 +160,22 @@ def assert_keras_parity(keras, name, init_kwargs, input_data,
     ], "weight shapes/order differ from Keras"
     ours.set_weights(keras_weights)
     our_out = ours(input_data, training=training, **call_kwargs)
-    for k, o in zip(tree.flatten(keras_out), tree.flatten(our_out)):
+    for k, o in _pairs(keras_out, our_out, "outputs", "Keras", "Lamina"):
         np.testing.assert_allclose(
             _as_numpy(o), keras.ops.convert_to_numpy(k), atol=atol, rtol=rtol
         )
     return ours, keras_layer
+
+
+def _pairs(first, second, what, first_name, second_name):
+    """The flattened leaves of two structures, paired, after checking that
+    both hold as many (a bare `zip` would drop the extra ones silently)."""
+    first, second = tree.flatten(first), tree.flatten(second)
+    assert len(first) == len(second), (
+        f"{first_name} gave {len(first)} {what}, {second_name} "
+        f"{len(second)}"
+    )
+    return zip(first, second)
 
 
 def _same_shapes(a, b, allow_none=False):
