@@ -422,9 +422,9 @@ class Layer(WeightsMixin, torch.nn.Module):
             first = args[0]
             if kwargs:
                 for key, value in kwargs.items():
-                    if isinstance(value, np.ndarray):
-                        kwargs[key] = torch.as_tensor(
-                            value, device=self._device_for_inputs())
+                    if isinstance(value, (np.ndarray, torch.Tensor, list,
+                                          tuple)):
+                        kwargs[key] = self._argument_on_device(value)
         if not self.built:
             self._build_on_call(args, kwargs)
         if self.input_spec is not None:
@@ -524,7 +524,23 @@ class Layer(WeightsMixin, torch.nn.Module):
                 dtype = to_torch_dtype(self.input_dtype)
             if tensor.device != target or tensor.dtype != dtype:
                 tensor = tensor.to(device=target, dtype=dtype)
+                mask = getattr(value, "_keras_mask", None)
+                if mask is not None:
+                    tensor._keras_mask = mask.to(target)
             return tensor
+        return value
+
+    def _argument_on_device(self, value):
+        """A keyword argument (mask, initial state, ...) given as a NumPy
+        array or a tensor on another device, on the layer's device."""
+        if type(value) in (list, tuple):
+            return type(value)(self._argument_on_device(v) for v in value)
+        if isinstance(value, np.ndarray) and value.dtype.kind not in "USO":
+            return torch.as_tensor(value, device=self._device_for_inputs())
+        if isinstance(value, torch.Tensor) and value.device.type != "meta":
+            target = self._device_for_inputs()
+            if value.device != target:
+                return value.to(target)
         return value
 
     def _device_for_inputs(self):
