@@ -8,8 +8,10 @@ Both Keras 3 nodes (`{"args", "kwargs"}`) and Keras 2 nodes
 (`[[name, node_index, tensor_index, kwargs], ...]`) are read.
 """
 
+import inspect
+
 from lamina.layers.layer import Layer
-from lamina.graph.symbolic import KerasTensor
+from lamina.graph import KerasTensor
 from lamina.saving import object_registration
 from lamina.saving import serialization
 from lamina.utils import naming
@@ -38,19 +40,31 @@ def functional_config(model):
             return {"class_name": "__keras_tensor__", "config": {
                 "shape": list(value.shape), "dtype": value.dtype,
                 "keras_history": history(value)}}
+        if isinstance(value, slice):  # `x[:, 1:]` nodes, as Keras writes
+            return {"class_name": "__slice__", "config": {
+                "start": value.start, "stop": value.stop,
+                "step": value.step}}
+        if value is Ellipsis:
+            return {"class_name": "__ellipsis__", "config": {}}
         return serialization.serialize_keras_object(value)
 
     layers = []
     for operation in graph.operations:
+        nodes = [node for node in operation._inbound_nodes
+                 if id(node) in in_model and not node.is_input]
+        calls = [(list(node.arguments_args), dict(node.arguments_kwargs))
+                 for node in nodes]
         entry = _operation_config(operation)
+        if not isinstance(operation, Layer) and len(calls) == 1:
+            args, kwargs, options = _split_op_arguments(operation, *calls[0])
+            calls = [(args, kwargs)]
+            entry["config"].update(
+                serialization.serialize_keras_object(options))
         entry["name"] = operation.name
         entry["inbound_nodes"] = [
-            {"args": tree.map_structure(tensor_config,
-                                        list(node.arguments_args)),
-             "kwargs": tree.map_structure(tensor_config,
-                                          node.arguments_kwargs)}
-            for node in operation._inbound_nodes
-            if id(node) in in_model and not node.is_input
+            {"args": tree.map_structure(tensor_config, args),
+             "kwargs": tree.map_structure(tensor_config, kwargs)}
+            for args, kwargs in calls
         ]
         layers.append(entry)
     return {
@@ -69,6 +83,44 @@ def _operation_config(operation):
     return {"module": _ops_module(operation.op_name),
             "class_name": class_name, "config": {"name": operation.name},
             "registered_name": class_name}
+
+
+# Parameter names of `keras.ops` functions that Keras's op classes take in
+# `call` (the arrays); their other parameters (axis, keepdims, shape, ...)
+# are constructor arguments, kept in the op's config.
+_OP_CALL_ARGUMENTS = frozenset({
+    "x", "x1", "x2", "xs", "y", "a", "b", "key", "inputs", "condition",
+    "indices", "values", "updates", "start_indices", "arrays", "elements",
+    "test_elements", "query", "value", "mask", "tensors", "target", "output",
+    "weights", "bias", "kernel", "scale", "offset", "mean", "variance",
+})
+
+
+def _split_op_arguments(operation, args, kwargs):
+    """(call args, call kwargs, constructor options) of an op node, as
+    Keras 3 writes them: `ops.sum(x, axis=1)` is `Sum(axis=1)` called on
+    `x`."""
+    try:
+        bound = inspect.signature(operation.fn).bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return args, kwargs, {}
+    call_args, call_kwargs, options = [], {}, {}
+    for name, value in bound.arguments.items():
+        kind = bound.signature.parameters[name].kind
+        if kind is inspect.Parameter.VAR_POSITIONAL:
+            call_args.extend(value)
+        elif kind is inspect.Parameter.VAR_KEYWORD:
+            call_kwargs.update(value)
+        elif name in _OP_CALL_ARGUMENTS or any(
+                isinstance(v, KerasTensor) for v in tree.flatten(value)):
+            positional = kind is not inspect.Parameter.KEYWORD_ONLY
+            if positional and not options and not call_kwargs:
+                call_args.append(value)
+            else:
+                call_kwargs[name] = value
+        else:
+            options[name] = value
+    return call_args, call_kwargs, options
 
 
 def _ops_module(op_name):
@@ -210,7 +262,15 @@ def _revive_operation(entry, custom_objects):
             )
         extra = {k: v for k, v in (entry.get("config") or {}).items()
                  if k != "name"}
-        return lambda *args, **kwargs: fn(*args, **{**extra, **kwargs})
+
+        def call(*args, **kwargs):
+            if op_name == "get_item" and len(args) == 2 and isinstance(
+                    args[1], list):
+                # JSON has no tuples: `x[:, 1]` comes back as a list key.
+                args = (args[0], tuple(args[1]))
+            return fn(*args, **{**extra, **kwargs})
+
+        return call
     layer_config = {k: v for k, v in entry.items()
                     if k not in ("name", "inbound_nodes")}
     return serialization.deserialize_keras_object(
@@ -246,6 +306,14 @@ def _node_arguments(node, outputs_by_node, node_numbers):
                 missing.append(name)
                 return None
             return produced[tensor_index]
+        if isinstance(value, dict) and value.get("class_name") == \
+                "__slice__":
+            inner = value.get("config") or {}
+            return slice(inner.get("start"), inner.get("stop"),
+                         inner.get("step"))
+        if isinstance(value, dict) and value.get("class_name") == \
+                "__ellipsis__":
+            return Ellipsis
         if isinstance(value, dict) and "class_name" in value:
             return serialization.deserialize_keras_object(value)
         if isinstance(value, dict):
