@@ -86,6 +86,11 @@ class CallbackList(Callback):
                 snapshot = dict(logs)
             getattr(callback, hook)(batch, logs=snapshot)
 
+    def listens_to(self, hook):
+        """Whether any callback overrides `hook` (the loops skip work only
+        a listener would see)."""
+        return bool(self._listeners(hook))
+
     def _listeners(self, hook):
         """Callbacks that override `hook` (batch hooks run every step, so
         the base class's no-ops are skipped)."""

@@ -291,12 +291,13 @@ class Model(Trainer, Layer):
             self, line_length=line_length, positions=positions,
             print_fn=print_fn, expand_nested=expand_nested,
             show_trainable=show_trainable, layer_range=layer_range,
-            graph=self._summary_graph(),
+            graph=self._functional_graph(),
         )
 
-    def _summary_graph(self):
-        """The graph whose operations the summary lists; None lists
-        `self.layers` (subclassed models)."""
+    def _functional_graph(self):
+        """The graph of a functional model, whose operations the summary
+        lists and whose output layers name the outputs; None for
+        subclassed models (and Sequential, a stack of layers)."""
         return self._graph
 
 

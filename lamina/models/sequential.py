@@ -292,8 +292,9 @@ class Sequential(Model):
     def layers(self):
         return list(self._stack)
 
-    def _summary_graph(self):
-        # Keras lists a Sequential model's layers, without its InputLayer.
+    def _functional_graph(self):
+        # A stack: the summary lists its layers (without the InputLayer, as
+        # Keras does) and its output is not named by a layer.
         return None
 
     def _direct_sublayers(self):

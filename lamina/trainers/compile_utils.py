@@ -8,8 +8,10 @@ from lamina.utils import tree
 
 
 def _output_names(model):
-    graph = getattr(model, "_graph", None)
-    if graph is None or type(model).__name__ == "Sequential":
+    """The names of a functional model's outputs (their layers' names);
+    None for Sequential and subclassed models."""
+    graph = model._functional_graph()
+    if graph is None:
         return None
     return [t._keras_history[0].name for t in graph.outputs]
 

@@ -6,6 +6,7 @@ import warnings
 
 import torch
 
+from lamina.trainers.data_adapters import array_data_adapter
 from lamina.utils import tree
 
 
@@ -19,7 +20,8 @@ class EpochIterator:
         # Set when a one-shot source (a generator) has run dry: the
         # training loop stops instead of running empty epochs.
         self.exhausted = False
-        self._array_fast_path = type(adapter).__name__ == "ArrayDataAdapter"
+        self._array_fast_path = isinstance(
+            adapter, array_data_adapter.ArrayDataAdapter)
         # Where the data stands, for resuming (BackupAndRestore): the next
         # step of the epoch, the next batch of the current pass over the
         # adapter and that pass's sample order.

@@ -219,8 +219,8 @@ class LoopsMixin:
         return _concatenate_to_numpy(outputs)
 
     def _predict_batches(self, iterator, predict_function, callbacks):
-        quiet = not callbacks._listeners("on_predict_batch_begin") and \
-            not callbacks._listeners("on_predict_batch_end")
+        quiet = not callbacks.listens_to("on_predict_batch_begin") and \
+            not callbacks.listens_to("on_predict_batch_end")
         shortcut = self._predict_shortcut(predict_function) if quiet \
             else None
         outputs = []

@@ -180,7 +180,7 @@ class Trainer(loops.LoopsMixin):
 
     def _added_losses(self):
         cache = self._training_cache()
-        losses = list(call_context.state.call_losses)
+        losses = call_context.step_losses()
         for weight in cache["regularized"]:
             losses.append(weight.regularizer(weight))
         return losses
