@@ -26,7 +26,7 @@ class LazyLogs(Mapping):
 
     def _resolved(self):
         if self._values is None:
-            self._values = {k: to_python(v) for k, v in self._compute().items()}
+            self._values = pythonify(self._compute())
         return self._values
 
     def __getitem__(self, key):
@@ -46,6 +46,15 @@ class LazyLogs(Mapping):
 
 
 def pythonify(logs):
+    """Plain Python values; nested dicts (a custom step returning
+    `{m.name: m.result() for m in self.metrics}`, where the compiled
+    metrics give a dict) are flattened into their keys, as Keras does."""
     if logs is None:
         return {}
-    return {k: to_python(v) for k, v in logs.items()}
+    result = {}
+    for key, value in logs.items():
+        if isinstance(value, Mapping):
+            result.update(pythonify(dict(sorted(value.items()))))
+        else:
+            result[key] = to_python(value)
+    return result

@@ -5,6 +5,7 @@ Mixed into `Model`. The steps follow Keras 3's torch trainer so custom
 `self.optimizer.apply(grads, self.trainable_weights)`) work unchanged.
 """
 
+import inspect
 import warnings
 
 import torch
@@ -36,6 +37,9 @@ class Trainer(loops.LoopsMixin):
         self.run_eagerly = False
         self._compile_config = None
         self._step_cache = None
+        self.train_function = None
+        self.test_function = None
+        self.predict_function = None
         self.train_iterator = None  # the EpochIterator, during `fit`
 
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None,
@@ -55,8 +59,19 @@ class Trainer(loops.LoopsMixin):
                 "Argument `steps_per_execution` must be a positive integer. "
                 f"Received: steps_per_execution={steps_per_execution!r}"
             )
+        if not isinstance(auto_scale_loss, bool):
+            raise ValueError(
+                "Argument `auto_scale_loss` of compile() must be a bool. "
+                f"Received: auto_scale_loss={auto_scale_loss!r}"
+            )
         self._init_trainer_if_needed()
         self.optimizer = optimizers.get(optimizer)
+        if auto_scale_loss and self.dtype_policy.name == "mixed_float16" \
+                and not isinstance(self.optimizer,
+                                   optimizers.LossScaleOptimizer):
+            # As Keras: float16 training scales the loss against underflow.
+            self.optimizer = optimizers.LossScaleOptimizer(
+                self.optimizer, name="loss_scale_optimizer")
         self.loss = loss
         output_names = compile_utils._output_names(self)
         self._compile_loss = (
@@ -82,6 +97,9 @@ class Trainer(loops.LoopsMixin):
             "jit_compile": self.jit_compile,
         }
         self._step_cache = None
+        self.train_function = None
+        self.test_function = None
+        self.predict_function = None
         self.compiled = True
 
     def _init_trainer_if_needed(self):
@@ -217,10 +235,18 @@ class Trainer(loops.LoopsMixin):
 
     # ------------------------------------------------------------------
     # Steps
+    def _compute_loss(self, x, y, y_pred, sample_weight, training):
+        """Calls `compute_loss` positionally, as Keras does, passing
+        `training` only to an override that accepts it (Keras 3.3 added
+        the argument; older overrides lack it)."""
+        if _accepts_training(self.compute_loss):
+            return self.compute_loss(x, y, y_pred, sample_weight,
+                                     training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
+
     def _forward_and_loss(self, x, y, sample_weight):
         y_pred = self(x, training=True)
-        loss = self.compute_loss(x=x, y=y, y_pred=y_pred,
-                                 sample_weight=sample_weight, training=True)
+        loss = self._compute_loss(x, y, y_pred, sample_weight, True)
         return y_pred, loss
 
     def train_step(self, data):
@@ -247,8 +273,7 @@ class Trainer(loops.LoopsMixin):
     def test_step(self, data):
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
-        loss = self.compute_loss(x=x, y=y, y_pred=y_pred,
-                                 sample_weight=sample_weight, training=False)
+        loss = self._compute_loss(x, y, y_pred, sample_weight, False)
         self._track_loss(loss, x)
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
@@ -259,6 +284,10 @@ class Trainer(loops.LoopsMixin):
     predict_step._is_default_step = True
 
     def make_train_function(self, force=False):
+        """The function `fit` runs per step; built once (again with
+        `force=True`, or after `compile`)."""
+        if self.train_function is not None and not force:
+            return self.train_function
         step = self.train_step
         self.__dict__.pop("_compiled_forward", None)
         if self.jit_compile:
@@ -280,6 +309,8 @@ class Trainer(loops.LoopsMixin):
         return train_function
 
     def make_test_function(self, force=False):
+        if self.test_function is not None and not force:
+            return self.test_function
         step = self.test_step
         if self.jit_compile:
             step = torch.compile(step)
@@ -295,6 +326,8 @@ class Trainer(loops.LoopsMixin):
         return test_function
 
     def make_predict_function(self, force=False):
+        if self.predict_function is not None and not force:
+            return self.predict_function
         step = self.predict_step
 
         def predict_function(batches):
@@ -323,6 +356,20 @@ class Trainer(loops.LoopsMixin):
             # As Keras: the slots exist now, so a saved optimizer state
             # loads into them.
             self.optimizer.build(self.trainable_weights)
+
+
+_TAKES_TRAINING = {}
+
+
+def _accepts_training(method):
+    function = getattr(method, "__func__", method)
+    known = _TAKES_TRAINING.get(function)
+    if known is None:
+        parameters = inspect.signature(function).parameters.values()
+        known = any(p.name == "training" or p.kind is p.VAR_KEYWORD
+                    for p in parameters)
+        _TAKES_TRAINING[function] = known
+    return known
 
 
 def _batch_size(x):
