@@ -92,7 +92,8 @@ def serialize_keras_object(obj):
     cls = type(obj)
     config = {
         "module": _module_of(cls),
-        "class_name": cls.__name__,
+        # A class Keras exports under another name writes that name.
+        "class_name": cls.__dict__.get("_keras_class_name", cls.__name__),
         "config": serialize_keras_object(obj.get_config()),
         "registered_name": _registered_name_of(cls),
     }

@@ -64,6 +64,9 @@ class GroupedQueryAttention(Layer):
         torch.Size([2, 5, 8])
     """
 
+    # Keras writes its first exported name in configs.
+    _keras_class_name = "GroupQueryAttention"
+
     def __init__(self, head_dim, num_query_heads, num_key_value_heads,
                  dropout=0.0, use_bias=True, sliding_window=None,
                  flash_attention=None, kernel_initializer="glorot_uniform",
