@@ -21,7 +21,7 @@ from lamina.version import __version__
 # Python operators (`x + 1` on a symbolic tensor) with `lamina.graph`.
 from lamina import ops  # noqa: E402,F401
 
-version = __version__
+from lamina.version import version  # noqa: E402  (a function, as in Keras)
 from lamina.config import device  # noqa: E402,F401  (keras.device)
 
 # Every name here is a module that exists (tests/test_lazy_modules.py
