@@ -311,7 +311,8 @@ def _download(origin, target, expected, stale_reason=None):
         if reason is not None:
             raise ValueError(
                 f"Incomplete or corrupted file detected: the file downloaded "
-                f"from {origin} was discarded because {reason}."
+                f"from {origin} was discarded because {reason}. Nothing was "
+                f"written to the cache file {target}."
             )
         # mkstemp creates files readable by the owner only.
         os.chmod(partial, 0o644)

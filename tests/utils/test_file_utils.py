@@ -86,9 +86,12 @@ def test_hash_accepted(source, cache, kwargs):
 
 
 def test_download_with_wrong_hash_leaves_nothing(source, cache):
-    with pytest.raises(ValueError, match="Incomplete or corrupted file"):
+    with pytest.raises(ValueError, match="Incomplete or corrupted file") as \
+            info:
         get_file("f.bin", origin=source[0], cache_dir=cache,
                  file_hash="0" * 64)
+    assert source[0] in str(info.value)
+    assert str(cache / "datasets" / "f.bin") in str(info.value)
     assert os.listdir(cache / "datasets") == []
 
 
