@@ -395,3 +395,61 @@ def test_legacy_h5_names_dispatch_to_the_legacy_format(tmp_path):
     assert_same_outputs(model, other)
     with pytest.raises(FileNotFoundError, match="absent.h5"):
         load_model(str(tmp_path / "absent.h5"))
+
+
+def test_compile_state_restored_for_several_outputs(tmp_path):
+    inputs = lamina.Input((4,))
+    hidden = layers.Dense(5, activation="relu")(inputs)
+    model = lamina.Model(inputs, {
+        "score": layers.Dense(1, name="score")(hidden),
+        "label": layers.Dense(3, activation="softmax", name="label")(hidden),
+    })
+    model.compile(
+        optimizer=lamina.optimizers.RMSprop(0.01),
+        loss={"score": "mse", "label": "sparse_categorical_crossentropy"},
+        loss_weights={"score": 0.5, "label": 2.0},
+        metrics={"label": ["accuracy"], "score": ["mae"]},
+    )
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(16, 4)).astype("float32")
+    y = {"score": rng.normal(size=(16, 1)).astype("float32"),
+         "label": rng.integers(0, 3, size=(16,))}
+    model.fit(x, y, batch_size=4, verbose=0)
+    model.save(tmp_path / "multi.keras")
+    loaded = load_model(tmp_path / "multi.keras")
+    expected = model.evaluate(x, y, verbose=0, return_dict=True)
+    restored = loaded.evaluate(x, y, verbose=0, return_dict=True)
+    assert sorted(restored) == sorted(expected)
+    for key in expected:
+        assert restored[key] == pytest.approx(expected[key], abs=1e-6)
+    config = loaded.get_compile_config()
+    assert config["loss_weights"] == {"score": 0.5, "label": 2.0}
+    assert config["optimizer"]["class_name"] == "RMSprop"
+
+
+def test_custom_objects_by_scope_and_argument(tmp_path):
+    class Doubler(layers.Layer):
+        def call(self, x):
+            return x * 2
+
+    model = lamina.Sequential([lamina.Input((3,)), Doubler(name="doubler")])
+    path = str(tmp_path / "custom.keras")
+    model.save(path)
+    with pytest.raises(TypeError, match="Doubler"):
+        load_model(path)
+    with lamina.saving.custom_object_scope({"Doubler": Doubler}):
+        scoped = load_model(path)
+    passed = load_model(path, custom_objects={"Doubler": Doubler})
+    for loaded in (scoped, passed):
+        assert isinstance(loaded.layers[0], Doubler)
+
+
+def test_keras_2_15_layer_group_name_is_read(tmp_path):
+    model = trained_model()
+    path = str(tmp_path / "w.weights.h5")
+    model.save_weights(path)
+    with h5py.File(path, "r+") as f:
+        f.move("layers", "_layer_checkpoint_dependencies")
+    other = small_model()
+    other.load_weights(path)
+    assert_same_outputs(model, other)
