@@ -52,10 +52,7 @@ def extract_archive(path, extraction_dir, fmt):
                 _extract_tar(archive, base)
         else:
             with zipfile.ZipFile(path) as archive:
-                members = [info for info in archive.infolist()
-                           if _lexically_inside(base, info.filename)
-                           or _skip(info.filename, "its path leaves the folder")]
-                archive.extractall(base, members=members)
+                archive.extractall(base, members=_zip_members(archive, base))
         _replace(partial, os.path.join(parent, name))
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
@@ -80,10 +77,20 @@ def _extract_tar(archive, base):
         kwargs["filter"] = "data"
     archive.extractall(base, members=plain, **kwargs)
     for member in links:
-        _make_link(archive, member, base)
+        _make_link(member, base)
 
 
-def _make_link(archive, member, base):
+def _zip_members(archive, base):
+    members = []
+    for info in archive.infolist():
+        if _lexically_inside(base, info.filename):
+            members.append(info)
+        else:
+            _skip(info.filename, "its path leaves the folder")
+    return members
+
+
+def _make_link(member, base):
     """Creates one link member after strict checks; skips it otherwise."""
     relative = os.path.normpath(member.name)
     link_name = os.path.basename(relative)
