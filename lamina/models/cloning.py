@@ -23,9 +23,16 @@ def model_from_json(json_string, custom_objects=None):
             "`model_from_json` expects a JSON object with 'class_name' and "
             f"'config'. Received: {str(config)[:200]}"
         )
-    return serialization.deserialize_keras_object(
-        keras2_config.translate_model_config(config),
-        custom_objects=custom_objects)
+    try:
+        return serialization.deserialize_keras_object(
+            keras2_config.translate_model_config(config),
+            custom_objects=custom_objects)
+    except (AttributeError, KeyError, IndexError, RuntimeError) as error:
+        # A config entry of the wrong kind, met while rebuilding the model.
+        raise ValueError(
+            "The model config given to `model_from_json` is malformed "
+            f"({type(error).__name__}: {error})."
+        ) from error
 
 
 def clone_model(model, input_tensors=None, clone_function=None,

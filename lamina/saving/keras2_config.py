@@ -40,7 +40,15 @@ def translate_model_config(config):
             "A model config must be a dict with 'class_name' and 'config'. "
             f"Received: {type(config).__name__}"
         )
-    return _translate(copy.deepcopy(config))
+    try:
+        return _translate(copy.deepcopy(config))
+    except (AttributeError, KeyError, IndexError, TypeError) as error:
+        # An entry of the wrong kind (a string where a layer dict belongs,
+        # a list for a config, ...): the config is malformed.
+        raise ValueError(
+            "The model config is malformed: an entry does not have the "
+            f"expected structure ({type(error).__name__}: {error})."
+        ) from None
 
 
 def _translate(value):

@@ -7,6 +7,7 @@ follows the file name, as in Keras 3.
 - `.h5` / `.hdf5`: the legacy HDF5 layouts of Keras 2 and Keras 3.
 """
 
+import contextlib
 import os
 import warnings
 
@@ -20,6 +21,22 @@ _LEGACY_SUFFIXES = (".h5", ".hdf5")
 # naming the file and the problem (TypeError: a config naming a class that
 # is not registered, as in Keras). Any other exception is a loader bug.
 LOAD_ERRORS = (ValueError, OSError, TypeError)
+
+
+@contextlib.contextmanager
+def _naming_the_file(path):
+    """A load error whose message does not say which file gets its name."""
+    try:
+        yield
+    except LOAD_ERRORS as error:
+        if path in str(error) or os.path.basename(path) in str(error):
+            raise
+        message = f"Could not load '{path}': {error}"
+        try:
+            renamed = type(error)(message)
+        except Exception:  # noqa: BLE001 - e.g. UnicodeError's signature
+            renamed = ValueError(message)
+        raise renamed from error
 
 
 def _path_string(filepath):
@@ -122,14 +139,17 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if keras_zip.is_keras_archive(path) and (
         path.endswith(".keras") or os.path.isdir(path)
     ):
-        return keras_zip.load_model(path, custom_objects, compile, safe_mode)
+        with _naming_the_file(path):
+            return keras_zip.load_model(path, custom_objects, compile,
+                                        safe_mode)
     if path.endswith(_LEGACY_SUFFIXES):
         if not os.path.exists(path):
             raise FileNotFoundError(f"No such file: '{path}'.")
-        return legacy_h5.load_model_from_hdf5(
-            path, custom_objects=custom_objects, compile=compile,
-            safe_mode=safe_mode,
-        )
+        with _naming_the_file(path):
+            return legacy_h5.load_model_from_hdf5(
+                path, custom_objects=custom_objects, compile=compile,
+                safe_mode=safe_mode,
+            )
     if path.endswith(".keras"):
         if os.path.isfile(path):
             raise ValueError(
@@ -184,14 +204,18 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
             f"Received: {path}"
         )
     if path.endswith(".keras"):
-        keras_zip.load_weights(model, path, skip_mismatch=skip_mismatch)
+        with _naming_the_file(path):
+            keras_zip.load_weights(model, path, skip_mismatch=skip_mismatch)
     elif path.endswith(".weights.h5"):
-        weights_h5.load_weights(model, path, skip_mismatch=skip_mismatch)
+        with _naming_the_file(path):
+            weights_h5.load_weights(model, path, skip_mismatch=skip_mismatch)
     elif path.endswith(_LEGACY_SUFFIXES):
         if not os.path.exists(path):
             raise FileNotFoundError(f"No such weights file: '{path}'.")
-        legacy_h5.load_weights_from_hdf5(
-            model, path, by_name=bool(by_name), skip_mismatch=skip_mismatch)
+        with _naming_the_file(path):
+            legacy_h5.load_weights_from_hdf5(
+                model, path, by_name=bool(by_name),
+                skip_mismatch=skip_mismatch)
     else:
         raise ValueError(
             f"File format not supported: filepath={path}. Lamina, like "

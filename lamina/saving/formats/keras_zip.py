@@ -281,7 +281,8 @@ def model_from_config(config, custom_objects=None, compile=True,
         raise type(error)(
             f"Could not rebuild the model saved in '{filepath}': {error}"
         ) from error
-    except (AttributeError, KeyError, IndexError) as error:
+    except (AttributeError, KeyError, IndexError, RuntimeError) as error:
+        # RuntimeError: torch refusing the shapes a malformed config gives.
         raise ValueError(
             f"The model config in '{filepath}' is malformed "
             f"({type(error).__name__}: {error})."

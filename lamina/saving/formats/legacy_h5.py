@@ -16,6 +16,7 @@ only with `safe_mode=False`. Files are written to a temporary name and
 renamed, so an interrupted save leaves the previous file intact.
 """
 
+import contextlib
 import json
 import os
 import warnings
@@ -96,16 +97,18 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile=True,
         config = keras2_config.translate_model_config(
             _from_json(raw_config, "model config", filepath))
         model = _revive(config, custom_objects, safe_mode, filepath)
-        load_model_weights(h5_file, model, filepath)
+        with _damage_named(filepath, "weights"):
+            load_model_weights(h5_file, model, filepath)
         if compile and raw_training is not None:
             training_config = _from_json(raw_training, "training config",
                                          filepath)
             _compile(model, config, training_config, custom_objects,
                      filepath)
-            if "optimizer_weights" in h5_file:
-                optimizer_io.load_optimizer_weights(
-                    h5_file, model.optimizer, model.trainable_variables,
-                    filepath)
+            with _damage_named(filepath, "optimizer state"):
+                if "optimizer_weights" in h5_file:
+                    optimizer_io.load_optimizer_weights(
+                        h5_file, model.optimizer, model.trainable_variables,
+                        filepath)
         elif compile:
             warnings.warn(
                 f"No training configuration found in {filepath}: the model "
@@ -240,6 +243,19 @@ def _from_json(raw, what, filepath):
     return value
 
 
+@contextlib.contextmanager
+def _damage_named(filepath, what):
+    """h5py reports damage in a file's structure as KeyError, RuntimeError
+    or OSError from deep inside a read: say which file and what part."""
+    try:
+        yield
+    except _READ_ERRORS as error:
+        raise LegacyH5Error(
+            f"Could not read the {what} in {filepath}: the file is damaged "
+            f"({type(error).__name__}: {error})."
+        ) from None
+
+
 def _revive(config, custom_objects, safe_mode, filepath):
     if not isinstance(config.get("class_name"), str):
         raise LegacyH5Error(
@@ -249,7 +265,7 @@ def _revive(config, custom_objects, safe_mode, filepath):
                 serialization.SafeModeScope(safe_mode):
             return serialization.deserialize_keras_object(
                 config, custom_objects=custom_objects, safe_mode=safe_mode)
-    except (TypeError, KeyError, AttributeError, IndexError,
+    except (TypeError, KeyError, AttributeError, IndexError, RuntimeError,
             ValueError) as error:
         if "safe_mode" in str(error):
             raise  # a Lambda refused in safe mode says so itself
