@@ -66,7 +66,12 @@ class LoopsMixin:
             )
         self.stop_training = False
         train_function = self.make_train_function()
+        # Callbacks that save or restore the data position (BackupAndRestore)
+        # reach the iterator here during `fit`.
+        self.train_iterator = iterator
         callbacks.on_train_begin()
+        if iterator.resume_epoch is not None:
+            initial_epoch = iterator.resume_epoch
         training_logs = None
         val_iterator = None
         for epoch in range(initial_epoch, epochs):
@@ -96,6 +101,7 @@ class LoopsMixin:
             self.optimizer.finalize_variable_values(
                 self._training_cache()["trainable"])
         callbacks.on_train_end(logs=training_logs)
+        self.train_iterator = None
         return self.history
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto",
