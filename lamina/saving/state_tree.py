@@ -11,6 +11,7 @@ object reached twice (a shared layer) is saved at its first path only.
 
 import torch
 
+from lamina.layers.core.torch_module_wrapper import TorchModuleWrapper
 from lamina.layers.input_layer import InputLayer
 from lamina.layers.layer import Layer
 from lamina.layers.tracking import TrackedModuleDict
@@ -46,8 +47,8 @@ def children(obj):
         if isinstance(inner, Optimizer):
             yield "inner_optimizer", inner
         return
-    if not isinstance(obj, Layer):
-        return  # a plain torch module saves its whole state_dict itself
+    if not isinstance(obj, Layer) or isinstance(obj, TorchModuleWrapper):
+        return  # a torch module's whole state_dict is saved with its owner
     lists_layers = _lists_layers(obj)
     if lists_layers:
         yield "layers", list(obj.layers)

@@ -121,3 +121,32 @@ def test_lamina_keras_file_loads_in_keras(keras_ref, tmp_path, case):
     np.testing.assert_allclose(
         keras_ref.ops.convert_to_numpy(theirs.predict(x, verbose=0)),
         np.asarray(ours.predict(x, verbose=0)), atol=1e-5)
+
+
+def test_torch_module_state_is_saved_like_keras_torch_module_wrapper(
+        keras_ref, tmp_path):
+    import torch
+
+    def block():
+        return torch.nn.Sequential(torch.nn.Linear(4, 3),
+                                   torch.nn.BatchNorm1d(3))
+
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
+    theirs = keras_ref.Sequential([
+        keras_ref.Input((4,)), keras_ref.layers.TorchModuleWrapper(block()),
+        keras_ref.layers.Dense(2)])
+    theirs.predict(x, verbose=0)
+    ours = lamina.Sequential([lamina.Input((4,)), block(),
+                              lamina.layers.Dense(2)])
+    their_path = os.path.join(tmp_path, "k.weights.h5")
+    our_path = os.path.join(tmp_path, "l.weights.h5")
+    theirs.save_weights(their_path)
+    ours.save_weights(our_path)
+    assert layout(our_path) == layout(their_path)
+    assert "layers/torch_module_wrapper/vars/1.running_var" in \
+        layout(our_path)
+    ours.load_weights(their_path)
+    np.testing.assert_allclose(
+        np.asarray(ours.predict(x, verbose=0)),
+        keras_ref.ops.convert_to_numpy(theirs.predict(x, verbose=0)),
+        atol=1e-6)

@@ -34,6 +34,30 @@ class TorchModuleWrapper(Layer):
             return tuple(self.output_shape_arg)
         return Layer.compute_output_shape(self, input_shape)
 
+    def save_own_variables(self, store):
+        """Writes the module's whole `state_dict` (buffers included) under
+        torch's names, as Keras's TorchModuleWrapper does."""
+        for key, value in self.module.state_dict().items():
+            store[key] = value.detach().cpu().numpy()
+
+    def load_own_variables(self, store):
+        state = self.module.state_dict()
+        keys = sorted(store.keys())
+        if keys != sorted(state):
+            raise ValueError(
+                f"Layer '{self.name}' wraps a module with the state entries "
+                f"{sorted(state)}, but the file has {keys}."
+            )
+        values = {key: torch.as_tensor(store[key]) for key in state}
+        for key, value in values.items():
+            if tuple(value.shape) != tuple(state[key].shape):
+                raise ValueError(
+                    f"Layer '{self.name}' entry '{key}' has shape "
+                    f"{tuple(state[key].shape)}, but the file has shape "
+                    f"{tuple(value.shape)}."
+                )
+        self.module.load_state_dict(values)
+
     def get_config(self):
         raise ValueError(
             "TorchModuleWrapper holds arbitrary torch code and cannot be "
