@@ -30,6 +30,13 @@ def _pair(y_true, y_pred, true_dtype="pred"):
     return y_true, y_pred
 
 
+def _argmax(x):
+    """Index of the largest value on the last axis. Bool one-hot labels
+    count as 0/1 (torch's argmax has no bool kernel)."""
+    return torch.argmax(x.to(torch.uint8) if x.dtype == torch.bool else x,
+                        dim=-1)
+
+
 def _in_top_k(targets, predictions, k):
     """Whether each target is among the top `k` predictions (ties count in)."""
     target_values = torch.take_along_dim(
@@ -67,12 +74,12 @@ def categorical_accuracy(y_true, y_pred):
     y_pred = _utils.to_tensor(y_pred)
     y_true = _utils.to_tensor(y_true, device=y_pred.device)
     _check_same_classes(y_true, y_pred, "categorical_accuracy")
-    y_true = torch.argmax(y_true, dim=-1).to(y_pred.dtype)
+    y_true = _argmax(y_true).to(y_pred.dtype)
     shape = y_true.shape
     reshape = y_true.dim() == y_pred.dim()
     if reshape:
         y_true = y_true.squeeze(-1)
-    y_pred = torch.argmax(y_pred, dim=-1).to(y_true.dtype)
+    y_pred = _argmax(y_pred).to(y_true.dtype)
     return _restore_shape((y_true == y_pred).to(_floatx()), shape, reshape)
 
 
@@ -84,7 +91,7 @@ def sparse_categorical_accuracy(y_true, y_pred):
     reshape = y_true.dim() == y_pred.dim() and y_true.shape[-1] == 1
     if reshape:
         y_true = y_true.squeeze(-1)
-    y_pred = torch.argmax(y_pred, dim=-1).to(y_true.dtype)
+    y_pred = _argmax(y_pred).to(y_true.dtype)
     _utils.check_broadcastable(y_true, y_pred, "sparse_categorical_accuracy")
     matches = _restore_shape((y_true == y_pred).to(_floatx()), shape, reshape)
     if matches.dim() > 1 and matches.shape[-1] == 1:
@@ -97,7 +104,7 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
     """1.0 where the one-hot target is in the top `k` of `y_pred`."""
     y_true, y_pred = _pair(y_true, y_pred)
     _check_same_classes(y_true, y_pred, "top_k_categorical_accuracy")
-    y_true = torch.argmax(y_true, dim=-1)
+    y_true = _argmax(y_true)
     shape = y_true.shape
     if y_pred.dim() > 2:
         y_pred = y_pred.reshape(-1, y_pred.shape[-1])

@@ -7,6 +7,7 @@ import torch
 
 from lamina import config
 from lamina.graph.symbolic import KerasTensor
+from lamina.ops import _dtypes
 from lamina.graph.symbolic import symbolic_aware
 from lamina.utils.dtypes import standardize_dtype
 from lamina.utils.dtypes import to_torch_dtype
@@ -20,12 +21,23 @@ def convert_to_tensor(x, dtype=None, sparse=None):
     if isinstance(x, torch.Tensor):
         return x if torch_dtype is None else x.to(torch_dtype)
     array = np.asarray(x)
-    if torch_dtype is None and array.dtype == np.float64 and not isinstance(
-        x, np.ndarray
-    ):
-        torch_dtype = to_torch_dtype(config.floatx())
+    if torch_dtype is None and not isinstance(x, (np.ndarray, np.generic)):
+        # Python numbers and lists: floats are floatx, ints int32 (int64
+        # only when a value needs it), as Keras converts them.
+        if array.dtype == np.float64:
+            torch_dtype = to_torch_dtype(config.floatx())
+        elif array.dtype == np.int64 and _fits_int32(array):
+            torch_dtype = torch.int32
+    if builtins.any(stride < 0 for stride in array.strides):
+        array = np.ascontiguousarray(array)  # torch takes no negative strides
     tensor = torch.as_tensor(array, device=config.default_device())
     return tensor if torch_dtype is None else tensor.to(torch_dtype)
+
+
+def _fits_int32(array):
+    info = np.iinfo(np.int32)
+    return array.size == 0 or (info.min <= array.min() and
+                               array.max() <= info.max)
 
 
 def convert_to_numpy(x):
@@ -42,6 +54,7 @@ def _tensor(x):
 
 
 @symbolic_aware("cast")
+@_dtypes.explain_dtype_errors("cast")
 def cast(x, dtype):
     return _tensor(x).to(to_torch_dtype(dtype))
 
@@ -60,11 +73,13 @@ def is_tensor(x):
 
 
 @symbolic_aware("get_item")
+@_dtypes.explain_dtype_errors("get_item")
 def get_item(x, key):
     return x[key]
 
 
 @symbolic_aware("stop_gradient")
+@_dtypes.explain_dtype_errors("stop_gradient")
 def stop_gradient(x):
     return x.detach()
 
@@ -75,13 +90,16 @@ def _index(start_indices, sizes):
 
 
 @symbolic_aware("slice")
+@_dtypes.explain_dtype_errors("slice")
 def slice(x, start_indices, shape):  # noqa: A001 (Keras's name)
-    return x[_index(start_indices, shape)]
+    return _tensor(x)[_index(start_indices, shape)]
 
 
 @symbolic_aware("slice_update")
+@_dtypes.explain_dtype_errors("slice_update")
 def slice_update(x, start_indices, updates):
-    out = x.clone()
+    out = _tensor(x).clone()
+    updates = _tensor(updates)
     out[_index(start_indices, updates.shape)] = updates
     return out
 

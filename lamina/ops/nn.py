@@ -4,10 +4,13 @@ Activation math lives in `lamina.activations`; these wrappers add symbolic
 support so they can be used while building functional models.
 """
 
+import builtins
+
 import torch
 
 from lamina import activations
 from lamina.graph.symbolic import symbolic_aware
+from lamina.ops import _dtypes
 from lamina.ops.core import _tensor
 from lamina.utils.dtypes import to_torch_dtype
 from lamina.utils.tensor_utils import check_index_range
@@ -21,7 +24,7 @@ def _wrap(name):
 
     op.__name__ = name
     op.__doc__ = fn.__doc__
-    return symbolic_aware(name)(op)
+    return symbolic_aware(name)(_dtypes.explain_dtype_errors(name)(op))
 
 
 relu = _wrap("relu")
@@ -32,7 +35,16 @@ softplus = _wrap("softplus")
 softsign = _wrap("softsign")
 silu = _wrap("silu")
 swish = silu
-gelu = _wrap("gelu")
+
+
+@symbolic_aware("gelu")
+@_dtypes.explain_dtype_errors("gelu")
+def gelu(x, approximate=True):
+    """GELU; `keras.ops.gelu` defaults to the tanh approximation (the
+    activation `keras.activations.gelu` does not)."""
+    return activations.gelu(_tensor(x), approximate=approximate)
+
+
 elu = _wrap("elu")
 selu = _wrap("selu")
 celu = _wrap("celu")
@@ -48,16 +60,19 @@ sparsemax = _wrap("sparsemax")
 
 
 @symbolic_aware("softmax")
+@_dtypes.explain_dtype_errors("softmax")
 def softmax(x, axis=-1):
     return torch.softmax(_tensor(x), dim=axis)
 
 
 @symbolic_aware("log_softmax")
+@_dtypes.explain_dtype_errors("log_softmax")
 def log_softmax(x, axis=-1):
     return torch.log_softmax(_tensor(x), dim=axis)
 
 
 @symbolic_aware("one_hot")
+@_dtypes.explain_dtype_errors("one_hot")
 def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     x = _tensor(x)
     # Unchecked, a value >= num_classes is a device-side assert on CUDA.
@@ -71,6 +86,7 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
 
 
 @symbolic_aware("multi_hot")
+@_dtypes.explain_dtype_errors("multi_hot")
 def multi_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     encoded = one_hot(x, num_classes, dtype=dtype)
     reduced = encoded.amax(dim=-2) if encoded.dim() > 1 else encoded
@@ -78,6 +94,7 @@ def multi_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
 
 
 @symbolic_aware("normalize")
+@_dtypes.explain_dtype_errors("normalize")
 def normalize(x, axis=-1, order=2, epsilon=None):
     """Lp-normalizes `x` along `axis`; L2 uses Keras's `x * rsqrt(sum x^2)`
     capped at `1 / epsilon`, so results match Keras bit for bit."""
@@ -94,12 +111,16 @@ def normalize(x, axis=-1, order=2, epsilon=None):
     if order == 2:
         inv_norm = torch.rsqrt(torch.sum(torch.square(x), dim=axis,
                                          keepdim=True))
-        return x * torch.clamp(inv_norm, max=1.0 / epsilon)
+        cap = 1.0 / epsilon
+        if x.is_floating_point():
+            cap = builtins.min(cap, torch.finfo(x.dtype).max)
+        return x * torch.clamp(inv_norm, max=cap)
     norm = torch.linalg.vector_norm(x, ord=order, dim=axis, keepdim=True)
     return x / torch.clamp(norm, min=epsilon)
 
 
 @symbolic_aware("moments")
+@_dtypes.explain_dtype_errors("moments")
 def moments(x, axes, keepdims=False, synchronized=False):
     x = _tensor(x)
     mean = torch.mean(x, dim=tuple(axes), keepdim=True)

@@ -8,17 +8,22 @@ import builtins
 import torch
 
 from lamina.graph.symbolic import symbolic_aware
+from lamina.ops import _dtypes
 from lamina.ops.core import _tensor
 from lamina.ops.core import convert_to_tensor
 from lamina.utils.dtypes import to_torch_dtype
 
 
 def _pair(x1, x2):
-    if not isinstance(x1, torch.Tensor) and isinstance(x2, torch.Tensor):
+    """Both as tensors, except that a Python number next to a tensor stays
+    a number (a weak type: `int32_tensor + 1.5` is float32, `+ 1` int32)."""
+    if isinstance(x1, (int, float, bool)) and isinstance(x2, torch.Tensor):
         return x1, x2
-    if isinstance(x1, torch.Tensor) and not isinstance(x2, torch.Tensor):
+    if isinstance(x2, (int, float, bool)) and isinstance(x1, torch.Tensor):
         return x1, x2
-    return _tensor(x1), _tensor(x2)
+    x1 = _tensor(x1)
+    x2 = x2 if isinstance(x2, (int, float, bool)) else _tensor(x2)
+    return x1, x2
 
 
 def _binary(name, torch_fn):
@@ -26,11 +31,13 @@ def _binary(name, torch_fn):
         a, b = _pair(x1, x2)
         if not isinstance(a, torch.Tensor):
             a = torch.as_tensor(a, device=b.device)
+        if not isinstance(b, torch.Tensor):
+            b = torch.as_tensor(b, device=a.device)
         return torch_fn(a, b)
 
     op.__name__ = name
     op.__doc__ = f"Element-wise `{name}` with broadcasting."
-    return symbolic_aware(name)(op)
+    return symbolic_aware(name)(_dtypes.explain_dtype_errors(name)(op))
 
 
 def _unary(name, torch_fn):
@@ -39,7 +46,7 @@ def _unary(name, torch_fn):
 
     op.__name__ = name
     op.__doc__ = f"Element-wise `{name}`."
-    return symbolic_aware(name)(op)
+    return symbolic_aware(name)(_dtypes.explain_dtype_errors(name)(op))
 
 
 add = _binary("add", torch.add)
@@ -64,7 +71,8 @@ logical_xor = _binary("logical_xor", torch.logical_xor)
 arctan2 = _binary("arctan2", torch.atan2)
 
 negative = _unary("negative", torch.neg)
-abs = _unary("abs", torch.abs)  # noqa: A001
+# Bools are their own absolute value (torch has no bool abs kernel).
+abs = _unary("abs", lambda x: x if x.dtype == torch.bool else torch.abs(x))  # noqa: A001,E501
 absolute = abs
 exp = _unary("exp", torch.exp)
 expm1 = _unary("expm1", torch.expm1)
@@ -74,10 +82,12 @@ log2 = _unary("log2", torch.log2)
 log10 = _unary("log10", torch.log10)
 sqrt = _unary("sqrt", torch.sqrt)
 rsqrt = _unary("rsqrt", torch.rsqrt)
-square = _unary("square", torch.square)
+square = _unary("square", lambda x: torch.square(
+    x.to(torch.int32) if x.dtype == torch.bool else x))
 sign = _unary("sign", torch.sign)
-floor = _unary("floor", torch.floor)
-ceil = _unary("ceil", torch.ceil)
+# Keras rounds integers and bools to floats (floatx).
+floor = _unary("floor", lambda x: torch.floor(_dtypes.to_float(x)))
+ceil = _unary("ceil", lambda x: torch.ceil(_dtypes.to_float(x)))
 sin = _unary("sin", torch.sin)
 cos = _unary("cos", torch.cos)
 tan = _unary("tan", torch.tan)
@@ -94,12 +104,37 @@ isinf = _unary("isinf", torch.isinf)
 isfinite = _unary("isfinite", torch.isfinite)
 conj = _unary("conj", torch.conj)
 real = _unary("real", torch.real)
-imag = _unary("imag", torch.imag)
+
+
+@symbolic_aware("imag")
+def imag(x):
+    """The imaginary part of a complex tensor."""
+    x = _tensor(x)
+    if not x.is_complex():
+        raise TypeError(
+            "ops.imag takes a complex tensor (Keras raises for real ones "
+            f"too). Received: x.dtype={str(x.dtype).replace('torch.', '')}"
+        )
+    return torch.imag(x)
+
+
+
 
 
 @symbolic_aware("round")
+@_dtypes.explain_dtype_errors("round")
 def round(x, decimals=0):  # noqa: A001
-    return torch.round(_tensor(x), decimals=decimals)
+    x = _tensor(x)
+    if x.dtype == torch.bool:
+        raise TypeError(
+            "ops.round does not take bool tensors (Keras raises too). "
+            "Received: x.dtype=bool"
+        )
+    if x.is_floating_point() or x.is_complex():
+        return torch.round(x, decimals=decimals)
+    # Integers round through floats (negative `decimals` round to tens,
+    # hundreds, ...) and keep their dtype.
+    return torch.round(x.to(_dtypes.floatx()), decimals=decimals).to(x.dtype)
 
 
 def _axis(axis):
@@ -119,13 +154,30 @@ def _reduction(name, torch_fn):
 
     op.__name__ = name
     op.__doc__ = f"`{name}` over `axis` (all axes when None)."
-    return symbolic_aware(name)(op)
+    return symbolic_aware(name)(_dtypes.explain_dtype_errors(name)(op))
 
 
 def _mean(x, dim=None, keepdim=False):
     if not x.is_floating_point() and not x.is_complex():
         x = x.to(to_torch_dtype("float32"))
     return torch.mean(x) if dim is None else torch.mean(x, dim, keepdim)
+
+
+def _sum(x, dim=None, keepdim=False):
+    dtype = _dtypes.accumulation_dtype(x.dtype)
+    if dim is None:
+        return torch.sum(x, dtype=dtype)
+    return torch.sum(x, dim, keepdim, dtype=dtype)
+
+
+def _prod(x, dim=None, keepdim=False):
+    dtype = _dtypes.accumulation_dtype(x.dtype)
+    if dim is None:
+        return torch.prod(x, dtype=dtype)
+    dims = dim if isinstance(dim, tuple) else (dim,)
+    for d in sorted((d % x.dim() for d in dims), reverse=True):
+        x = torch.prod(x, d, keepdim, dtype=dtype)
+    return x
 
 
 def _amax_or_all(fn):
@@ -135,74 +187,106 @@ def _amax_or_all(fn):
     return reduce
 
 
-sum = _reduction("sum", lambda x, dim=None, keepdim=False: torch.sum(x) if  # noqa: A001
-                 dim is None else torch.sum(x, dim, keepdim))
+sum = _reduction("sum", _sum)  # noqa: A001
 mean = _reduction("mean", _mean)
 max = _reduction("max", _amax_or_all(torch.amax))  # noqa: A001
 amax = max
 min = _reduction("min", _amax_or_all(torch.amin))  # noqa: A001
 amin = min
-prod = _reduction("prod", lambda x, dim=None, keepdim=False: torch.prod(x) if
-                  dim is None else _prod_axes(x, dim, keepdim))
-all = _reduction("all", lambda x, dim=None, keepdim=False: torch.all(x) if  # noqa: A001
-                 dim is None else torch.all(x, dim=dim, keepdim=keepdim))
-any = _reduction("any", lambda x, dim=None, keepdim=False: torch.any(x) if  # noqa: A001
-                 dim is None else torch.any(x, dim=dim, keepdim=keepdim))
+prod = _reduction("prod", _prod)
+def _logical(torch_fn):
+    # Always bool (torch keeps uint8 for uint8 inputs).
+    def reduce(x, dim=None, keepdim=False):
+        out = torch_fn(x) if dim is None else torch_fn(x, dim=dim,
+                                                       keepdim=keepdim)
+        return out if out.dtype == torch.bool else out.to(torch.bool)
+
+    return reduce
 
 
-def _prod_axes(x, dims, keepdim):
-    dims = dims if isinstance(dims, tuple) else (dims,)
-    for d in sorted((d % x.dim() for d in dims), reverse=True):
-        x = torch.prod(x, d, keepdim)
-    return x
+all = _reduction("all", _logical(torch.all))  # noqa: A001
+any = _reduction("any", _logical(torch.any))  # noqa: A001
 
 
 @symbolic_aware("var")
+@_dtypes.explain_dtype_errors("var")
 def var(x, axis=None, keepdims=False):
-    x = _tensor(x)
+    x = _dtypes.to_float(_tensor(x))
     return torch.var(x, dim=_axis(axis), keepdim=keepdims, correction=0)
 
 
 @symbolic_aware("std")
+@_dtypes.explain_dtype_errors("std")
 def std(x, axis=None, keepdims=False):
-    x = _tensor(x)
+    x = _dtypes.to_float(_tensor(x))
     return torch.std(x, dim=_axis(axis), keepdim=keepdims, correction=0)
 
 
+def _comparable(x):
+    # torch's arg-reductions and sorts have no bool kernels.
+    x = _tensor(x)
+    return x.to(torch.uint8) if x.dtype == torch.bool else x
+
+
 @symbolic_aware("argmax")
+@_dtypes.explain_dtype_errors("argmax")
 def argmax(x, axis=None, keepdims=False):
-    return torch.argmax(_tensor(x), dim=axis, keepdim=keepdims)
+    """Index of the largest value (the first on ties), as int32."""
+    return torch.argmax(_comparable(x), dim=axis,
+                        keepdim=keepdims).to(torch.int32)
 
 
 @symbolic_aware("argmin")
+@_dtypes.explain_dtype_errors("argmin")
 def argmin(x, axis=None, keepdims=False):
-    return torch.argmin(_tensor(x), dim=axis, keepdim=keepdims)
+    """Index of the smallest value (the first on ties), as int32."""
+    return torch.argmin(_comparable(x), dim=axis,
+                        keepdim=keepdims).to(torch.int32)
+
+
+def _cumulative(torch_fn, x, axis, dtype):
+    x = _tensor(x)
+    if axis is None:
+        x, axis = x.flatten(), 0
+    if dtype is not None:
+        result_dtype = to_torch_dtype(dtype)
+    else:
+        result_dtype = torch.int32 if x.dtype == torch.bool else x.dtype
+    return torch_fn(x, dim=axis, dtype=result_dtype)
 
 
 @symbolic_aware("cumsum")
+@_dtypes.explain_dtype_errors("cumsum")
 def cumsum(x, axis=None, dtype=None):
-    x = _tensor(x)
-    if axis is None:
-        x, axis = x.flatten(), 0
-    return torch.cumsum(x, dim=axis)
+    return _cumulative(torch.cumsum, x, axis, dtype)
 
 
 @symbolic_aware("cumprod")
+@_dtypes.explain_dtype_errors("cumprod")
 def cumprod(x, axis=None, dtype=None):
-    x = _tensor(x)
-    if axis is None:
-        x, axis = x.flatten(), 0
-    return torch.cumprod(x, dim=axis)
+    return _cumulative(torch.cumprod, x, axis, dtype)
 
 
-@symbolic_aware("matmul")
-def matmul(x1, x2):
-    return torch.matmul(_tensor(x1), _tensor(x2))
-
-
-@symbolic_aware("dot")
-def dot(x1, x2):
+def _products(torch_fn, x1, x2, int8_to_int32=False):
+    """Runs a matrix product in a dtype torch has kernels for (bools in
+    floatx; integers too on GPUs) and returns Keras's result dtype."""
     x1, x2 = _tensor(x1), _tensor(x2)
+    result = torch.promote_types(x1.dtype, x2.dtype)
+    if int8_to_int32 and x1.dtype == x2.dtype == torch.int8:
+        result = torch.int32
+    compute = result
+    if result == torch.bool or (
+        x1.device.type != "cpu" and not (result.is_floating_point or
+                                         result.is_complex)
+    ):
+        compute = _dtypes.floatx()
+    out = torch_fn(x1.to(compute), x2.to(compute))
+    if result == torch.bool:
+        return out != 0
+    return out.to(result)
+
+
+def _dot(x1, x2):
     if x1.dim() == 0 or x2.dim() == 0:
         return x1 * x2
     if x2.dim() == 1:
@@ -210,27 +294,51 @@ def dot(x1, x2):
     return torch.tensordot(x1, x2, dims=([-1], [-2]))
 
 
+@symbolic_aware("matmul")
+@_dtypes.explain_dtype_errors("matmul")
+def matmul(x1, x2):
+    return _products(torch.matmul, x1, x2, int8_to_int32=True)
+
+
+@symbolic_aware("dot")
+@_dtypes.explain_dtype_errors("dot")
+def dot(x1, x2):
+    return _products(_dot, x1, x2)
+
+
 @symbolic_aware("einsum")
+@_dtypes.explain_dtype_errors("einsum")
 def einsum(subscripts, *operands):
-    return torch.einsum(subscripts, *[_tensor(x) for x in operands])
+    operands = [_tensor(x) for x in operands]
+    if builtins.all(x.dtype == torch.int8 for x in operands):
+        # int8 products accumulate in int32, as Keras's.
+        operands = [x.to(torch.int32) for x in operands]
+    return torch.einsum(subscripts, *operands)
 
 
 @symbolic_aware("tensordot")
+@_dtypes.explain_dtype_errors("tensordot")
 def tensordot(x1, x2, axes=2):
-    return torch.tensordot(_tensor(x1), _tensor(x2), dims=axes)
+    if isinstance(axes, (list, tuple)):
+        axes = tuple(a if isinstance(a, (list, tuple)) else (a,)
+                     for a in axes)
+    return _products(lambda a, b: torch.tensordot(a, b, dims=axes), x1, x2)
 
 
 @symbolic_aware("concatenate")
+@_dtypes.explain_dtype_errors("concatenate")
 def concatenate(xs, axis=0):
     return torch.cat([_tensor(x) for x in xs], dim=axis)
 
 
 @symbolic_aware("stack")
+@_dtypes.explain_dtype_errors("stack")
 def stack(x, axis=0):
     return torch.stack([_tensor(v) for v in x], dim=axis)
 
 
 @symbolic_aware("split")
+@_dtypes.explain_dtype_errors("split")
 def split(x, indices_or_sections, axis=0):
     x = _tensor(x)
     if isinstance(indices_or_sections, int):
@@ -247,6 +355,7 @@ def split(x, indices_or_sections, axis=0):
 
 
 @symbolic_aware("reshape")
+@_dtypes.explain_dtype_errors("reshape")
 def reshape(x, newshape):
     if isinstance(newshape, int):
         newshape = (newshape,)
@@ -254,6 +363,7 @@ def reshape(x, newshape):
 
 
 @symbolic_aware("expand_dims")
+@_dtypes.explain_dtype_errors("expand_dims")
 def expand_dims(x, axis):
     x = _tensor(x)
     axes = axis if isinstance(axis, (list, tuple)) else [axis]
@@ -264,6 +374,7 @@ def expand_dims(x, axis):
 
 
 @symbolic_aware("squeeze")
+@_dtypes.explain_dtype_errors("squeeze")
 def squeeze(x, axis=None):
     x = _tensor(x)
     if axis is None:
@@ -279,6 +390,7 @@ def squeeze(x, axis=None):
 
 
 @symbolic_aware("transpose")
+@_dtypes.explain_dtype_errors("transpose")
 def transpose(x, axes=None):
     x = _tensor(x)
     if axes is None:
@@ -287,16 +399,19 @@ def transpose(x, axes=None):
 
 
 @symbolic_aware("swapaxes")
+@_dtypes.explain_dtype_errors("swapaxes")
 def swapaxes(x, axis1, axis2):
     return torch.swapaxes(_tensor(x), axis1, axis2)
 
 
 @symbolic_aware("moveaxis")
+@_dtypes.explain_dtype_errors("moveaxis")
 def moveaxis(x, source, destination):
     return torch.movedim(_tensor(x), source, destination)
 
 
 @symbolic_aware("flip")
+@_dtypes.explain_dtype_errors("flip")
 def flip(x, axis=None):
     x = _tensor(x)
     axes = range(x.dim()) if axis is None else (
@@ -305,26 +420,34 @@ def flip(x, axis=None):
 
 
 @symbolic_aware("tile")
+@_dtypes.explain_dtype_errors("tile")
 def tile(x, repeats):
     return torch.tile(_tensor(x), tuple(repeats) if isinstance(
         repeats, (list, tuple)) else (repeats,))
 
 
 @symbolic_aware("repeat")
+@_dtypes.explain_dtype_errors("repeat")
 def repeat(x, repeats, axis=None):
     return torch.repeat_interleave(_tensor(x), repeats, dim=axis)
 
 
 @symbolic_aware("clip")
+@_dtypes.explain_dtype_errors("clip")
 def clip(x, x_min, x_max):
-    return torch.clamp(_tensor(x), x_min, x_max)
+    x = _tensor(x)
+    if x.dtype == torch.bool:
+        x = x.to(torch.int32)
+    return torch.clamp(x, x_min, x_max)
 
 
 @symbolic_aware("where")
+@_dtypes.explain_dtype_errors("where")
 def where(condition, x1=None, x2=None):
     condition = _tensor(condition)
     if x1 is None and x2 is None:
-        return torch.nonzero(condition, as_tuple=True)
+        # One row of indices per axis, as Keras's torch backend returns.
+        return torch.stack(torch.where(condition.bool()), dim=0)
     if x1 is None or x2 is None:
         raise ValueError(
             "`x1` and `x2` must either both be None or both be given. "
@@ -335,16 +458,26 @@ def where(condition, x1=None, x2=None):
 
 
 @symbolic_aware("sort")
+@_dtypes.explain_dtype_errors("sort")
 def sort(x, axis=-1):
-    return torch.sort(_tensor(x), dim=axis).values
+    x = _tensor(x)
+    if axis is None:
+        x, axis = x.flatten(), -1
+    return torch.sort(x, dim=axis).values
 
 
 @symbolic_aware("argsort")
+@_dtypes.explain_dtype_errors("argsort")
 def argsort(x, axis=-1):
-    return torch.argsort(_tensor(x), dim=axis)
+    """Indices that sort `x` (stable), as int32."""
+    x = _comparable(x)
+    if axis is None:
+        x, axis = x.flatten(), -1
+    return torch.argsort(x, dim=axis, stable=True).to(torch.int32)
 
 
 @symbolic_aware("pad")
+@_dtypes.explain_dtype_errors("pad")
 def pad(x, pad_width, mode="constant", constant_values=None):
     x = _tensor(x)
     flat = []
@@ -357,6 +490,7 @@ def pad(x, pad_width, mode="constant", constant_values=None):
 
 
 @symbolic_aware("linspace")
+@_dtypes.explain_dtype_errors("linspace")
 def linspace(start, stop, num=50, endpoint=True, dtype=None):
     if not endpoint:
         step = (stop - start) / num
@@ -365,11 +499,23 @@ def linspace(start, stop, num=50, endpoint=True, dtype=None):
                           dtype=to_torch_dtype(dtype or "float32"))
 
 
-def arange(start, stop=None, step=1, dtype=None):
+def arange(start, stop=None, step=None, dtype=None):
+    """Evenly spaced values in [start, stop); without `dtype`, int32 for
+    integer bounds and floatx when any bound is a float, as Keras."""
+    bounds = [v for v in (start, stop, step) if v is not None]
+    torch_dtype = to_torch_dtype(dtype) if dtype else \
+        _dtypes.scalar_dtype(*bounds)
+    if torch_dtype == torch.bool:
+        raise TypeError(
+            "ops.arange cannot make a bool range (Keras raises too). Pass "
+            f"numeric bounds or a numeric `dtype`. Received: start={start!r}, "
+            f"stop={stop!r}, step={step!r}, dtype={dtype!r}"
+        )
     if stop is None:
         start, stop = 0, start
-    kwargs = {"dtype": to_torch_dtype(dtype)} if dtype else {}
-    return convert_to_tensor(torch.arange(start, stop, step, **kwargs))
+    step = 1 if step is None else step
+    return convert_to_tensor(torch.arange(start, stop, step,
+                                          dtype=torch_dtype))
 
 
 def zeros(shape, dtype=None):
@@ -383,31 +529,36 @@ def ones(shape, dtype=None):
 
 
 def full(shape, fill_value, dtype=None):
-    return convert_to_tensor(torch.full(tuple(shape), fill_value,
-                                        dtype=to_torch_dtype(dtype)))
+    """Without `dtype`, floatx (as Keras's torch backend)."""
+    torch_dtype = to_torch_dtype(dtype)
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    fill = _tensor(fill_value).to(torch_dtype)
+    return convert_to_tensor(fill.expand(shape).clone())
 
 
 def eye(n, m=None, k=0, dtype=None):
-    matrix = torch.eye(n, m if m is not None else n,
-                       dtype=to_torch_dtype(dtype))
-    if k:
-        matrix = torch.roll(matrix, shifts=k, dims=1)
-    return convert_to_tensor(matrix)
+    """Ones on diagonal `k` (above the main one when k > 0)."""
+    m = n if m is None else m
+    ones = torch.ones(n, m, dtype=to_torch_dtype(dtype))
+    return convert_to_tensor(torch.triu(torch.tril(ones, k), k))
 
 
 @symbolic_aware("zeros_like")
+@_dtypes.explain_dtype_errors("zeros_like")
 def zeros_like(x, dtype=None):
     x = _tensor(x)
     return torch.zeros_like(x, dtype=to_torch_dtype(dtype) if dtype else None)
 
 
 @symbolic_aware("ones_like")
+@_dtypes.explain_dtype_errors("ones_like")
 def ones_like(x, dtype=None):
     x = _tensor(x)
     return torch.ones_like(x, dtype=to_torch_dtype(dtype) if dtype else None)
 
 
 @symbolic_aware("full_like")
+@_dtypes.explain_dtype_errors("full_like")
 def full_like(x, fill_value, dtype=None):
     x = _tensor(x)
     return torch.full_like(x, fill_value,
@@ -415,6 +566,7 @@ def full_like(x, fill_value, dtype=None):
 
 
 @symbolic_aware("take")
+@_dtypes.explain_dtype_errors("take")
 def take(x, indices, axis=None):
     x, indices = _tensor(x), _tensor(indices).long()
     if axis is None:
@@ -425,46 +577,56 @@ def take(x, indices, axis=None):
 
 
 @symbolic_aware("take_along_axis")
+@_dtypes.explain_dtype_errors("take_along_axis")
 def take_along_axis(x, indices, axis=None):
     return torch.take_along_dim(_tensor(x), _tensor(indices).long(), dim=axis)
 
 
 @symbolic_aware("count_nonzero")
+@_dtypes.explain_dtype_errors("count_nonzero")
 def count_nonzero(x, axis=None):
-    return torch.count_nonzero(_tensor(x), dim=axis)
+    return torch.count_nonzero(_tensor(x), dim=_axis(axis)).to(torch.int32)
 
 
 @symbolic_aware("nan_to_num")
+@_dtypes.explain_dtype_errors("nan_to_num")
 def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
     return torch.nan_to_num(_tensor(x), nan=nan, posinf=posinf, neginf=neginf)
 
 
 @symbolic_aware("tril")
+@_dtypes.explain_dtype_errors("tril")
 def tril(x, k=0):
     return torch.tril(_tensor(x), diagonal=k)
 
 
 @symbolic_aware("triu")
+@_dtypes.explain_dtype_errors("triu")
 def triu(x, k=0):
     return torch.triu(_tensor(x), diagonal=k)
 
 
 @symbolic_aware("outer")
+@_dtypes.explain_dtype_errors("outer")
 def outer(x1, x2):
     return torch.outer(_tensor(x1).flatten(), _tensor(x2).flatten())
 
 
 @symbolic_aware("diag")
+@_dtypes.explain_dtype_errors("diag")
 def diag(x, k=0):
     return torch.diag(_tensor(x), diagonal=k)
 
 
 @symbolic_aware("average")
+@_dtypes.explain_dtype_errors("average")
 def average(x, axis=None, weights=None):
-    x = _tensor(x)
+    x = _dtypes.to_float(_tensor(x))
     if weights is None:
         return torch.mean(x) if axis is None else torch.mean(x, dim=axis)
-    weights = _tensor(weights).to(x.dtype)
+    weights = _tensor(weights)
+    dtype = torch.promote_types(x.dtype, _dtypes.float_dtype(weights.dtype))
+    x, weights = x.to(dtype), weights.to(dtype)
     if axis is not None and weights.dim() == 1:
         shape = [1] * x.dim()
         shape[axis] = -1
@@ -477,4 +639,6 @@ def average(x, axis=None, weights=None):
 
 
 def size(x):
-    return builtins.int(_tensor(x).numel())
+    """The number of elements, as an int64 scalar tensor (as Keras)."""
+    return torch.tensor(_tensor(x).numel(), dtype=torch.int64,
+                        device=_tensor(x).device)
