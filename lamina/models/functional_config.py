@@ -12,6 +12,7 @@ import inspect
 
 from lamina.layers.layer import Layer
 from lamina.graph import KerasTensor
+from lamina.graph import Operation
 from lamina.saving import object_registration
 from lamina.saving import serialization
 from lamina.utils import naming
@@ -260,15 +261,17 @@ def _revive_operation(entry, custom_objects):
                 f"Unknown op '{entry['class_name']}' in a functional config "
                 f"(module {module}): no `lamina.ops.{op_name}`."
             )
-        extra = {k: v for k, v in (entry.get("config") or {}).items()
-                 if k != "name"}
+        options = dict(entry.get("config") or {})
+        # The revived op keeps its saved name (configs round-trip).
+        operation = Operation(getattr(fn, "__wrapped__", fn), op_name,
+                              name=options.pop("name", None))
 
         def call(*args, **kwargs):
             if op_name == "get_item" and len(args) == 2 and isinstance(
                     args[1], list):
                 # JSON has no tuples: `x[:, 1]` comes back as a list key.
                 args = (args[0], tuple(args[1]))
-            return fn(*args, **{**extra, **kwargs})
+            return operation(*args, **{**options, **kwargs})
 
         return call
     layer_config = {k: v for k, v in entry.items()
