@@ -21,9 +21,14 @@ from torch.nn.modules import module as torch_module
 from lamina.layers.call_context import layer_version
 
 
-def hooks_present(modules):
-    """True when calling any of `modules` through `Module.__call__` would
+def hooks_present(modules, owner=None):
+    """True when calling any of `modules` (or `owner`, the module whose
+    own `__call__` a shortcut skips too) through `Module.__call__` would
     run a hook (torch's own condition), or a jit trace is recording."""
+    if owner is not None and (
+            owner._forward_hooks or owner._forward_pre_hooks
+            or owner._backward_hooks or owner._backward_pre_hooks):
+        return True
     if (torch_module._global_forward_hooks
             or torch_module._global_forward_pre_hooks
             or torch_module._global_backward_hooks
@@ -52,7 +57,8 @@ class Shortcut:
         """Planned at the current layer version (one integer comparison)."""
         return self.version == layer_version[0]
 
-    def usable(self):
-        """The guard: a plan exists, is current, and no hook would run."""
+    def usable(self, owner=None):
+        """The guard: a plan exists, is current, and no hook would run
+        (on `modules`, or on `owner` when the shortcut skips its call)."""
         return (self.run is not None and self.version == layer_version[0]
-                and not hooks_present(self.modules))
+                and not hooks_present(self.modules, owner))

@@ -11,7 +11,6 @@ from lamina.layers.call_spec import mask_of
 from lamina.layers.input_layer import InputLayer
 from lamina.layers.layer import Layer
 from lamina.layers.shortcut_guard import Shortcut
-from lamina.layers.shortcut_guard import hooks_present
 from lamina.models import graph as graph_lib
 from lamina.models.model import MODELS
 from lamina.models.model import Model
@@ -182,9 +181,7 @@ class Sequential(Model):
         validated, or None: the model's own `__call__` is skipped too, so
         its hooks count as well."""
         shortcut = self._shortcut()
-        if not shortcut.usable() or hooks_present((self,)):
-            return None
-        return shortcut.run
+        return shortcut.run if shortcut.usable(owner=self) else None
 
     def _call_layers(self, inputs, mask=None):
         for index, layer in enumerate(self._stack):
