@@ -108,12 +108,39 @@ def test_optimizer_slots_equal_the_files(folder, name):
         saved = [np.asarray(group[n]) for n in names
                  if "iter" not in n.rsplit("/", 1)[-1]
                  and "learning_rate" not in n and "vhat" not in n]
-    restored = [v.detach().numpy() for v in model.optimizer.variables
+    restored = [v.detach().cpu().numpy() for v in model.optimizer.variables
                 if v.ndim]  # the slots (iteration, learning rate: scalars)
     assert len(restored) == len(saved)
     assert sorted(float(np.abs(s).sum()) for s in saved) == pytest.approx(
         sorted(float(np.abs(r).sum()) for r in restored), rel=1e-6)
     assert any(float(np.abs(r).sum()) > 0 for r in restored)
+    # Slot kinds land right: second moments are never negative, first
+    # moments are somewhere.
+    by_kind = {}
+    for variable in model.optimizer.variables:
+        if variable.ndim:
+            kind = variable.path.rsplit("_", 1)[-1]
+            by_kind.setdefault(kind, []).append(variable.detach().numpy())
+    for values in by_kind.get("velocity", []):
+        assert values.min() >= 0
+    if "velocity" in by_kind and "momentum" in by_kind:  # Adam
+        assert min(v.min() for v in by_kind["momentum"]) < 0
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_optimizer_slot_of_the_first_kernel(folder):
+    """The Adam first moment of `mlp`'s first kernel is the file's, found
+    by the name each writer gives it."""
+    names = {"keras2": "Adam/m/dense/kernel:0",
+             "keras2-tf2.10": "Adam/dense/kernel/m:0",
+             "keras2-standalone-2.3.1": "training/Adam/m_0_1:0",
+             "keras3": "adam/sequential_dense_kernel_momentum"}
+    model = legacy_h5.load_model_from_hdf5(path(folder, "mlp", ".h5"))
+    with h5py.File(path(folder, "mlp", ".h5"), "r") as h5_file:
+        saved = np.asarray(h5_file["optimizer_weights"][names[folder]])
+    slot = next(v for v in model.optimizer.variables
+                if v.path.endswith("kernel_momentum"))
+    np.testing.assert_array_equal(slot.detach().numpy(), saved)
 
 
 @pytest.mark.parametrize("name", MODELS)

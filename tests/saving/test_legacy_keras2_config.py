@@ -1,0 +1,129 @@
+"""`lamina.saving.keras2_config`: Keras 2 model, compile and optimizer
+configs mapped to Keras 3's, and Keras 3 configs left unchanged."""
+
+import json
+import os
+
+import pytest
+
+import lamina
+from lamina.saving import keras2_config
+
+ROOT = "/work/shared/fixtures"
+
+
+def test_keras3_configs_are_unchanged():
+    model = lamina.Sequential([lamina.Input((3,)), lamina.layers.Dense(2)])
+    config = json.loads(model.to_json())
+    assert keras2_config.translate_model_config(config) == config
+    optimizer = {"class_name": "Adam", "config": {"learning_rate": 0.1}}
+    assert keras2_config.translate_optimizer_config(optimizer) == optimizer
+
+
+def test_sequential_without_input_layer_gets_one():
+    config = {"class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"class_name": "Embedding", "config": {
+            "name": "embedding_1", "batch_input_shape": [None, None],
+            "dtype": "float32", "input_dim": 5, "output_dim": 2}},
+        {"class_name": "LSTM", "config": {"name": "lstm_1", "units": 2,
+                                          "time_major": False}}]}}
+    translated = keras2_config.translate_model_config(config)
+    layers = translated["config"]["layers"]
+    assert layers[0] == {"class_name": "InputLayer", "config": {
+        "batch_shape": [None, None], "dtype": "float32",
+        "name": "embedding_1_input"}}
+    assert "time_major" not in layers[2]["config"]
+    assert "time_major" in config["config"]["layers"][1]["config"]  # a copy
+
+
+def test_functional_model_class_and_single_tensor_lists():
+    config = {"class_name": "Model", "config": {
+        "name": "m", "layers": [], "input_layers": [["x", 0, 0]],
+        "output_layers": [["a", 0, 0], ["b", 0, 0]]}}
+    translated = keras2_config.translate_model_config(config)
+    assert translated["class_name"] == "Functional"
+    assert translated["config"]["input_layers"] == ["x", 0, 0]
+    assert translated["config"]["output_layers"] == [["a", 0, 0],
+                                                     ["b", 0, 0]]
+
+
+def test_layer_details():
+    config = {"class_name": "Sequential", "config": {"layers": [
+        {"class_name": "InputLayer", "config": {
+            "batch_input_shape": [None, 4], "name": "in"}},
+        {"class_name": "BatchNormalization", "config": {
+            "name": "bn", "fused": None, "batch_input_shape": [None, 4],
+            "dtype": {"class_name": "Policy",
+                      "config": {"name": "mixed_float16"}}}},
+        {"class_name": "Dense", "config": {"name": "d", "units": 2,
+                                           "kernel_initializer": {
+            "class_name": "VarianceScaling", "config": {
+                "scale": 2.0, "mode": "fan_in", "distribution": "normal"}}}}]}}
+    layers = keras2_config.translate_model_config(config)["config"]["layers"]
+    bn = layers[1]["config"]
+    assert "fused" not in bn and "batch_input_shape" not in bn
+    assert bn["dtype"]["class_name"] == "DTypePolicy"
+    assert layers[2]["config"]["kernel_initializer"]["config"][
+        "distribution"] == "truncated_normal"
+    model = lamina.models.model_from_json(json.dumps(config))
+    assert model.get_layer("bn").dtype_policy.name == "mixed_float16"
+
+
+def test_optimizer_configs():
+    translate = keras2_config.translate_optimizer_config
+    assert translate({"class_name": "Custom>Adam", "config": {
+        "name": "Adam", "learning_rate": 0.01, "jit_compile": False,
+        "is_legacy_optimizer": False, "beta_1": 0.9}}) == {
+        "class_name": "Adam", "config": {"learning_rate": 0.01,
+                                         "beta_1": 0.9}}
+    assert translate({"class_name": "SGD", "config": {
+        "lr": 0.1, "decay": 0.0, "momentum": 0.9}}) == {
+        "class_name": "SGD", "config": {"learning_rate": 0.1,
+                                        "momentum": 0.9}}
+    # Keras 2's time-based decay is kept: Lamina's optimizers apply it.
+    optimizer = lamina.optimizers.get(translate({
+        "class_name": "RMSprop", "config": {"lr": 0.1, "decay": 0.5}}))
+    assert optimizer.decay == 0.5
+    assert optimizer.name == "rm_sprop"
+
+
+def test_training_config_metrics():
+    translate = keras2_config.translate_training_config
+    wrapper = {"class_name": "MeanMetricWrapper", "config": {
+        "name": "class_out_accuracy", "dtype": "float32",
+        "fn": "sparse_categorical_accuracy"}}
+    args = translate({"loss": {"class_out": "sparse_categorical_crossentropy",
+                               "reg_out": "mse"},
+                      "metrics": [[wrapper], [None]],
+                      "optimizer_config": {"class_name": "Adam",
+                                           "config": {}}},
+                     ["class_out", "reg_out"])
+    assert args["metrics"] == {"class_out": ["accuracy"]}
+    single = translate({"loss": "mse", "metrics": [[{
+        "class_name": "MeanMetricWrapper", "config": {
+            "name": "mae", "fn": "mean_absolute_error"}}]]}, None)
+    assert single["metrics"] == ["mean_absolute_error"]
+    assert single["optimizer"] == "rmsprop"
+    assert translate({"metrics": ["acc"]}, None)["metrics"] == ["accuracy"]
+    loss = translate({"loss": {"class_name": "Huber", "config": {
+        "reduction": "auto", "delta": 2.0}}}, None)["loss"]
+    assert loss["config"]["reduction"] == "sum_over_batch_size"
+    with pytest.raises(ValueError, match="one entry per output"):
+        translate({"metrics": [["acc"], ["acc"]]}, ["only_one"])
+
+
+@pytest.mark.skipif(not os.path.isdir(ROOT), reason="no shared fixtures")
+def test_fixture_training_configs_compile():
+    """The compile arguments of every Keras 2 fixture are Lamina's."""
+    import h5py
+
+    for folder in ("keras2", "keras2-tf2.10", "keras2-standalone-2.3.1"):
+        with h5py.File(os.path.join(ROOT, folder, "multi_io.h5"), "r") as f:
+            config = json.loads(f.attrs["training_config"])
+        args = keras2_config.translate_training_config(
+            config, ["class_out", "reg_out"])
+        assert args["metrics"] == {"class_out": ["accuracy"]}
+        assert args["loss"] == {"class_out": "sparse_categorical_crossentropy",
+                                "reg_out": "mse"}
+        assert lamina.optimizers.get(args["optimizer"]).learning_rate == \
+            pytest.approx(0.01)
