@@ -1,0 +1,325 @@
+"""Keras 2's `keras.backend` math, with its signatures and defaults
+(`axis=None`, `keepdims=False`, `argmax(x, axis=-1)`, `concatenate(...,
+axis=-1)`), on torch tensors."""
+
+import torch
+import torch.nn.functional as F
+
+from lamina import config
+from lamina.ops import core as ops_core
+from lamina.utils.dtypes import to_torch_dtype
+
+
+def _t(x):
+    return ops_core.convert_to_tensor(x)
+
+
+def _dims(axis):
+    return tuple(axis) if isinstance(axis, (list, tuple)) else axis
+
+
+def _reduce(torch_fn, x, axis, keepdims):
+    if axis is None:
+        out = torch_fn(x)
+        return out.reshape((1,) * x.dim()) if keepdims else out
+    return torch_fn(x, dim=_dims(axis), keepdim=keepdims)
+
+
+def _floats(x):
+    x = _t(x)
+    return x if x.is_floating_point() else x.to(to_torch_dtype(config.floatx()))
+
+
+# Reductions ---------------------------------------------------------------
+def sum(x, axis=None, keepdims=False):  # noqa: A001
+    return _reduce(torch.sum, _t(x), axis, keepdims)
+
+
+def prod(x, axis=None, keepdims=False):
+    x = _t(x)
+    if axis is None or isinstance(axis, int):
+        return _reduce(torch.prod, x, axis, keepdims)
+    for a in sorted((a % x.dim() for a in axis), reverse=True):
+        x = torch.prod(x, a, keepdim=keepdims)
+    return x
+
+
+def mean(x, axis=None, keepdims=False):
+    return _reduce(torch.mean, _floats(x), axis, keepdims)
+
+
+def max(x, axis=None, keepdims=False):  # noqa: A001
+    return _reduce(torch.amax, _t(x), axis, keepdims)
+
+
+def min(x, axis=None, keepdims=False):  # noqa: A001
+    return _reduce(torch.amin, _t(x), axis, keepdims)
+
+
+def var(x, axis=None, keepdims=False):
+    return torch.var(_floats(x), dim=_dims(axis), keepdim=keepdims,
+                     correction=0)
+
+
+def std(x, axis=None, keepdims=False):
+    return torch.std(_floats(x), dim=_dims(axis), keepdim=keepdims,
+                     correction=0)
+
+
+def any(x, axis=None, keepdims=False):  # noqa: A001
+    return _reduce(torch.any, _t(x).bool(), axis, keepdims)
+
+
+def all(x, axis=None, keepdims=False):  # noqa: A001
+    return _reduce(torch.all, _t(x).bool(), axis, keepdims)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    x = _floats(x)
+    dims = tuple(range(x.dim())) if axis is None else _dims(axis)
+    return torch.logsumexp(x, dim=dims, keepdim=keepdims)
+
+
+def argmax(x, axis=-1):
+    x = _t(x)
+    return torch.argmax(x.to(torch.uint8) if x.dtype == torch.bool else x,
+                        dim=axis)
+
+
+def argmin(x, axis=-1):
+    x = _t(x)
+    return torch.argmin(x.to(torch.uint8) if x.dtype == torch.bool else x,
+                        dim=axis)
+
+
+def cumsum(x, axis=0):
+    return torch.cumsum(_t(x), dim=axis)
+
+
+def cumprod(x, axis=0):
+    return torch.cumprod(_t(x), dim=axis)
+
+
+# Element-wise -------------------------------------------------------------
+def square(x):
+    return torch.square(_t(x))
+
+
+def sqrt(x):
+    """Square root, with negative inputs clipped to 0 first (Keras 2)."""
+    return torch.sqrt(torch.clamp(_floats(x), min=0))
+
+
+def exp(x):
+    return torch.exp(_t(x))
+
+
+def log(x):
+    return torch.log(_t(x))
+
+
+def pow(x, a):  # noqa: A001
+    return torch.pow(_t(x), a)
+
+
+def abs(x):  # noqa: A001
+    return torch.abs(_t(x))
+
+
+def sign(x):
+    return torch.sign(_t(x))
+
+
+def round(x):  # noqa: A001
+    return torch.round(_t(x))
+
+
+def sin(x):
+    return torch.sin(_t(x))
+
+
+def cos(x):
+    return torch.cos(_t(x))
+
+
+def clip(x, min_value, max_value):
+    """Clamps to [min_value, max_value]; None is unbounded, and a
+    `max_value` below `min_value` is raised to it (Keras 2)."""
+    if isinstance(min_value, (int, float)) and \
+            isinstance(max_value, (int, float)) and max_value < min_value:
+        max_value = min_value
+    return torch.clamp(_t(x), min_value, max_value)
+
+
+def equal(x, y):
+    return torch.eq(_t(x), _t(y))
+
+
+def not_equal(x, y):
+    return torch.ne(_t(x), _t(y))
+
+
+def greater(x, y):
+    return torch.gt(_t(x), _t(y))
+
+
+def greater_equal(x, y):
+    return torch.ge(_t(x), _t(y))
+
+
+def less(x, y):
+    return torch.lt(_t(x), _t(y))
+
+
+def less_equal(x, y):
+    return torch.le(_t(x), _t(y))
+
+
+def maximum(x, y):
+    return torch.maximum(_t(x), _t(y))
+
+
+def minimum(x, y):
+    return torch.minimum(_t(x), _t(y))
+
+
+# Products -----------------------------------------------------------------
+def dot(x, y):
+    """Matrix product; for n-d inputs, sums the last axis of `x` with the
+    second-to-last of `y` (shape `x[:-1] + y[:-2] + y[-1:]`)."""
+    x, y = _t(x), _t(y)
+    if x.dim() > 2 or y.dim() > 2:
+        return torch.tensordot(x, y, dims=([-1], [-2 if y.dim() > 1 else -1]))
+    return torch.matmul(x, y)
+
+
+def batch_dot(x, y, axes=None):
+    """Per-sample dot product of `x[i]` and `y[i]` over `axes` (axis 0 is
+    the batch); a rank-1 result is returned as `(batch, 1)`."""
+    x, y = _t(x), _t(y)
+    if x.dim() < 2 or y.dim() < 2:
+        raise ValueError(
+            "batch_dot() needs inputs of rank >= 2. Received shapes "
+            f"{tuple(x.shape)} and {tuple(y.shape)}"
+        )
+    if axes is None:
+        axes = (x.dim() - 1, y.dim() - 1 if y.dim() == 2 else y.dim() - 2)
+    elif isinstance(axes, int):
+        axes = (axes, axes)
+    x_axis, y_axis = axes[0] % x.dim(), axes[1] % y.dim()
+    if 0 in (x_axis, y_axis) or x.shape[x_axis] != y.shape[y_axis]:
+        raise ValueError(
+            "batch_dot() sums one non-batch axis of each input, of the same "
+            f"size. Received axes={tuple(axes)} for shapes {tuple(x.shape)} "
+            f"and {tuple(y.shape)}"
+        )
+    x = torch.movedim(x, x_axis, -1)
+    y = torch.movedim(y, y_axis, 1)
+    x_rest, y_rest = x.shape[1:-1], y.shape[2:]
+    out = torch.bmm(x.reshape(x.shape[0], -1, x.shape[-1]),
+                    y.reshape(y.shape[0], y.shape[1], -1))
+    out = out.reshape((x.shape[0],) + x_rest + y_rest)
+    return out.reshape(-1, 1) if out.dim() == 1 else out
+
+
+def transpose(x):
+    """Reverses all axes."""
+    x = _t(x)
+    return x.permute(*reversed(range(x.dim())))
+
+
+def permute_dimensions(x, pattern):
+    return _t(x).permute(*pattern)
+
+
+# Shapes -------------------------------------------------------------------
+def concatenate(tensors, axis=-1):
+    return torch.cat([_t(x) for x in tensors], dim=axis)
+
+
+def stack(x, axis=0):
+    return torch.stack([_t(v) for v in x], dim=axis)
+
+
+def reshape(x, shape):
+    return torch.reshape(_t(x), tuple(shape))
+
+
+def expand_dims(x, axis=-1):
+    return torch.unsqueeze(_t(x), axis)
+
+
+def squeeze(x, axis):
+    return torch.squeeze(_t(x), axis)
+
+
+def flatten(x):
+    return torch.reshape(_t(x), (-1,))
+
+
+def batch_flatten(x):
+    """(batch, ...) to (batch, features)."""
+    x = _t(x)
+    return torch.reshape(x, (x.shape[0], -1))
+
+
+def tile(x, n):
+    return torch.tile(_t(x), (n,) if isinstance(n, int) else tuple(n))
+
+
+def repeat(x, n):
+    """(batch, features) to (batch, n, features), as RepeatVector."""
+    x = _t(x)
+    if x.dim() != 2:
+        raise ValueError(
+            f"repeat() expects a rank-2 input. Received shape {tuple(x.shape)}"
+        )
+    return x.unsqueeze(1).expand(-1, n, -1).clone()
+
+
+def repeat_elements(x, rep, axis):
+    return torch.repeat_interleave(_t(x), rep, dim=axis)
+
+
+def reverse(x, axes):
+    return torch.flip(_t(x), dims=(axes,) if isinstance(axes, int)
+                      else tuple(axes))
+
+
+def gather(reference, indices):
+    """Rows of `reference` (axis 0) at `indices`."""
+    return _t(reference)[_t(indices).long()]
+
+
+def one_hot(indices, num_classes):
+    return F.one_hot(_t(indices).long(), num_classes).to(
+        to_torch_dtype("float32"))
+
+
+def switch(condition, then_expression, else_expression):
+    """`then_expression` where `condition` holds, else `else_expression`. A
+    scalar condition picks one (callables are called); a tensor condition
+    selects element-wise, aligned from the first axis."""
+    condition = _t(condition).bool()
+    if condition.dim() == 0:
+        chosen = then_expression if bool(condition) else else_expression
+        return chosen() if callable(chosen) else chosen
+    then_value = _t(then_expression() if callable(then_expression)
+                    else then_expression)
+    else_value = _t(else_expression() if callable(else_expression)
+                    else else_expression)
+    extra = then_value.dim() - condition.dim()
+    if extra < 0:
+        raise ValueError(
+            "switch(): `condition` must not have a higher rank than the "
+            f"expressions. Received ranks {condition.dim()} and "
+            f"{then_value.dim()}"
+        )
+    condition = condition.reshape(condition.shape + (1,) * extra)
+    return torch.where(condition, then_value, else_value)
+
+
+def stop_gradient(variables):
+    if isinstance(variables, (list, tuple)):
+        return [_t(v).detach() for v in variables]
+    return _t(variables).detach()
