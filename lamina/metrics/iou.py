@@ -36,6 +36,8 @@ class _IoUBase(Metric):
         y_true = _utils.to_tensor(y_true, device=self._device)
         y_pred = _utils.to_tensor(y_pred, device=self._device)
         if not self.sparse_y_true:
+            if y_true.dtype == torch.bool:  # no bool argmax kernel in torch
+                y_true = y_true.to(torch.uint8)
             y_true = torch.argmax(y_true, dim=self.axis)
         if not self.sparse_y_pred:
             y_pred = torch.argmax(y_pred, dim=self.axis)

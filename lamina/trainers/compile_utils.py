@@ -4,6 +4,7 @@ shapes (so `"accuracy"` and `"crossentropy"` resolve as Keras does)."""
 
 import torch
 
+from lamina.trainers import argument_checks
 from lamina.utils import tree
 
 
@@ -34,6 +35,8 @@ def _match_outputs(spec, what, output_names, num_outputs, y_struct=None):
                 f"output. Expected keys among: {keys}"
             )
         return [spec.get(k) for k in keys]
+    if what == "loss_weights":
+        argument_checks.check_loss_weights(spec, num_outputs)
     if isinstance(spec, (list, tuple)) and num_outputs == 1 and \
             len(spec) == 1 and what in ("loss", "loss_weights"):
         return [spec[0]]
@@ -60,6 +63,7 @@ class CompileLoss:
     """
 
     def __init__(self, loss, loss_weights=None, output_names=None):
+        argument_checks.check_loss_weights(loss_weights, output_names)
         self.loss = loss
         self.loss_weights = loss_weights
         self.output_names = output_names
@@ -121,7 +125,7 @@ class CompileLoss:
             fn, weight = self.entries[0]
             value = fn(y_true, y_pred, sample_weight)
             return value if weight is None else value * weight
-        flat_true = _flatten_like(y_true, y_pred)
+        flat_true = _flatten_like(y_true, y_pred, self.output_names)
         flat_pred = tree.flatten(y_pred)
         flat_sw = _broadcast_sample_weight(sample_weight, len(flat_pred))
         total = None
@@ -140,9 +144,11 @@ class CompileLoss:
         return total
 
 
-def _flatten_like(y_true, y_pred):
-    if isinstance(y_pred, dict) and isinstance(y_true, dict):
-        return [y_true.get(k) for k in y_pred]
+def _flatten_like(y_true, y_pred, output_names=None):
+    if isinstance(y_true, dict):
+        names = list(y_pred) if isinstance(y_pred, dict) else output_names
+        if names is not None:
+            return argument_checks.targets_by_output(y_true, names)
     flat = tree.flatten(y_true)
     if len(flat) == 1 and len(tree.flatten(y_pred)) > 1:
         raise ValueError(
@@ -179,7 +185,7 @@ class CompileMetrics:
         from lamina import metrics as metrics_module
 
         flat_pred = tree.flatten(y_pred)
-        flat_true = _flatten_like(y_true, y_pred)
+        flat_true = _flatten_like(y_true, y_pred, self.output_names)
         names = list(y_pred) if isinstance(y_pred, dict) else self.output_names
         count = len(flat_pred)
 
@@ -217,7 +223,7 @@ class CompileMetrics:
     def update_state(self, y_true, y_pred, sample_weight=None):
         if not self.built:
             self.build(y_true, y_pred)
-        flat_true = _flatten_like(y_true, y_pred)
+        flat_true = _flatten_like(y_true, y_pred, self.output_names)
         flat_pred = tree.flatten(y_pred)
         flat_sw = _broadcast_sample_weight(sample_weight, len(flat_pred))
         for index, group in enumerate(self.unweighted):

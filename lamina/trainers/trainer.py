@@ -11,6 +11,7 @@ import warnings
 import torch
 
 from lamina.layers import call_context
+from lamina.trainers import argument_checks
 from lamina.trainers import compile_utils
 from lamina.trainers import loops
 from lamina.trainers.data_adapters.data_adapter_utils import (
@@ -182,7 +183,9 @@ class Trainer(loops.LoopsMixin):
                      training=True):
         """Compiled loss plus every loss added by layers (regularizers)."""
         total = None
-        if self._compile_loss is not None and y is not None:
+        if self._compile_loss is not None and y is None:
+            argument_checks.raise_missing_targets(self.loss)
+        if self._compile_loss is not None:
             total = self._compile_loss(y, y_pred, sample_weight)
         extra = self._added_losses()
         if extra:

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from lamina import config
+from lamina.trainers import argument_checks
 from lamina.trainers.data_adapters import data_adapter_utils
 from lamina.utils import tree
 from lamina.utils.dtypes import to_torch_dtype
@@ -39,18 +40,12 @@ def to_tensor(value, device, float_dtype=None):
     else:
         if type(value).__module__.startswith("pandas"):
             value = value.to_numpy()
-        array = np.asarray(value)
+        array = argument_checks.numeric_array(np.asarray(value))
         float_dtype = float_dtype or config.floatx()
         if array.dtype == np.float64:
             array = array.astype(float_dtype)
         if array.dtype.kind in "US":
             return _StringColumn(array)
-        if array.dtype == object:
-            raise ValueError(
-                "Failed to convert an input array of dtype object to a "
-                "tensor: its elements have different lengths or types. Pad "
-                "sequences with `lamina.utils.pad_sequences` first."
-            )
         array = np.ascontiguousarray(array)
         if not array.flags.writeable:
             array = array.copy()

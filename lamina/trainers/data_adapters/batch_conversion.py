@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from lamina import config
+from lamina.trainers import argument_checks
 from lamina.utils import tree
 from lamina.utils.dtypes import to_torch_dtype
 
@@ -22,8 +23,8 @@ def _convert(value, float_dtype=None):
     else:
         if type(value).__module__.startswith("pandas"):
             value = value.to_numpy()
-        array = np.asarray(value)
-        if array.dtype.kind in "USO":
+        array = argument_checks.numeric_array(np.asarray(value))
+        if array.dtype.kind in "US":
             return array  # strings stay NumPy for the string layers
         tensor = torch.as_tensor(array)
     if tensor.dtype == torch.float64:

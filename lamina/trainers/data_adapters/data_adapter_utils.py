@@ -36,6 +36,8 @@ def class_weight_to_sample_weights(y, class_weight):
     """Per-sample weights from `{class_index: weight}` and labels `y`
     (integer labels, or one-hot / probabilities using their argmax)."""
     y = torch.as_tensor(y)
+    if y.dtype == torch.bool:  # bool one-hot labels; no bool argmax kernel
+        y = y.to(torch.uint8)
     if y.dim() > 1 and y.shape[-1] > 1:
         labels = torch.argmax(y, dim=-1)
     else:
