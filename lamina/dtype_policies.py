@@ -55,6 +55,8 @@ class DTypePolicy:
 
 
 FloatDTypePolicy = DTypePolicy
+# Class names of float policies in Keras 3 and tf.keras 2 configs.
+_POLICY_CLASS_NAMES = ("DTypePolicy", "FloatDTypePolicy", "Policy")
 
 
 def get(identifier):
@@ -63,7 +65,15 @@ def get(identifier):
     if isinstance(identifier, DTypePolicy):
         return identifier
     if isinstance(identifier, dict):
-        return DTypePolicy(**identifier.get("config", {}))
+        inner = identifier.get("config", {})
+        if identifier.get("class_name", "DTypePolicy") not in \
+                _POLICY_CLASS_NAMES or not isinstance(inner, dict):
+            raise ValueError(
+                "Invalid dtype policy config. Expected a DTypePolicy config "
+                "such as {'class_name': 'DTypePolicy', 'config': {'name': "
+                f"'float32'}}}}. Received: {str(identifier)[:200]}"
+            )
+        return DTypePolicy(**inner)
     return DTypePolicy(standardize_dtype(identifier)
                        if not str(identifier).startswith("mixed_")
                        else str(identifier))
