@@ -332,3 +332,43 @@ def test_lambda_code_needs_safe_mode_off(tmp_path):
     loaded = legacy_h5.load_model_from_hdf5(target, safe_mode=False)
     np.testing.assert_allclose(
         loaded.predict(np.ones((1, 2), "float32"), verbose=0), [[3.0, 3.0]])
+
+
+def test_subclassed_model_file_explains_what_is_missing(tmp_path):
+    class Subclassed(lamina.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = lamina.layers.Dense(2)
+
+        def call(self, x):
+            return self.dense(x)
+
+    model = Subclassed()
+    model(np.ones((1, 3), "float32"))
+    target = str(tmp_path / "sub.h5")
+    legacy_h5.save_model_to_hdf5(model, target)
+    with pytest.raises(LegacyH5Error, match="Could not locate class"):
+        legacy_h5.load_model_from_hdf5(target)
+    with pytest.raises(LegacyH5Error, match="subclassed.*`.keras`"):
+        legacy_h5.load_model_from_hdf5(
+            target, custom_objects={"Subclassed": Subclassed})
+
+
+def test_model_load_weights_by_name_skip_mismatch_on_keras2_file():
+    """Through `model.load_weights`: a tf_keras 2.21 weights-only file into
+    a model sharing some layer names, one of them with another shape."""
+    source = "/work/shared/fixtures/keras2/mlp.weights-only.h5"
+    if not os.path.exists(source):
+        pytest.skip("shared fixtures not present")
+    model = lamina.Sequential([
+        lamina.Input((20,)), lamina.layers.Dense(32, name="dense"),
+        lamina.layers.Dense(4, name="dense_1"),
+        lamina.layers.Dense(3, name="extra")])
+    with pytest.raises(LegacyH5Error, match="dense_1"):
+        model.load_weights(source, by_name=True)
+    with pytest.warns(UserWarning, match="dense_1"):
+        model.load_weights(source, by_name=True, skip_mismatch=True)
+    with h5py.File(source, "r") as h5_file:
+        kernel = np.asarray(h5_file["dense/dense/kernel:0"])
+    np.testing.assert_array_equal(model.get_layer("dense").get_weights()[0],
+                                  kernel)

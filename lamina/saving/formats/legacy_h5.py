@@ -149,6 +149,13 @@ def load_model_weights(h5_file, model, filepath):
     its own config: by layer name, since the names are the file's own."""
     group = h5_file["model_weights"] if "model_weights" in h5_file \
         else h5_file
+    if not model.built:
+        raise LegacyH5Error(
+            f"The model saved in {filepath} ({type(model).__name__}) is not "
+            "built by its config, as happens with subclassed models, so a "
+            "legacy .h5 file cannot restore its weights. Save it as "
+            "`.keras`, or build it in code and call `load_weights`."
+        )
     try:
         saved = {
             name for name in weights_io.read_string_list(
