@@ -35,6 +35,12 @@ def to_float(x):
     return x if x.dtype == dtype else x.to(dtype)
 
 
+def sortable(x):
+    """`x` as a dtype torch's arg-reductions and sorts take (bools as
+    uint8: torch has no bool kernels for them)."""
+    return x.to(torch.uint8) if x.dtype == torch.bool else x
+
+
 def scalar_dtype(*values):
     """The dtype Keras gives values used together (`arange`'s bounds,
     `full`'s fill value): a Python float is floatx, an int int32, a bool

@@ -1,6 +1,10 @@
 """NumPy-style ops on torch tensors; on KerasTensors they record graph nodes.
 
-Names, arguments and defaults follow `keras.ops`.
+Names, arguments, defaults and result dtypes follow `keras.ops` (the dtype
+rules are in `_dtypes`). This module holds the math: element-wise ops,
+reductions, products; array creation, shapes and indexing live in
+`_arrays` and are re-exported here, so `lamina.ops.numpy` is Keras's
+`keras.ops.numpy` namespace.
 """
 
 import builtins
@@ -9,8 +13,13 @@ import torch
 
 from lamina.graph.symbolic import symbolic_aware
 from lamina.ops import _dtypes
+from lamina.ops._arrays import (  # noqa: F401 (re-exported)
+    arange, argsort, concatenate, diag, expand_dims, eye, flip, full,
+    full_like, linspace, moveaxis, ones, ones_like, pad, repeat, reshape, sort,
+    split, squeeze, stack, swapaxes, take, take_along_axis, tile, transpose,
+    tril, triu, zeros, zeros_like,
+)
 from lamina.ops.core import _tensor
-from lamina.ops.core import convert_to_tensor
 from lamina.utils.dtypes import to_torch_dtype
 
 
@@ -118,9 +127,6 @@ def imag(x):
     return torch.imag(x)
 
 
-
-
-
 @symbolic_aware("round")
 @_dtypes.explain_dtype_errors("round")
 def round(x, decimals=0):  # noqa: A001
@@ -222,17 +228,11 @@ def std(x, axis=None, keepdims=False):
     return torch.std(x, dim=_axis(axis), keepdim=keepdims, correction=0)
 
 
-def _comparable(x):
-    # torch's arg-reductions and sorts have no bool kernels.
-    x = _tensor(x)
-    return x.to(torch.uint8) if x.dtype == torch.bool else x
-
-
 @symbolic_aware("argmax")
 @_dtypes.explain_dtype_errors("argmax")
 def argmax(x, axis=None, keepdims=False):
     """Index of the largest value (the first on ties), as int32."""
-    return torch.argmax(_comparable(x), dim=axis,
+    return torch.argmax(_dtypes.sortable(_tensor(x)), dim=axis,
                         keepdim=keepdims).to(torch.int32)
 
 
@@ -240,7 +240,7 @@ def argmax(x, axis=None, keepdims=False):
 @_dtypes.explain_dtype_errors("argmin")
 def argmin(x, axis=None, keepdims=False):
     """Index of the smallest value (the first on ties), as int32."""
-    return torch.argmin(_comparable(x), dim=axis,
+    return torch.argmin(_dtypes.sortable(_tensor(x)), dim=axis,
                         keepdim=keepdims).to(torch.int32)
 
 
@@ -325,113 +325,6 @@ def tensordot(x1, x2, axes=2):
     return _products(lambda a, b: torch.tensordot(a, b, dims=axes), x1, x2)
 
 
-@symbolic_aware("concatenate")
-@_dtypes.explain_dtype_errors("concatenate")
-def concatenate(xs, axis=0):
-    return torch.cat([_tensor(x) for x in xs], dim=axis)
-
-
-@symbolic_aware("stack")
-@_dtypes.explain_dtype_errors("stack")
-def stack(x, axis=0):
-    return torch.stack([_tensor(v) for v in x], dim=axis)
-
-
-@symbolic_aware("split")
-@_dtypes.explain_dtype_errors("split")
-def split(x, indices_or_sections, axis=0):
-    x = _tensor(x)
-    if isinstance(indices_or_sections, int):
-        size = x.shape[axis]
-        if size % indices_or_sections:
-            raise ValueError(
-                f"Cannot split an axis of size {size} into "
-                f"{indices_or_sections} equal sections."
-            )
-        return list(torch.split(x, size // indices_or_sections, dim=axis))
-    bounds = [0] + list(indices_or_sections) + [x.shape[axis]]
-    sizes = [b - a for a, b in zip(bounds[:-1], bounds[1:])]
-    return list(torch.split(x, sizes, dim=axis))
-
-
-@symbolic_aware("reshape")
-@_dtypes.explain_dtype_errors("reshape")
-def reshape(x, newshape):
-    if isinstance(newshape, int):
-        newshape = (newshape,)
-    return torch.reshape(_tensor(x), tuple(newshape))
-
-
-@symbolic_aware("expand_dims")
-@_dtypes.explain_dtype_errors("expand_dims")
-def expand_dims(x, axis):
-    x = _tensor(x)
-    axes = axis if isinstance(axis, (list, tuple)) else [axis]
-    rank = x.dim() + len(axes)
-    for a in sorted(a % rank for a in axes):
-        x = x.unsqueeze(a)
-    return x
-
-
-@symbolic_aware("squeeze")
-@_dtypes.explain_dtype_errors("squeeze")
-def squeeze(x, axis=None):
-    x = _tensor(x)
-    if axis is None:
-        return torch.squeeze(x)
-    axes = axis if isinstance(axis, (list, tuple)) else [axis]
-    for a in axes:
-        if x.shape[a] != 1:
-            raise ValueError(
-                f"Cannot squeeze axis {a}: its size is {x.shape[a]}, not 1. "
-                f"Received input shape {tuple(x.shape)}"
-            )
-    return torch.squeeze(x, dim=tuple(axes))
-
-
-@symbolic_aware("transpose")
-@_dtypes.explain_dtype_errors("transpose")
-def transpose(x, axes=None):
-    x = _tensor(x)
-    if axes is None:
-        axes = tuple(reversed(range(x.dim())))
-    return x.permute(*axes)
-
-
-@symbolic_aware("swapaxes")
-@_dtypes.explain_dtype_errors("swapaxes")
-def swapaxes(x, axis1, axis2):
-    return torch.swapaxes(_tensor(x), axis1, axis2)
-
-
-@symbolic_aware("moveaxis")
-@_dtypes.explain_dtype_errors("moveaxis")
-def moveaxis(x, source, destination):
-    return torch.movedim(_tensor(x), source, destination)
-
-
-@symbolic_aware("flip")
-@_dtypes.explain_dtype_errors("flip")
-def flip(x, axis=None):
-    x = _tensor(x)
-    axes = range(x.dim()) if axis is None else (
-        axis if isinstance(axis, (list, tuple)) else [axis])
-    return torch.flip(x, dims=tuple(axes))
-
-
-@symbolic_aware("tile")
-@_dtypes.explain_dtype_errors("tile")
-def tile(x, repeats):
-    return torch.tile(_tensor(x), tuple(repeats) if isinstance(
-        repeats, (list, tuple)) else (repeats,))
-
-
-@symbolic_aware("repeat")
-@_dtypes.explain_dtype_errors("repeat")
-def repeat(x, repeats, axis=None):
-    return torch.repeat_interleave(_tensor(x), repeats, dim=axis)
-
-
 @symbolic_aware("clip")
 @_dtypes.explain_dtype_errors("clip")
 def clip(x, x_min, x_max):
@@ -457,131 +350,6 @@ def where(condition, x1=None, x2=None):
     return torch.where(condition.bool(), x1, x2)
 
 
-@symbolic_aware("sort")
-@_dtypes.explain_dtype_errors("sort")
-def sort(x, axis=-1):
-    x = _tensor(x)
-    if axis is None:
-        x, axis = x.flatten(), -1
-    return torch.sort(x, dim=axis).values
-
-
-@symbolic_aware("argsort")
-@_dtypes.explain_dtype_errors("argsort")
-def argsort(x, axis=-1):
-    """Indices that sort `x` (stable), as int32."""
-    x = _comparable(x)
-    if axis is None:
-        x, axis = x.flatten(), -1
-    return torch.argsort(x, dim=axis, stable=True).to(torch.int32)
-
-
-@symbolic_aware("pad")
-@_dtypes.explain_dtype_errors("pad")
-def pad(x, pad_width, mode="constant", constant_values=None):
-    x = _tensor(x)
-    flat = []
-    for before, after in reversed([tuple(p) for p in pad_width]):
-        flat.extend([before, after])
-    value = 0 if constant_values is None else constant_values
-    if mode == "constant":
-        return torch.nn.functional.pad(x, flat, value=value)
-    return torch.nn.functional.pad(x, flat, mode=mode)
-
-
-@symbolic_aware("linspace")
-@_dtypes.explain_dtype_errors("linspace")
-def linspace(start, stop, num=50, endpoint=True, dtype=None):
-    if not endpoint:
-        step = (stop - start) / num
-        stop = stop - step
-    return torch.linspace(start, stop, num,
-                          dtype=to_torch_dtype(dtype or "float32"))
-
-
-def arange(start, stop=None, step=None, dtype=None):
-    """Evenly spaced values in [start, stop); without `dtype`, int32 for
-    integer bounds and floatx when any bound is a float, as Keras."""
-    bounds = [v for v in (start, stop, step) if v is not None]
-    torch_dtype = to_torch_dtype(dtype) if dtype else \
-        _dtypes.scalar_dtype(*bounds)
-    if torch_dtype == torch.bool:
-        raise TypeError(
-            "ops.arange cannot make a bool range (Keras raises too). Pass "
-            f"numeric bounds or a numeric `dtype`. Received: start={start!r}, "
-            f"stop={stop!r}, step={step!r}, dtype={dtype!r}"
-        )
-    if stop is None:
-        start, stop = 0, start
-    step = 1 if step is None else step
-    return convert_to_tensor(torch.arange(start, stop, step,
-                                          dtype=torch_dtype))
-
-
-def zeros(shape, dtype=None):
-    return convert_to_tensor(torch.zeros(tuple(shape) if not isinstance(
-        shape, int) else (shape,), dtype=to_torch_dtype(dtype)))
-
-
-def ones(shape, dtype=None):
-    return convert_to_tensor(torch.ones(tuple(shape) if not isinstance(
-        shape, int) else (shape,), dtype=to_torch_dtype(dtype)))
-
-
-def full(shape, fill_value, dtype=None):
-    """Without `dtype`, floatx (as Keras's torch backend)."""
-    torch_dtype = to_torch_dtype(dtype)
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    fill = _tensor(fill_value).to(torch_dtype)
-    return convert_to_tensor(fill.expand(shape).clone())
-
-
-def eye(n, m=None, k=0, dtype=None):
-    """Ones on diagonal `k` (above the main one when k > 0)."""
-    m = n if m is None else m
-    ones = torch.ones(n, m, dtype=to_torch_dtype(dtype))
-    return convert_to_tensor(torch.triu(torch.tril(ones, k), k))
-
-
-@symbolic_aware("zeros_like")
-@_dtypes.explain_dtype_errors("zeros_like")
-def zeros_like(x, dtype=None):
-    x = _tensor(x)
-    return torch.zeros_like(x, dtype=to_torch_dtype(dtype) if dtype else None)
-
-
-@symbolic_aware("ones_like")
-@_dtypes.explain_dtype_errors("ones_like")
-def ones_like(x, dtype=None):
-    x = _tensor(x)
-    return torch.ones_like(x, dtype=to_torch_dtype(dtype) if dtype else None)
-
-
-@symbolic_aware("full_like")
-@_dtypes.explain_dtype_errors("full_like")
-def full_like(x, fill_value, dtype=None):
-    x = _tensor(x)
-    return torch.full_like(x, fill_value,
-                           dtype=to_torch_dtype(dtype) if dtype else None)
-
-
-@symbolic_aware("take")
-@_dtypes.explain_dtype_errors("take")
-def take(x, indices, axis=None):
-    x, indices = _tensor(x), _tensor(indices).long()
-    if axis is None:
-        return x.flatten()[indices]
-    return torch.index_select(x, axis, indices.flatten()).reshape(
-        x.shape[:axis % x.dim()] + indices.shape + x.shape[axis % x.dim() + 1:]
-    )
-
-
-@symbolic_aware("take_along_axis")
-@_dtypes.explain_dtype_errors("take_along_axis")
-def take_along_axis(x, indices, axis=None):
-    return torch.take_along_dim(_tensor(x), _tensor(indices).long(), dim=axis)
-
-
 @symbolic_aware("count_nonzero")
 @_dtypes.explain_dtype_errors("count_nonzero")
 def count_nonzero(x, axis=None):
@@ -594,28 +362,10 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
     return torch.nan_to_num(_tensor(x), nan=nan, posinf=posinf, neginf=neginf)
 
 
-@symbolic_aware("tril")
-@_dtypes.explain_dtype_errors("tril")
-def tril(x, k=0):
-    return torch.tril(_tensor(x), diagonal=k)
-
-
-@symbolic_aware("triu")
-@_dtypes.explain_dtype_errors("triu")
-def triu(x, k=0):
-    return torch.triu(_tensor(x), diagonal=k)
-
-
 @symbolic_aware("outer")
 @_dtypes.explain_dtype_errors("outer")
 def outer(x1, x2):
     return torch.outer(_tensor(x1).flatten(), _tensor(x2).flatten())
-
-
-@symbolic_aware("diag")
-@_dtypes.explain_dtype_errors("diag")
-def diag(x, k=0):
-    return torch.diag(_tensor(x), diagonal=k)
 
 
 @symbolic_aware("average")
