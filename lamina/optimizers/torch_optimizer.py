@@ -5,7 +5,9 @@
 """
 
 import inspect
+import warnings
 
+import numpy as np
 import torch
 
 from lamina.optimizers.base_optimizer import OPTIMIZERS
@@ -14,6 +16,17 @@ from lamina.optimizers.base_optimizer import is_number
 from lamina.optimizers.schedules import learning_rate_schedule as schedules
 
 _DEFAULT_LEARNING_RATE = 0.001
+
+
+def _constructor_arguments(optimizer_class):
+    """The keyword names the class's constructor takes (None: any)."""
+    try:
+        parameters = inspect.signature(optimizer_class.__init__).parameters
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind == p.VAR_KEYWORD for p in parameters.values()):
+        return None
+    return set(parameters)
 
 
 def _needs_learning_rate(optimizer_class):
@@ -218,6 +231,56 @@ class TorchOptimizer(Optimizer):
         self.torch_optimizer.load_state_dict(state_dict["torch_optimizer"])
         self._iterations.data.fill_(int(state_dict["iterations"]))
 
+    def save_own_variables(self, store):
+        """Writes the iteration count, each parameter group's learning rate
+        (`group<g>.lr`) and torch's per-parameter state (`<index>.<key>`,
+        indexed as in torch's own `state_dict`)."""
+        store["iteration"] = self._iterations.detach().cpu().numpy()
+        if self.torch_optimizer is None:
+            return
+        state = self.torch_optimizer.state_dict()
+        for g, group in enumerate(state["param_groups"]):
+            store[f"group{g}.lr"] = np.asarray(float(group["lr"]))
+        for index, entries in state["state"].items():
+            for key, value in entries.items():
+                store[f"{index}.{key}"] = value.detach().cpu().numpy() \
+                    if torch.is_tensor(value) else np.asarray(value)
+
+    def load_own_variables(self, store):
+        """Restores what `save_own_variables` wrote (once built)."""
+        keys = list(store.keys())
+        if self.torch_optimizer is None or not self.built:
+            if len(keys) > 1:
+                warnings.warn(
+                    f"Skipping variable loading for optimizer '{self.name}', "
+                    "because it has not been built yet.", stacklevel=2)
+            return
+        current = self.torch_optimizer.state_dict()
+        groups = [dict(group) for group in current["param_groups"]]
+        state = {}
+        for key in keys:
+            head, _, entry = key.partition(".")
+            if key == "iteration":
+                continue
+            if head.startswith("group") and entry == "lr":
+                g = int(head[len("group"):])
+                if g >= len(groups):
+                    raise ValueError(
+                        f"Optimizer '{self.name}' has {len(groups)} parameter "
+                        f"groups, but the file has state for group {g}.")
+                groups[g]["lr"] = float(np.asarray(store[key]))
+            elif head.isdigit() and entry:
+                state.setdefault(int(head), {})[entry] = torch.as_tensor(
+                    np.asarray(store[key]))
+            else:
+                raise ValueError(
+                    f"Unexpected entry '{key}' in the saved state of "
+                    f"optimizer '{self.name}'.")
+        self.torch_optimizer.load_state_dict(
+            {"state": state, "param_groups": groups})
+        if "iteration" in keys:
+            self._iterations.data.fill_(int(np.asarray(store["iteration"])))
+
     def get_config(self):
         if self.optimizer_class.__module__.startswith("torch.optim"):
             class_name = self.optimizer_class.__name__
@@ -225,9 +288,13 @@ class TorchOptimizer(Optimizer):
             class_name = (f"{self.optimizer_class.__module__}."
                           f"{self.optimizer_class.__qualname__}")
         if self.torch_optimizer is not None and not self.optimizer_kwargs:
+            # Only what the constructor takes: torch's `defaults` may hold
+            # more (AdamW's `decoupled_weight_decay`).
+            accepted = _constructor_arguments(self.optimizer_class)
             kwargs = {k: v for k, v in self.torch_optimizer.defaults.items()
                       if isinstance(v, (int, float, bool, str, tuple, list,
-                                        type(None)))}
+                                        type(None)))
+                      and (accepted is None or k in accepted)}
         else:
             kwargs = dict(self.optimizer_kwargs)
         return {"name": self.name, "optimizer": class_name, **kwargs}

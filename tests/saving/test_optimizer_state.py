@@ -101,3 +101,21 @@ def test_loss_scale_optimizer_nests_its_inner_optimizer(keras_ref, tmp_path):
     for a, b in zip(theirs.optimizer.variables, ours.optimizer.variables):
         np.testing.assert_array_equal(keras_ref.ops.convert_to_numpy(a),
                                       b.detach().cpu().numpy())
+
+
+def test_torch_optimizer_state_round_trip(tmp_path):
+    import torch
+
+    model = build(lamina, "SGD", {})
+    model.compile(optimizer=torch.optim.AdamW, loss="mse")
+    train(model)
+    model.optimizer.learning_rate = 0.005
+    path = os.path.join(tmp_path, "torch.keras")
+    model.save(path)
+    loaded = lamina.saving.load_model(path)
+    assert int(loaded.optimizer.iterations) == 4
+    assert float(loaded.optimizer.learning_rate) == pytest.approx(0.005)
+    train(model)
+    train(loaded)
+    for a, b in zip(model.weights, loaded.weights):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
