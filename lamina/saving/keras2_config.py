@@ -107,6 +107,38 @@ def _layer_or_object(class_name, config):
     dtype = config.get("dtype")
     if isinstance(dtype, dict) and dtype.get("class_name") == "Policy":
         dtype["class_name"] = "DTypePolicy"
+    if class_name == "Lambda" and "function_type" in config:
+        _lambda(config)
+
+
+def _lambda(config):
+    """Keras 2 wrote a Lambda's function as `[base64 code, defaults,
+    closure]` plus `function_type`; Keras 3 as a `__lambda__` object (still
+    loaded only outside safe mode) or a named function."""
+    module = config.pop("module", None)
+    config["function"] = _function(
+        config.get("function"), config.pop("function_type"), module)
+    output_type = config.pop("output_shape_type", "raw")
+    output_module = config.pop("output_shape_module", None)
+    if output_type != "raw" and config.get("output_shape") is not None:
+        config["output_shape"] = _function(config["output_shape"],
+                                           output_type, output_module)
+
+
+def _function(value, function_type, module):
+    if function_type == "lambda" and isinstance(value, (list, tuple)) and \
+            len(value) == 3:
+        code, defaults, closure = value
+        return {"class_name": "__lambda__", "config": {
+            "code": code, "defaults": defaults, "closure": closure}}
+    if function_type == "function" and isinstance(value, str):
+        return {"module": module, "class_name": "function", "config": value,
+                "registered_name": "function"}
+    raise ValueError(
+        f"Cannot read a Keras 2 Lambda function of type {function_type!r}: "
+        f"expected 'lambda' with [code, defaults, closure] or 'function' "
+        f"with a name. Received: {str(value)[:100]}"
+    )
 
 
 def _sequential(config):

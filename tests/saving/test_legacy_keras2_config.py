@@ -4,6 +4,7 @@ configs mapped to Keras 3's, and Keras 3 configs left unchanged."""
 import json
 import os
 
+import numpy as np
 import pytest
 
 import lamina
@@ -127,3 +128,28 @@ def test_fixture_training_configs_compile():
                                 "reg_out": "mse"}
         assert lamina.optimizers.get(args["optimizer"]).learning_rate == \
             pytest.approx(0.01)
+
+
+def test_keras2_lambda_loads_only_outside_safe_mode():
+    import base64
+    import marshal
+
+    from lamina.saving import serialization
+
+    code = base64.b64encode(marshal.dumps((lambda x: x * 2).__code__))
+    config = {"class_name": "Sequential", "config": {"layers": [
+        {"class_name": "Lambda", "config": {
+            "name": "double", "batch_input_shape": [None, 3],
+            "function": [code.decode("ascii"), None, None],
+            "function_type": "lambda", "module": "__main__",
+            "output_shape": None, "output_shape_type": "raw",
+            "output_shape_module": None, "arguments": {}}}]}}
+    translated = keras2_config.translate_model_config(config)
+    function = translated["config"]["layers"][1]["config"]["function"]
+    assert function["class_name"] == "__lambda__"
+    with pytest.raises(ValueError, match="'double'.*safe_mode=False"):
+        lamina.models.model_from_json(json.dumps(config))
+    with serialization.SafeModeScope(False):
+        model = lamina.models.model_from_json(json.dumps(config))
+    assert model.predict(np.ones((1, 3), "float32"), verbose=0).tolist() == \
+        [[2.0, 2.0, 2.0]]
