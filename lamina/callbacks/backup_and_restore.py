@@ -96,8 +96,9 @@ class BackupAndRestore(Callback):
             )
         training_state.check_matches(state, self.model, source)
         training_state.apply_weights(state, self.model)
-        iterator = self.model.train_iterator
+        iterator = getattr(self.model, "train_iterator", None)
         meta = state.metadata
+        training_state.check_same_data(state, iterator, source)
         position = {"step": meta["step"], "position": meta["position"],
                     "order": None}
         if "data/order" in state.arrays:
@@ -137,7 +138,8 @@ class BackupAndRestore(Callback):
                 )
 
     def _build_metrics(self):
-        adapter = getattr(self.model.train_iterator, "adapter", None)
+        adapter = getattr(getattr(self.model, "train_iterator", None),
+                          "adapter", None)
         if not hasattr(adapter, "batches"):
             return
         batch = next(adapter.batches(), None)
@@ -192,8 +194,8 @@ class BackupAndRestore(Callback):
             self._save(epoch + 1)
 
     def _save(self, epoch):
-        state = training_state.capture(self.model, self.model.train_iterator,
-                                       epoch)
+        state = training_state.capture(
+            self.model, getattr(self.model, "train_iterator", None), epoch)
         with atomic_path(self._latest_path) as temporary:
             training_state.write(temporary, state)
             if self.double_checkpoint and os.path.exists(self._latest_path):

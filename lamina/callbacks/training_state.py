@@ -43,6 +43,7 @@ def capture(model, iterator, epoch):
         {"step": 0, "position": 0, "order": None}
     metadata["step"] = int(position["step"])
     metadata["position"] = int(position["position"])
+    metadata["batches_per_epoch"] = _batches_per_epoch(iterator)
     if position["order"] is not None:
         arrays["data/order"] = _numpy(position["order"])
     # Matched by position (layer names differ between sessions), the names
@@ -90,6 +91,34 @@ def check_matches(state, model, source):
             f"model has {len(_seed_generators(model))}. Delete the backup "
             "folder to start over."
         )
+
+
+def check_same_data(state, iterator, source):
+    """Raises a ValueError naming `source` when this `fit` batches its data
+    differently from the one that wrote the backup: its position would
+    point elsewhere."""
+    saved = state.metadata.get("batches_per_epoch")
+    current = _batches_per_epoch(iterator)
+    order = state.arrays.get("data/order")
+    samples = getattr(getattr(iterator, "adapter", None), "num_samples",
+                      None)
+    if (saved is not None and current is not None and saved != current) or \
+            (order is not None and samples is not None and
+             len(order) != samples):
+        raise ValueError(
+            f"The backup {source} was written by a `fit` with {saved} "
+            f"batches per epoch over {len(order) if order is not None else '?'}"
+            f" samples; this `fit` has {current} batches over {samples}. "
+            "Resume with the same data, `batch_size` and `steps_per_epoch`, "
+            "or delete the backup folder to start over."
+        )
+
+
+def _batches_per_epoch(iterator):
+    try:
+        return None if iterator is None else int(iterator.num_batches)
+    except (TypeError, ValueError):
+        return None  # a source of unknown length
 
 
 def apply_weights(state, model):

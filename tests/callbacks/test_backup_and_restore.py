@@ -256,6 +256,21 @@ def test_backup_of_another_model_is_rejected(tmp_path):
         _fit(other, [BackupAndRestore(str(backup))])
 
 
+@pytest.mark.parametrize("change", [{"batch_size": 4}, {"rows": 50}])
+def test_resuming_with_other_batching_is_a_clear_error(tmp_path, change):
+    backup = tmp_path / "backup"
+    with pytest.raises(Interrupt):
+        _fit(_model(), [BackupAndRestore(str(backup), save_freq=2),
+                        InterruptAt(4)])
+    x, y = _data()
+    rows = change.get("rows", 60)
+    with pytest.raises(ValueError, match="same data, `batch_size`"):
+        _model().fit(x[:rows], y[:rows], batch_size=change.get("batch_size",
+                                                              8),
+                     epochs=3, verbose=0,
+                     callbacks=[BackupAndRestore(str(backup))])
+
+
 def test_unbuilt_model_with_a_backup_is_a_clear_error(tmp_path):
     backup = tmp_path / "backup"
     with pytest.raises(Interrupt):
