@@ -47,7 +47,7 @@ layer_version = [0]
 
 __all__ = [
     "begin_outermost_call", "in_symbolic_scope", "inference_scope",
-    "layer_version", "state", "step_losses", "symbolic_scope",
+    "layer_version", "name_scope", "state", "step_losses", "symbolic_scope",
     "trainable_version",
 ]
 
@@ -63,6 +63,28 @@ def step_losses():
     since the current outermost call began: the one collector the trainer
     reads each step."""
     return list(state.call_losses)
+
+
+class name_scope:
+    """Weights built inside get paths under `name` ("name/dense/kernel"),
+    unless `name` is already the innermost scope (a model tracing its
+    layers from inside its own build)."""
+
+    __slots__ = ("name", "pushed")
+
+    def __init__(self, name):
+        self.name = name
+
+    def __enter__(self):
+        scope = state.name_scope
+        self.pushed = not scope or scope[-1] != self.name
+        if self.pushed:
+            scope.append(self.name)
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.pushed:
+            state.name_scope.pop()
 
 
 class inference_scope:

@@ -114,13 +114,9 @@ class Sequential(Model):
 
     def _trace(self, inputs):
         x = inputs
-        scope = _call_state.name_scope
         # Layers built here get "sequential/..." paths (once, even when this
         # runs inside the model's own build).
-        pushed = not scope or scope[-1] != self.name
-        if pushed:
-            scope.append(self.name)
-        try:
+        with call_context.name_scope(self.name):
             for layer in self._stack:
                 x = layer(x)
                 if isinstance(x, (list, tuple)) and len(x) != 1:
@@ -130,9 +126,6 @@ class Sequential(Model):
                         f"{len(x)} outputs. For multi-output layers, use the "
                         "functional API."
                     )
-        finally:
-            if pushed:
-                scope.pop()
         self._graph = graph_lib.Graph(inputs, x)
         self._build_shapes = {"input_shape": inputs.shape}
         self.built = True
