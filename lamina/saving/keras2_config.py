@@ -100,6 +100,19 @@ def _layer_or_object(class_name, config):
                     f"'{config.get('name')}': Keras 2's `{key}` option is "
                     "not supported. Expected it unset (None)."
                 )
+    if class_name.endswith("Transpose") and class_name.startswith("Conv") \
+            and "groups" in config:
+        if config.pop("groups") not in (1, None):
+            raise ValueError(
+                f"Cannot load {class_name} layer '{config.get('name')}': "
+                "grouped transposed convolutions (groups > 1) are not "
+                "supported. Expected groups=1."
+            )
+    if class_name == "MultiHeadAttention":
+        # tf.keras saved the shapes it was built with; the layer now builds
+        # on its first call (or from `build_config`).
+        for key in ("query_shape", "key_shape", "value_shape"):
+            config.pop(key, None)
     if class_name == "VarianceScaling" and config.get("distribution") == \
             "normal":
         # Keras 2's "normal" was a truncated normal.
