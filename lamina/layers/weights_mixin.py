@@ -214,11 +214,16 @@ class WeightsMixin:
         for layer in self._flatten_layers():
             if isinstance(layer, WeightsMixin):
                 collected.extend(layer._own_losses())
-        for weight in self.trainable_weights:
-            regularizer = getattr(weight, "regularizer", None)
-            if regularizer is not None:
-                collected.append(regularizer(weight))
+        collected.extend(weight_penalties(self.trainable_weights))
         return collected
+
+
+def weight_penalties(weights):
+    """The regularization losses of those `weights` that have a
+    `regularizer`: with `call_context.step_losses()`, what `losses` holds
+    after a call, and what the trainer adds each step."""
+    return [weight.regularizer(weight) for weight in weights
+            if getattr(weight, "regularizer", None) is not None]
 
 
 def _path_of(weight):

@@ -11,6 +11,7 @@ import warnings
 import torch
 
 from lamina.layers import call_context
+from lamina.layers.weights_mixin import weight_penalties
 from lamina.trainers import argument_checks
 from lamina.trainers import compile_utils
 from lamina.trainers import loops
@@ -201,10 +202,8 @@ class Trainer(loops.LoopsMixin):
 
     def _added_losses(self):
         cache = self._training_cache()
-        losses = call_context.step_losses()
-        for weight in cache["regularized"]:
-            losses.append(weight.regularizer(weight))
-        return losses
+        return call_context.step_losses() + weight_penalties(
+            cache["regularized"])
 
     def _training_cache(self):
         """Trainable weights, refreshed when any `trainable` flag changes,
