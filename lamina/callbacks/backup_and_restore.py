@@ -7,6 +7,7 @@ import warnings
 import torch
 
 from lamina.callbacks import training_state
+from lamina.callbacks import training_state_file
 from lamina.callbacks.callback import Callback
 from lamina.saving.file_io import atomic_path
 
@@ -161,7 +162,7 @@ class BackupAndRestore(Callback):
             if not os.path.exists(path):
                 continue
             try:
-                state = training_state.read(path)
+                state = training_state_file.read(path)
             except ValueError as error:
                 failure = failure or error
                 continue
@@ -197,7 +198,7 @@ class BackupAndRestore(Callback):
         state = training_state.capture(
             self.model, getattr(self.model, "train_iterator", None), epoch)
         with atomic_path(self._latest_path) as temporary:
-            training_state.write(temporary, state)
+            training_state_file.write(temporary, state)
             if self.double_checkpoint and os.path.exists(self._latest_path):
                 # Killed between these renames, the previous backup remains.
                 os.replace(self._latest_path, self._previous_path)

@@ -1,19 +1,15 @@
-"""A training run's full state as arrays plus JSON, in one HDF5 file.
+"""A training run's full state, as NumPy arrays plus JSON-able metadata.
 
 What `BackupAndRestore` keeps so that a killed `fit` resumes exactly: the
 model's tensors (`state_dict`), the optimizer's variables, the metrics'
 accumulators, the epoch and the data position (step, pass position and the
 pass's shuffling order), and every random state training draws from:
 torch's (CPU and CUDA), NumPy's and Python's global generators and each
-layer's `SeedGenerator`. No pickle: tensors are HDF5 datasets with the
-Fletcher32 checksum filter, everything else is JSON stored as a checksummed
-byte dataset, so any damage to the file is detected when it is read.
+layer's `SeedGenerator`. `training_state_file` stores it without pickle.
 """
 
-import json
 import random as python_random
 
-import h5py
 import numpy as np
 import torch
 
@@ -21,7 +17,6 @@ from lamina.random import SeedGenerator
 
 FORMAT = "lamina.training_state"
 VERSION = 1
-_METADATA = "metadata.json"
 
 
 class TrainingState:
@@ -102,13 +97,14 @@ def check_same_data(state, iterator, source):
     order = state.arrays.get("data/order")
     samples = getattr(getattr(iterator, "adapter", None), "num_samples",
                       None)
+    saved_samples = len(order) if order is not None else "?"
     if (saved is not None and current is not None and saved != current) or \
             (order is not None and samples is not None and
              len(order) != samples):
         raise ValueError(
             f"The backup {source} was written by a `fit` with {saved} "
-            f"batches per epoch over {len(order) if order is not None else '?'}"
-            f" samples; this `fit` has {current} batches over {samples}. "
+            f"batches per epoch over {saved_samples} samples; this `fit` "
+            f"has {current} batches over {samples}. "
             "Resume with the same data, `batch_size` and `steps_per_epoch`, "
             "or delete the backup folder to start over."
         )
@@ -313,96 +309,3 @@ def _decode(node, arrays):
     if "tuple" in node:
         return tuple(_decode(v, arrays) for v in node["tuple"])
     return node["value"]
-
-
-# -- The file -------------------------------------------------------------
-
-def write(path, state):
-    """Writes `state` to the HDF5 file `path` (every dataset checksummed)."""
-    with h5py.File(path, "w") as file:
-        text = json.dumps(state.metadata).encode("utf-8")
-        _dataset(file, _METADATA, np.frombuffer(text, dtype=np.uint8))
-        for name, array in state.arrays.items():
-            _dataset(file, name, array)
-
-
-def _dataset(file, name, array):
-    array = np.asarray(array)
-    shape = array.shape
-    if array.size == 0:
-        file.create_dataset(name, data=array)
-    else:
-        # Fletcher32 needs chunked storage, which scalars cannot have.
-        dataset = file.create_dataset(name, data=array.reshape(-1),
-                                      fletcher32=True)
-        dataset.attrs["shape"] = np.asarray(shape, dtype=np.int64)
-
-
-def read(path):
-    """Reads a file written by `write`; a ValueError naming `path` says
-    what is wrong when it is damaged or not such a file."""
-    try:
-        with h5py.File(path, "r") as file:
-            if _METADATA not in file:
-                raise ValueError("it holds no training-state metadata")
-            text = bytes(file[_METADATA][()]).decode("utf-8")
-            metadata = json.loads(text)
-            if not isinstance(metadata, dict) or \
-                    metadata.get("format") != FORMAT:
-                raise ValueError("it is not a Lamina training-state file")
-            if metadata.get("version") != VERSION:
-                raise ValueError(
-                    f"its format version {metadata.get('version')!r} is not "
-                    f"the supported version {VERSION}")
-            arrays = {}
-            file.visititems(lambda name, item: _collect(name, item, arrays))
-    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError,
-            RuntimeError) as error:
-        raise ValueError(
-            f"The backup file {path} is damaged or is not a backup written "
-            f"by BackupAndRestore: {error}"
-        ) from error
-    state = TrainingState(metadata, arrays)
-    _check_complete(state, path)
-    return state
-
-
-def _collect(name, item, arrays):
-    if not isinstance(item, h5py.Dataset) or name == _METADATA:
-        return
-    array = item[()]
-    if "shape" in item.attrs:
-        array = array.reshape(tuple(int(d) for d in item.attrs["shape"]))
-    arrays[name] = array
-
-
-def _check_complete(state, path):
-    """Every array the metadata refers to is present."""
-    meta = state.metadata
-    try:
-        needed = [f"model/{i}" for i in range(len(meta["weights"]))]
-        needed += [f"metrics/{i}" for i in range(meta["metrics"])]
-        if meta["optimizer"]["kind"] == "keras":
-            needed += [f"optimizer/{i}"
-                       for i in range(meta["optimizer"]["variables"])]
-        rand = meta["random"]
-        needed += ["random/torch", "random/numpy", "random/python"]
-        needed += [f"random/cuda/{i}" for i in range(rand["cuda"])]
-        needed += [f"random/seed/{i}"
-                   for i in range(len(rand["seed_generators"]))]
-        for key in ("epoch", "step", "position"):
-            if not isinstance(meta[key], int) or meta[key] < 0:
-                raise ValueError(f"'{key}' is {meta[key]!r}")
-    except (KeyError, TypeError) as error:
-        raise ValueError(
-            f"The backup file {path} is damaged: its metadata lacks "
-            f"{error}."
-        ) from None
-    except ValueError as error:
-        raise ValueError(
-            f"The backup file {path} is damaged: {error}.") from None
-    missing = [name for name in needed if name not in state.arrays]
-    if missing:
-        raise ValueError(
-            f"The backup file {path} is damaged: it lacks {missing[:5]}."
-        )

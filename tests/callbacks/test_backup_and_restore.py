@@ -189,7 +189,8 @@ def test_backup_file_layout_no_pickle_and_checksums(tmp_path):
     # 60 rows in batches of 8: 8 batches, the last backup after batch 6.
     assert (metadata["epoch"], metadata["step"], metadata["position"]) == \
         (0, 6, 6)
-    assert metadata["random"]["seed_generators"] == ["dropout_1.seed_generator"]
+    assert metadata["random"]["seed_generators"] == [
+        "dropout_1.seed_generator"]
     assert set(os.listdir(backup)) == {"latest.state.h5"}  # no temporaries
 
 
@@ -309,7 +310,7 @@ _SCRIPT = textwrap.dedent("""
     import os, signal, sys
     import numpy as np
     import lamina
-    from lamina.callbacks import training_state
+    from lamina.callbacks import training_state_file
     from lamina.random import set_random_seed
 
     backup, out, kill_at, kill_in_write = sys.argv[1], sys.argv[2], \\
@@ -340,7 +341,7 @@ _SCRIPT = textwrap.dedent("""
             print("batches trained:", Kill.seen)
 
     writes = []
-    real_write = training_state.write
+    real_write = training_state_file.write
     def write_then_die(path, state):
         real_write(path, state)
         writes.append(path)
@@ -350,7 +351,7 @@ _SCRIPT = textwrap.dedent("""
             with open(path, "r+b") as file:
                 file.truncate(size // 2)
             os.kill(os.getpid(), signal.SIGKILL)
-    training_state.write = write_then_die
+    training_state_file.write = write_then_die
 
     callbacks = [lamina.callbacks.BackupAndRestore(backup, save_freq=3),
                  Kill()]

@@ -105,8 +105,9 @@ def test_batch_frequency_and_batch_field_equal_keras(tmp_path, keras_ref,
                           mode="min")
     # 4 batches an epoch, a save every 3 batches, counted across epochs.
     assert runs["lamina"][2] == runs["keras"][2]
-    assert runs["lamina"][2] == sorted(["e1-b3.weights.h5", "e2-b2.weights.h5",
-                                        "e3-b1.weights.h5", "e3-b4.weights.h5"])
+    assert runs["lamina"][2] == sorted([
+        "e1-b3.weights.h5", "e2-b2.weights.h5", "e3-b1.weights.h5",
+        "e3-b4.weights.h5"])
     assert runs["lamina"][3] == runs["keras"][3]
 
 
@@ -120,7 +121,8 @@ def test_seed_pattern_legacy_h5_with_val_loss(tmp_path, build, data):
         history = model.fit(
             data["x"], data["y"], epochs=2, verbose=0,
             validation_data=(data["x_val"], data["y_val"]),
-            callbacks=[ModelCheckpoint("weights.{epoch:02d}-{val_loss:.2f}.h5")])
+            callbacks=[
+                ModelCheckpoint("weights.{epoch:02d}-{val_loss:.2f}.h5")])
     names = [f"weights.{epoch + 1:02d}-{loss:.2f}.h5" for epoch, loss in
              enumerate(history.history["val_loss"])]
     assert sorted(os.listdir(tmp_path)) == sorted(names)

@@ -320,7 +320,7 @@ def test_layers_list_of_the_wrong_kind_in_legacy_h5(workdir):
     _assert_clean_error(path, ["could not", "malformed"])
 
 
-# -- Weights that do not fit ---------------------------------------------------
+# -- Weights that do not fit ------------------------------------------------
 
 @pytest.mark.parametrize("suffix", [".weights.h5", ".keras", ".h5"])
 def test_weights_of_the_wrong_shape(workdir, suffix):
