@@ -23,7 +23,7 @@ class FirstOnly(lamina.layers.Layer):
 
 
 def _as_numpy(x):
-    return x.detach().numpy()
+    return x.detach().cpu().numpy()
 
 
 def test_parity_fails_when_one_side_drops_an_output():

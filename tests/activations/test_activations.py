@@ -88,7 +88,8 @@ def test_matches_keras(keras_ref, name, kwargs, shape):
     assert isinstance(out, torch.Tensor)
     expected = _keras(keras_ref, name, x, **kwargs)
     assert out.shape == expected.shape
-    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(out.cpu().numpy(), expected, rtol=1e-5,
+                               atol=1e-5)
 
 
 def test_every_keras_activation_exists(keras_ref):
@@ -112,7 +113,8 @@ def test_softmax_axes_match_keras(keras_ref, name, axis):
     x = _inputs((2, 3, 4), seed=1)
     out = getattr(activations, name)(torch.from_numpy(x), axis=axis)
     expected = _keras(keras_ref, name, x, axis=axis)
-    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(out.cpu().numpy(), expected, rtol=1e-5,
+                               atol=1e-5)
 
 
 def test_softmax_rank_1_is_allowed_as_in_keras_3(keras_ref):
@@ -120,10 +122,10 @@ def test_softmax_rank_1_is_allowed_as_in_keras_3(keras_ref):
     x = np.array([-1.0, 0.0, 1.0], "float32")
     out = activations.softmax(torch.from_numpy(x))
     np.testing.assert_allclose(
-        out.numpy(), _keras(keras_ref, "softmax", x), rtol=1e-6
+        out.cpu().numpy(), _keras(keras_ref, "softmax", x), rtol=1e-6
     )
     np.testing.assert_allclose(
-        out.numpy(), [0.09003057, 0.24472847, 0.66524096], rtol=1e-6
+        out.cpu().numpy(), [0.09003057, 0.24472847, 0.66524096], rtol=1e-6
     )
 
 
@@ -151,7 +153,7 @@ def test_sparsemax_matches_keras_when_one_entry_survives(keras_ref):
     x = np.arange(24, dtype="float32").reshape(2, 12) * 2
     out = activations.sparsemax(torch.from_numpy(x))
     np.testing.assert_allclose(
-        out.numpy(), _keras(keras_ref, "sparsemax", x), atol=1e-6
+        out.cpu().numpy(), _keras(keras_ref, "sparsemax", x), atol=1e-6
     )
 
 
@@ -160,12 +162,12 @@ def test_sparsemax_is_the_simplex_projection():
     # keras-team/keras#23425), so its outputs need not sum to 1; Lamina
     # follows the published definition.
     x = np.random.default_rng(2).normal(size=(6, 9)).astype("float32")
-    out = activations.sparsemax(torch.from_numpy(x)).numpy()
+    out = activations.sparsemax(torch.from_numpy(x)).cpu().numpy()
     np.testing.assert_allclose(out, _sparsemax_reference(x), atol=1e-6)
     np.testing.assert_allclose(out.sum(-1), np.ones(6), atol=1e-6)
     assert (out == 0).any()
     known = activations.sparsemax(torch.tensor([[0.0, 0.5, 1.0]]))
-    np.testing.assert_allclose(known.numpy(), [[0.0, 0.25, 0.75]])
+    np.testing.assert_allclose(known.cpu().numpy(), [[0.0, 0.25, 0.75]])
 
 
 def test_sparsemax_other_axis():
@@ -183,7 +185,8 @@ def test_float64_stays_float64(keras_ref, name):
     assert out.dtype == torch.float64
     if name != "sparsemax":
         np.testing.assert_allclose(
-            out.numpy(), _keras(keras_ref, name, x), rtol=1e-10, atol=1e-10
+            out.cpu().numpy(), _keras(keras_ref, name, x), rtol=1e-10,
+            atol=1e-10
         )
 
 

@@ -39,7 +39,8 @@ def test_matches_keras(keras_ref, name, kwargs, dtype):
     # Keras 3.15.1's NonNeg (`ops.maximum(w, 0)`) returns float32 for a
     # float64 weight; Lamina keeps the weight's dtype.
     assert ours.dtype == torch.from_numpy(w).dtype
-    np.testing.assert_allclose(ours.numpy(), theirs, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.cpu().numpy(), theirs, rtol=1e-5,
+                               atol=1e-6)
 
 
 def test_max_norm_caps_column_norms():

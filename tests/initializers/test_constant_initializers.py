@@ -20,7 +20,7 @@ def test_zeros_ones_equal_keras(keras_ref, name, shape, dtype):
         keras_ref, getattr(keras_ref.initializers, name)(), shape, dtype
     )
     assert out.dtype == torch.from_numpy(expected).dtype
-    np.testing.assert_array_equal(out.numpy(), expected)
+    np.testing.assert_array_equal(out.cpu().numpy(), expected)
 
 
 @pytest.mark.parametrize(
@@ -31,7 +31,7 @@ def test_constant_equals_keras(keras_ref, value):
     expected = _keras_values(keras_ref, keras_ref.initializers.Constant(value),
                              (4, 3))
     assert out.dtype == torch.float32
-    np.testing.assert_array_equal(out.numpy(), expected)
+    np.testing.assert_array_equal(out.cpu().numpy(), expected)
 
 
 def test_constant_configs_equal_keras(keras_ref):
@@ -62,7 +62,7 @@ def test_identity_equals_keras(keras_ref, shape, gain):
     expected = _keras_values(
         keras_ref, keras_ref.initializers.Identity(gain=gain), shape
     )
-    np.testing.assert_array_equal(out.numpy(), expected)
+    np.testing.assert_array_equal(out.cpu().numpy(), expected)
 
 
 def test_identity_config(keras_ref):

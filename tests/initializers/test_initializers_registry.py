@@ -111,7 +111,7 @@ def test_get_tensor_or_array(keras_ref):
     out = init((2, 3), dtype="float32")
     assert out.dtype == torch.float32
     np.testing.assert_array_equal(
-        out.numpy(),
+        out.cpu().numpy(),
         keras_ref.ops.convert_to_numpy(
             keras_ref.initializers.get(value)((2, 3), dtype="float32")
         ),

@@ -27,7 +27,7 @@ def test_seeded_values_equal_keras_on_cpu(keras_ref, name, shape):
     theirs = _keras_values(
         keras_ref, getattr(keras_ref.initializers, name)(seed=42), shape
     )
-    np.testing.assert_array_equal(ours.numpy(), theirs)
+    np.testing.assert_array_equal(ours.cpu().numpy(), theirs)
 
 
 def test_seeded_float64_values_equal_keras(keras_ref):
@@ -38,7 +38,7 @@ def test_seeded_float64_values_equal_keras(keras_ref):
             "float64",
         )
         assert ours.dtype == torch.float64
-        np.testing.assert_array_equal(ours.numpy(), theirs)
+        np.testing.assert_array_equal(ours.cpu().numpy(), theirs)
 
 
 def test_unseeded_initializers_follow_set_random_seed_like_keras(keras_ref):
@@ -47,10 +47,10 @@ def test_unseeded_initializers_follow_set_random_seed_like_keras(keras_ref):
                            (5, 5))
     set_random_seed(7)
     ours = initializers.GlorotUniform()((5, 5))
-    np.testing.assert_array_equal(ours.numpy(), theirs)
+    np.testing.assert_array_equal(ours.cpu().numpy(), theirs)
     set_random_seed(7)
     np.testing.assert_array_equal(
-        initializers.GlorotUniform()((5, 5)).numpy(), theirs
+        initializers.GlorotUniform()((5, 5)).cpu().numpy(), theirs
     )
 
 

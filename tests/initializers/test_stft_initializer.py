@@ -19,7 +19,7 @@ def test_values_and_config_equal_keras(keras_ref, kwargs):
     ours = initializers.STFT(**kwargs)
     theirs = keras_ref.initializers.STFT(**kwargs)
     np.testing.assert_allclose(
-        ours((16, 1, 9)).numpy(),
+        ours((16, 1, 9)).cpu().numpy(),
         keras_ref.ops.convert_to_numpy(theirs((16, 1, 9))),
         atol=1e-6,
     )
@@ -32,7 +32,8 @@ def test_array_window():
     out = initializers.STFT(window=window, scaling=None)((8, 1, 5))
     unwindowed = initializers.STFT(window=None)((8, 1, 5))
     np.testing.assert_allclose(
-        out.numpy(), unwindowed.numpy() * window.reshape(-1, 1, 1), atol=1e-6
+        out.cpu().numpy(),
+        unwindowed.cpu().numpy() * window.reshape(-1, 1, 1), atol=1e-6
     )
     with pytest.raises(ValueError, match="shape of `window`"):
         initializers.STFT(window=np.ones(3))((8, 1, 5))

@@ -50,12 +50,12 @@ def test_matches_keras(keras_ref):
         ours.set_weights(values)
         ref.set_weights(values)
         np.testing.assert_allclose(
-            ours(x).detach().numpy(), keras_ref.ops.convert_to_numpy(ref(x)),
-            atol=1e-5)
+            ours(x).detach().cpu().numpy(),
+            keras_ref.ops.convert_to_numpy(ref(x)), atol=1e-5)
         name = "embeddings" if "Embedding" in type(ours).__name__ else \
             "kernel"
         np.testing.assert_allclose(
-            getattr(ours, name).detach().numpy(),
+            getattr(ours, name).detach().cpu().numpy(),
             keras_ref.ops.convert_to_numpy(getattr(ref, name)), atol=1e-6)
 
 
@@ -67,10 +67,10 @@ def test_enable_lora_on_a_built_layer_scales_by_alpha_over_rank():
                       b_initializer="ones")
     assert layer.lora_enabled and layer.lora_rank == 2
     expected = base + (6 / 2) * np.ones((4, 2)) @ np.ones((2, 3))
-    np.testing.assert_allclose(layer.kernel.detach().numpy(), expected,
+    np.testing.assert_allclose(layer.kernel.detach().cpu().numpy(), expected,
                                rtol=1e-6)
     x = np.ones((1, 4), "float32")
-    np.testing.assert_allclose(layer(x).detach().numpy(), x @ expected,
+    np.testing.assert_allclose(layer(x).detach().cpu().numpy(), x @ expected,
                                rtol=1e-5)
     assert [p for p in layer.state_dict()] == [
         "kernel", "lora_kernel_a", "lora_kernel_b"]

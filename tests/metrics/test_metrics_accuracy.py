@@ -101,7 +101,7 @@ def test_functions_match_keras(keras_ref, rng, fn_name, make, kwargs):
     actual = getattr(metrics, fn_name)(torch.as_tensor(y_true),
                                        torch.as_tensor(y_pred), **kwargs)
     assert isinstance(actual, torch.Tensor)
-    np.testing.assert_allclose(actual.numpy(), expected)
+    np.testing.assert_allclose(actual.cpu().numpy(), expected)
 
 
 def test_known_values():

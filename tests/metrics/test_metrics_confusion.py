@@ -83,7 +83,7 @@ def test_known_values():
     assert float(metric.result()) == pytest.approx(2 / 3)
     metric = metrics.Recall(thresholds=[0.5, 0.9])
     metric.update_state([0, 1, 1, 1], [0.6, 0.2, 0.95, 0.7])
-    np.testing.assert_allclose(metric.result().numpy(), [2 / 3, 1 / 3],
+    np.testing.assert_allclose(metric.result().cpu().numpy(), [2 / 3, 1 / 3],
                                rtol=1e-6)
     metric = metrics.FalseNegatives()
     metric.update_state([0, 1, 1, 1], [0, 1, 0, 0],

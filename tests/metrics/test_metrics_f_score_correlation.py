@@ -70,7 +70,7 @@ def test_correlation_functions(keras_ref, rng, fn_name):
         getattr(keras_ref.metrics, fn_name)(y_true, y_pred, axis=-1))
     actual = getattr(metrics, fn_name)(torch.as_tensor(y_true),
                                        torch.as_tensor(y_pred))
-    np.testing.assert_allclose(actual.numpy(), expected, rtol=1e-5,
+    np.testing.assert_allclose(actual.cpu().numpy(), expected, rtol=1e-5,
                                atol=1e-6)
 
 
@@ -90,7 +90,7 @@ def test_f_score_known_value():
     metric.update_state(np.array([[1, 1, 1], [1, 0, 0], [1, 1, 0]]),
                         np.array([[0.2, 0.6, 0.7], [0.2, 0.6, 0.6],
                                   [0.6, 0.8, 0.0]]))
-    np.testing.assert_allclose(metric.result().numpy(),
+    np.testing.assert_allclose(metric.result().cpu().numpy(),
                                [0.5, 0.8, 0.6666667], rtol=1e-5)
 
 

@@ -27,7 +27,7 @@ def test_parity_with_keras(keras_ref, rng, class_name, values_shape,
             values = torch.as_tensor(values)
         metric.update_state(values, sample_weight=weights)
         np.testing.assert_allclose(
-            metric.result().numpy(),
+            metric.result().cpu().numpy(),
             keras_ref.ops.convert_to_numpy(keras_metric.result()),
             rtol=1e-5, atol=1e-6)
     metric.reset_state()
@@ -61,7 +61,7 @@ def test_mean_metric_wrapper_parity(keras_ref, rng):
         keras_metric.update_state(y_true, y_pred, sample_weight=weights)
         metric.update_state(y_true, y_pred, sample_weight=weights)
     np.testing.assert_allclose(
-        metric.result().numpy(),
+        metric.result().cpu().numpy(),
         keras_ref.ops.convert_to_numpy(keras_metric.result()), rtol=1e-5)
     assert metric.name == "mean_metric_wrapper"
 

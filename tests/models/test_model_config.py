@@ -44,7 +44,7 @@ def test_keras_config_loads_and_computes_the_same(keras_ref, build):
     inputs = x if build is _sequential else {"a": x, "b": x * 2}
     expected = keras_ref.ops.convert_to_numpy(theirs(inputs))
     got = ours(inputs)
-    np.testing.assert_allclose(got.detach().numpy(), expected, atol=1e-6)
+    np.testing.assert_allclose(got.detach().cpu().numpy(), expected, atol=1e-6)
 
 
 def test_ops_and_round_trip_through_json():
@@ -54,8 +54,8 @@ def test_ops_and_round_trip_through_json():
     revived = lamina.models.model_from_json(model.to_json())
     revived.set_weights(model.get_weights())
     data = np.random.default_rng(1).standard_normal((4, 3)).astype("float32")
-    np.testing.assert_allclose(revived(data).detach().numpy(),
-                               model(data).detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(revived(data).detach().cpu().numpy(),
+                               model(data).detach().cpu().numpy(), atol=1e-6)
 
 
 def test_clone_model_new_weights_same_architecture():

@@ -59,7 +59,8 @@ def test_predict_shortcut_equals_per_batch_calls():
     x = np.random.RandomState(0).randn(100, 4).astype("float32")
     predicted = model.predict(x, batch_size=32, verbose=0)
     expected = np.concatenate([
-        model(torch.from_numpy(x[i:i + 32]), training=False).detach().numpy()
+        model(torch.from_numpy(x[i:i + 32]),
+              training=False).detach().cpu().numpy()
         for i in range(0, 100, 32)
     ])
     np.testing.assert_allclose(predicted, expected, rtol=1e-6, atol=1e-6)
@@ -85,7 +86,8 @@ def test_predict_shortcut_on_a_functional_model():
     model = lamina.Model(inputs, layers.Dense(2)(hidden) + hidden[:, :2])
     x = np.random.RandomState(2).randn(50, 4).astype("float32")
     predicted = model.predict(x, batch_size=8, verbose=0)
-    expected = model(torch.from_numpy(x), training=False).detach().numpy()
+    expected = model(torch.from_numpy(x),
+                     training=False).detach().cpu().numpy()
     np.testing.assert_allclose(predicted, expected, rtol=1e-5, atol=1e-6)
 
 
@@ -144,7 +146,7 @@ def test_forward_hooks_on_inner_layer_run_in_predict():
     again = model.predict(x, batch_size=10, verbose=0)
     assert calls == [10, 10, 10, 10]
     np.testing.assert_allclose(
-        again, model(torch.from_numpy(x)).detach().numpy(), rtol=1e-6,
+        again, model(torch.from_numpy(x)).detach().cpu().numpy(), rtol=1e-6,
         atol=1e-6)
 
 

@@ -74,7 +74,7 @@ def test_concatenate_softmax_one_hot_and_cast():
     a, b = torch.ones(2, 3), torch.zeros(2, 2)
     assert ops.concatenate([a, b], axis=-1).shape == (2, 5)
     probs = ops.softmax(torch.tensor([[1.0, 2.0, 3.0]]))
-    np.testing.assert_allclose(probs.sum(-1).numpy(), [1.0], rtol=1e-6)
+    np.testing.assert_allclose(probs.sum(-1).cpu().numpy(), [1.0], rtol=1e-6)
     encoded = ops.one_hot(torch.tensor([0, 2, -1]), 3)
     assert encoded.tolist() == [[1, 0, 0], [0, 0, 1], [0, 0, 0]]
     assert ops.cast(a, "int32").dtype == torch.int32
@@ -103,4 +103,4 @@ def test_normalize_matches_keras(keras_ref):
         expected = keras_ref.ops.convert_to_numpy(
             keras_ref.ops.normalize(x, axis=-1, order=order))
         got = ops.normalize(torch.as_tensor(x), axis=-1, order=order)
-        np.testing.assert_allclose(got.numpy(), expected, rtol=1e-6)
+        np.testing.assert_allclose(got.cpu().numpy(), expected, rtol=1e-6)

@@ -36,7 +36,8 @@ def test_keras2_lr_and_decay():
         for t, g in zip(total, grads):
             t += 0.1 / (1 + 0.5 * step) * g
     for v, s, t in zip(variables, start, total):
-        np.testing.assert_allclose(v.numpy(), (s - t).numpy(), rtol=1e-5,
+        np.testing.assert_allclose(v.cpu().numpy(), (s - t.cpu()).numpy(),
+                                   rtol=1e-5,
                                    atol=1e-6)
     # `lr` reads and writes the (undecayed) learning rate, as in Keras 2.
     optimizer.lr = 0.5
@@ -81,7 +82,8 @@ def test_learning_rate_schedule_and_callable():
     optimizer.apply(grads, variables)
     optimizer.apply(grads, variables)
     # Steps 0 and 1 use rates 1.0 and 0.5; reading now gives step 2's.
-    np.testing.assert_allclose(variables[0].numpy(), start - 1.5, rtol=1e-6)
+    np.testing.assert_allclose(variables[0].cpu().numpy(), start - 1.5,
+                               rtol=1e-6)
     assert float(optimizer.learning_rate) == pytest.approx(0.25)
     with pytest.raises(TypeError, match="not settable"):
         optimizer.learning_rate = 0.1
@@ -119,7 +121,7 @@ def test_constraints_applied_after_update():
     variable = Variable(torch.zeros(3), name="w", path="w",
                         constraint=lambda w: torch.clamp(w, -0.05, 0.05))
     optimizers.SGD(1.0).apply([torch.tensor([1.0, -1.0, 0.01])], [variable])
-    np.testing.assert_allclose(variable.numpy(), [-0.05, 0.05, -0.01],
+    np.testing.assert_allclose(variable.cpu().numpy(), [-0.05, 0.05, -0.01],
                                rtol=1e-6)
 
 
@@ -127,7 +129,7 @@ def test_plain_parameters_and_numpy_gradients():
     parameter = torch.nn.Parameter(torch.ones(2))
     optimizer = optimizers.SGD(0.5, momentum=0.5)
     optimizer.apply([np.array([1.0, 2.0], "float32")], [parameter])
-    np.testing.assert_allclose(parameter.detach().numpy(), [0.5, 0.0])
+    np.testing.assert_allclose(parameter.detach().cpu().numpy(), [0.5, 0.0])
     assert optimizer.variables[-1].name == "variable_momentum"
 
 
@@ -153,7 +155,7 @@ def test_cuda_variables_keep_state_next_to_them():
     optimizers.Adam(0.1, global_clipnorm=1.0, use_ema=True).apply(
         [torch.ones(4)], cpu)
     np.testing.assert_allclose(variables[0].detach().cpu().numpy(),
-                               cpu[0].numpy(), rtol=1e-6)
+                               cpu[0].cpu().numpy(), rtol=1e-6)
 
 
 def test_weight_decay_exclusion_by_variable():
@@ -227,10 +229,10 @@ def test_save_and_load_own_variables():
     other.build(variables)
     other.load_own_variables(store)
     for a, b in zip(optimizer.variables, other.variables):
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
+        np.testing.assert_array_equal(a.cpu().numpy(), b.cpu().numpy())
     with pytest.warns(UserWarning, match="Skipping variable loading"):
         optimizers.Adam(0.1).load_own_variables(store)
-    other.set_weights([v.numpy() for v in optimizer.variables])
+    other.set_weights([v.cpu().numpy() for v in optimizer.variables])
     with pytest.raises(ValueError, match="not compatible"):
         other.set_weights([np.zeros(3)] * 6)
     with pytest.raises(ValueError, match="not yet been built"):

@@ -35,7 +35,8 @@ def test_penalty_matches_keras(keras_ref, name, kwargs, shape, dtype):
     theirs = keras_ref.ops.convert_to_numpy(theirs)
     assert isinstance(ours, torch.Tensor) and ours.ndim == 0
     assert ours.dtype == torch.from_numpy(np.asarray(theirs)).dtype
-    np.testing.assert_allclose(ours.numpy(), theirs, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(ours.cpu().numpy(), theirs, rtol=1e-5,
+                               atol=1e-7)
 
 
 @pytest.mark.parametrize("name", ["L1", "L2", "L1L2"])
@@ -44,7 +45,7 @@ def test_penalty_on_higher_rank_weights_matches_keras(keras_ref, name):
     ours = getattr(regularizers, name)(0.1)(torch.from_numpy(w))
     theirs = getattr(keras_ref.regularizers, name)(0.1)(w)
     np.testing.assert_allclose(
-        ours.numpy(), keras_ref.ops.convert_to_numpy(theirs), rtol=1e-5
+        ours.cpu().numpy(), keras_ref.ops.convert_to_numpy(theirs), rtol=1e-5
     )
 
 

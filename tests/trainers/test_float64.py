@@ -37,7 +37,7 @@ def test_predict_and_call_keep_float64(build):
     predicted = model.predict(X, verbose=0)
     assert predicted.dtype == np.float64
     np.testing.assert_allclose(predicted, expected, rtol=0, atol=1e-15)
-    called = model(X).detach().numpy()
+    called = model(X).detach().cpu().numpy()
     np.testing.assert_allclose(called, expected, rtol=0, atol=1e-15)
 
 
@@ -55,8 +55,9 @@ def test_evaluate_and_fit_keep_float64(build):
     torch_loss.mean().backward()
     model.fit(X, Y, batch_size=8, epochs=1, shuffle=False, verbose=0)
     np.testing.assert_allclose(
-        model.get_weights()[0], (kernel - 0.5 * kernel.grad).detach().numpy(),
-        rtol=0, atol=1e-15)
+        model.get_weights()[0],
+        (kernel - 0.5 * kernel.grad).detach().cpu().numpy(), rtol=0,
+        atol=1e-15)
 
 
 def test_multi_input_functional_keeps_float64():
@@ -65,7 +66,7 @@ def test_multi_input_functional_keeps_float64():
     summed = layers.Add(dtype="float64")([a, b])
     model = keras.Model([a, b], layers.Dense(2, dtype="float64")(summed))
     expected = _reference(model, X + X2)
-    np.testing.assert_allclose(model([X, X2]).detach().numpy(), expected,
+    np.testing.assert_allclose(model([X, X2]).detach().cpu().numpy(), expected,
                                rtol=0, atol=1e-15)
     np.testing.assert_allclose(model.predict([X, X2], verbose=0), expected,
                                rtol=0, atol=1e-15)

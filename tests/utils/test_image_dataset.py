@@ -68,7 +68,7 @@ def test_file_order_and_split_match_keras(image_dir, keras_ref):
     unshuffled = image_dataset_from_directory(image_dir, shuffle=False,
                                               verbose=False)
     assert unshuffled.file_paths == sorted(paths)
-    labels = np.concatenate([y.numpy() for _, y in unshuffled])
+    labels = np.concatenate([y.cpu().numpy() for _, y in unshuffled])
     np.testing.assert_array_equal(labels, [0, 0, 0, 0, 1, 1, 1])
 
 
@@ -85,7 +85,7 @@ def test_pixels_match_keras_loader(image_dir, keras_ref):
             ds.file_paths[5], (7, 9), 3, "bilinear", "channels_last",
             kwargs.get("crop_to_aspect_ratio", False),
             kwargs.get("pad_to_aspect_ratio", False))
-        np.testing.assert_allclose(image.numpy(),
+        np.testing.assert_allclose(image.cpu().numpy(),
                                    keras_ref.ops.convert_to_numpy(expected),
                                    atol=1e-4)
 
@@ -96,7 +96,7 @@ def test_label_modes_and_options(image_dir):
     _, y = image_dataset_from_directory(image_dir, label_mode="categorical",
                                         **common)[0]
     assert y.dtype == torch.float32 and y.shape == (7, 2)
-    np.testing.assert_array_equal(y.sum(1).numpy(), 1.0)
+    np.testing.assert_array_equal(y.sum(1).cpu().numpy(), 1.0)
     _, y = image_dataset_from_directory(image_dir, label_mode="binary",
                                         **common)[0]
     assert y.shape == (7, 1) and y.dtype == torch.float32

@@ -68,7 +68,7 @@ def test_smart_resize_matches_keras(keras_ref, size):
     np.testing.assert_allclose(ours, expected, atol=1e-4)
     single = image_utils.smart_resize(torch.tensor(x[0]), size)
     assert isinstance(single, torch.Tensor)
-    np.testing.assert_allclose(single.numpy(), expected[0], atol=1e-4)
+    np.testing.assert_allclose(single.cpu().numpy(), expected[0], atol=1e-4)
     first = image_utils.smart_resize(x.transpose(0, 3, 1, 2), size,
                                      interpolation="nearest",
                                      data_format="channels_first")

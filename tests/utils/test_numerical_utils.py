@@ -29,7 +29,7 @@ def test_to_categorical_matches_keras(keras_ref):
     got = to_categorical(labels, 4)
     want = keras_ref.utils.to_categorical(labels, 4)
     assert isinstance(got, torch.Tensor) and got.dtype == torch.float32
-    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    np.testing.assert_array_equal(got.cpu().numpy(), want.cpu().numpy())
     # Unlike Keras's torch path, num_classes can be inferred for tensors.
     assert to_categorical(torch.tensor([0, 4])).shape == (2, 5)
 
@@ -76,14 +76,15 @@ def test_normalize_matches_keras_tensor_path(keras_ref):
             got = normalize(x, axis=axis, order=order)
             want = keras_ref.utils.normalize(x, axis=axis, order=order)
             assert isinstance(got, torch.Tensor)
-            np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5,
-                                       atol=1e-7)
+            np.testing.assert_allclose(got.cpu().numpy(), want.cpu().numpy(),
+                                       rtol=1e-5, atol=1e-7)
     flat = x.reshape(-1)
-    np.testing.assert_allclose(normalize(x, axis=None, order=1).numpy(),
+    np.testing.assert_allclose(normalize(x, axis=None, order=1).cpu().numpy(),
                                (x / flat.abs().sum()).numpy(), rtol=1e-6)
     zeros = torch.zeros(2, 3)
-    np.testing.assert_array_equal(normalize(zeros).numpy(), zeros.numpy())
-    np.testing.assert_allclose(normalize([3.0, 4.0]).numpy(), [0.6, 0.8])
+    np.testing.assert_array_equal(normalize(zeros).cpu().numpy(),
+                                  zeros.numpy())
+    np.testing.assert_allclose(normalize([3.0, 4.0]).cpu().numpy(), [0.6, 0.8])
 
 
 def test_normalize_other_axes_on_numpy():

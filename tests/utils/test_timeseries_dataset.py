@@ -37,15 +37,15 @@ def test_docstring_examples_2_and_3():
     dataset = timeseries_dataset_from_array(data[:-10], data[10:],
                                             sequence_length=10)
     inputs, targets = dataset[0]
-    np.testing.assert_array_equal(inputs[0].numpy(), data[:10])
+    np.testing.assert_array_equal(inputs[0].cpu().numpy(), data[:10])
     assert targets[0].item() == data[10]
     x = np.arange(100)
     inputs = timeseries_dataset_from_array(x, None, sequence_length=20,
                                            sequence_stride=20)
     targets = timeseries_dataset_from_array(x * 2, None, sequence_length=20,
                                             sequence_stride=20)
-    np.testing.assert_array_equal(inputs[0][0].numpy(), x[:20])
-    np.testing.assert_array_equal(targets[0][1].numpy(), x[20:40] * 2)
+    np.testing.assert_array_equal(inputs[0][0].cpu().numpy(), x[:20])
+    np.testing.assert_array_equal(targets[0][1].cpu().numpy(), x[20:40] * 2)
 
 
 def test_batches_match_keras():

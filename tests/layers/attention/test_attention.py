@@ -76,7 +76,7 @@ def _parity(keras, cls, kwargs, masks, call_kwargs, explicit_mask=False):
     pairs = zip(got, expected) if isinstance(got, tuple) else \
         [(got, expected)]
     for o, k in pairs:
-        np.testing.assert_allclose(o.detach().numpy(),
+        np.testing.assert_allclose(o.detach().cpu().numpy(),
                                    keras.ops.convert_to_numpy(k), atol=1e-5)
     return got
 
@@ -100,7 +100,8 @@ def test_attention_masks_match_keras(keras_ref, cls, kwargs, masks,
     got = _parity(keras_ref, cls, kwargs, masks, call_kwargs, explicit_mask)
     output = got[0] if isinstance(got, tuple) else got
     if masks[0] is not None:
-        np.testing.assert_array_equal(output._keras_mask.numpy(), masks[0])
+        np.testing.assert_array_equal(output._keras_mask.cpu().numpy(),
+                                      masks[0])
         assert float(output[1, 2].detach().abs().sum()) == 0.0
     else:
         assert getattr(output, "_keras_mask", None) is None
@@ -142,9 +143,9 @@ def test_attention_in_functional_model_with_masks(keras_ref):
     ours.set_weights(theirs.get_weights())
     got = ours(ids)
     np.testing.assert_allclose(
-        got.detach().numpy(), keras_ref.ops.convert_to_numpy(theirs(ids)),
-        atol=1e-5)
-    np.testing.assert_array_equal(got._keras_mask.numpy(), ids != 0)
+        got.detach().cpu().numpy(),
+        keras_ref.ops.convert_to_numpy(theirs(ids)), atol=1e-5)
+    np.testing.assert_array_equal(got._keras_mask.cpu().numpy(), ids != 0)
 
 
 @pytest.mark.parametrize("make,call,message", [

@@ -97,7 +97,7 @@ def test_mha_matches_keras(keras_ref, attention_parity, case):
     output = out[0] if call_kwargs.get("return_attention_scores") else out
     # The output carries the query's mask, as in Keras.
     if masks.get("query") is not None:
-        np.testing.assert_array_equal(output._keras_mask.numpy(), Q_MASK)
+        np.testing.assert_array_equal(output._keras_mask.cpu().numpy(), Q_MASK)
 
 
 def test_mha_fully_masked_values_match_keras(keras_ref, attention_parity):
@@ -280,8 +280,8 @@ def test_mha_masked_functional_model_matches_keras(keras_ref):
     ids = np.array([[3, 4, 0, 0, 0, 0], [1, 2, 3, 4, 5, 0]], "int32")
     expected = keras_ref.ops.convert_to_numpy(theirs(ids))
     got = ours(ids)
-    np.testing.assert_allclose(got.detach().numpy(), expected, atol=1e-5)
-    np.testing.assert_array_equal(got._keras_mask.numpy(), ids != 0)
+    np.testing.assert_allclose(got.detach().cpu().numpy(), expected, atol=1e-5)
+    np.testing.assert_array_equal(got._keras_mask.cpu().numpy(), ids != 0)
 
 
 def test_mha_bad_inputs():

@@ -232,7 +232,7 @@ def test_lora_matches_keras(keras_ref):
     ours.set_weights([keras_ref.ops.convert_to_numpy(w)
                       for w in theirs.weights])
     np.testing.assert_allclose(
-        ours(x).detach().numpy(),
+        ours(x).detach().cpu().numpy(),
         keras_ref.ops.convert_to_numpy(theirs(x)), atol=1e-5)
     assert _config(ours) == _config(theirs)
 

@@ -83,7 +83,7 @@ def test_small_cnn_matches_keras_with_copied_weights(keras_ref):
     x = np.random.default_rng(0).standard_normal((4, 12, 12, 3)).astype(
         "float32")
     np.testing.assert_allclose(
-        ours(x).detach().numpy(),
+        ours(x).detach().cpu().numpy(),
         keras_ref.ops.convert_to_numpy(theirs(x)), atol=1e-5)
     loss = ours(x).square().mean()
     loss.backward()

@@ -147,7 +147,7 @@ def test_same_stride_two_values_on_odd_kernel(keras_ref):
     ours(x)
     ours.set_weights([keras_ref.ops.convert_to_numpy(w)
                       for w in theirs.weights])
-    out = ours(x).detach().numpy()
+    out = ours(x).detach().cpu().numpy()
     assert out.shape == (2, 8, 8, 1)
     np.testing.assert_allclose(out, out_theirs, atol=1e-5)
 

@@ -47,7 +47,7 @@ def test_matches_keras_weight_standardization(keras_ref):
         expected = keras_ref.ops.convert_to_numpy(ref(x))
         ours(x)
         ours.set_weights(ref.get_weights())
-        np.testing.assert_allclose(ours(x).detach().numpy(), expected,
+        np.testing.assert_allclose(ours(x).detach().cpu().numpy(), expected,
                                    atol=1e-5)
 
 
@@ -58,7 +58,7 @@ def _torch_conv(x, kernel, bias, dim):
     x = torch.as_tensor(x).movedim(-1, 1)
     kernel = torch.as_tensor(kernel)
     kernel = kernel.permute(dim + 1, dim, *range(dim))
-    return conv(x, kernel, torch.as_tensor(bias)).movedim(1, -1).numpy()
+    return conv(x, kernel, torch.as_tensor(bias)).movedim(1, -1).cpu().numpy()
 
 
 def test_every_conv_rank_goes_through_convolution_op():
@@ -68,7 +68,7 @@ def test_every_conv_rank_goes_through_convolution_op():
                         (layers.Conv3D, (2, 4, 4, 4, 3))):
         layer = _standardizing(base)(4, 2, bias_initializer="ones")
         x = rng.normal(size=shape).astype("float32")
-        got = layer(x).detach().numpy()
+        got = layer(x).detach().cpu().numpy()
         kernel, bias = layer.get_weights()
         axes = tuple(range(kernel.ndim - 1))
         standardized = (kernel - kernel.mean(axes, keepdims=True)) / np.sqrt(
@@ -86,8 +86,8 @@ def test_override_in_channels_first_and_in_a_model():
     layer(x)
     plain(x)
     plain.set_weights(layer.get_weights())
-    assert not np.allclose(layer(x).detach().numpy(),
-                           plain(x).detach().numpy())
+    assert not np.allclose(layer(x).detach().cpu().numpy(),
+                           plain(x).detach().cpu().numpy())
     model = keras.Sequential([keras.Input((3, 6, 6)), layer])
     np.testing.assert_allclose(model.predict(x, verbose=0),
-                               layer(x).detach().numpy(), atol=1e-6)
+                               layer(x).detach().cpu().numpy(), atol=1e-6)

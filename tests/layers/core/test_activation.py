@@ -39,7 +39,7 @@ def test_activation_accepts_callable():
 def test_activation_values():
     x = np.array([[-2.0, 0.0, 3.0]], dtype="float32")
     out = Activation("relu")(x)
-    np.testing.assert_array_equal(out.numpy(), [[0.0, 0.0, 3.0]])
+    np.testing.assert_array_equal(out.cpu().numpy(), [[0.0, 0.0, 3.0]])
 
 
 @pytest.mark.parametrize("activation", ["relu", "softmax", None])

@@ -101,7 +101,7 @@ def test_einsum_dense_lora_matches_keras(keras_ref):
     ours.set_weights([keras_ref.ops.convert_to_numpy(w)
                       for w in theirs.weights])
     np.testing.assert_allclose(
-        ours(x).detach().numpy(),
+        ours(x).detach().cpu().numpy(),
         keras_ref.ops.convert_to_numpy(theirs(x)), atol=1e-5)
     assert ours.lora_kernel_a.shape == (6, 3, 2)
     assert ours.lora_kernel_b.shape == (2, 4)

@@ -74,7 +74,7 @@ def test_embedding_lookup_values():
     assert layer.built
     np.testing.assert_array_equal(layer.get_weights()[0], weights)
     out = layer(np.array([[3, 0], [1, 1]]))
-    np.testing.assert_array_equal(out.detach().numpy(),
+    np.testing.assert_array_equal(out.detach().cpu().numpy(),
                                   weights[np.array([[3, 0], [1, 1]])])
     layer = Embedding(4, 3, weights=[weights])
     np.testing.assert_array_equal(layer.get_weights()[0], weights)
@@ -84,14 +84,15 @@ def test_embedding_casts_float_indices():
     layer = Embedding(5, 2, weights=np.eye(5, 2, dtype="float32"))
     out = layer(np.array([[1.0, 0.0]], dtype="float64"))
     assert out.dtype == torch.float32
-    np.testing.assert_array_equal(out.detach().numpy(), [[[0, 1], [1, 0]]])
+    np.testing.assert_array_equal(out.detach().cpu().numpy(),
+                                  [[[0, 1], [1, 0]]])
 
 
 def test_embedding_gradient_reaches_looked_up_rows_only():
     layer = Embedding(6, 2)
     layer(torch.tensor([[1, 4, 4]])).sum().backward()
     grad = layer.embeddings.grad
-    np.testing.assert_array_equal(grad[:, 0].numpy(), [0, 1, 0, 0, 2, 0])
+    np.testing.assert_array_equal(grad[:, 0].cpu().numpy(), [0, 1, 0, 0, 2, 0])
 
 
 def test_embedding_symbolic():
@@ -104,9 +105,9 @@ def test_embedding_mask_zero_attaches_mask(keras_ref):
     x = np.array([[0, 3, 5, 0], [2, 0, 1, 1]])
     ours = Embedding(6, 2, mask_zero=True)
     out = ours(x)
-    np.testing.assert_array_equal(out._keras_mask.numpy(), x != 0)
+    np.testing.assert_array_equal(out._keras_mask.cpu().numpy(), x != 0)
     theirs = keras_ref.layers.Embedding(6, 2, mask_zero=True)(x)
-    np.testing.assert_array_equal(out._keras_mask.numpy(),
+    np.testing.assert_array_equal(out._keras_mask.cpu().numpy(),
                                   theirs._keras_mask.cpu().numpy())
     assert Embedding(6, 2).compute_mask(torch.tensor(x), None) is None
     assert getattr(Embedding(6, 2)(x), "_keras_mask", None) is None
@@ -127,7 +128,7 @@ def test_embedding_mask_flows_through_sequential():
                                Embedding(6, 2, mask_zero=True), recorder])
     recorder.received.clear()
     model(x)
-    np.testing.assert_array_equal(recorder.received[-1].numpy(), x != 0)
+    np.testing.assert_array_equal(recorder.received[-1].cpu().numpy(), x != 0)
 
 
 def test_embedding_mask_flows_through_functional_model():
@@ -138,7 +139,7 @@ def test_embedding_mask_flows_through_functional_model():
         inputs)))
     recorder.received.clear()
     model(x)
-    np.testing.assert_array_equal(recorder.received[-1].numpy(), x != 0)
+    np.testing.assert_array_equal(recorder.received[-1].cpu().numpy(), x != 0)
 
 
 def test_embedding_lora(keras_ref):
@@ -151,8 +152,8 @@ def test_embedding_lora(keras_ref):
     assert len(layer.non_trainable_weights) == 1
     assert layer.lora_enabled and layer.lora_alpha == 2
     # lora_embeddings_b starts at zero: outputs are the frozen embeddings.
-    np.testing.assert_allclose(base.detach().numpy(),
-                               layer.embeddings.detach().numpy()[x])
+    np.testing.assert_allclose(base.detach().cpu().numpy(),
+                               layer.embeddings.detach().cpu().numpy()[x])
     layer(x).sum().backward()
     assert layer.embeddings.grad is None
     assert layer.lora_embeddings_b.grad is not None
@@ -170,7 +171,7 @@ def test_embedding_lora(keras_ref):
     theirs.set_weights(new)
     ours.set_weights(new)
     np.testing.assert_allclose(
-        ours(x).detach().numpy(),
+        ours(x).detach().cpu().numpy(),
         keras_ref.ops.convert_to_numpy(theirs(x)), atol=1e-5)
 
 

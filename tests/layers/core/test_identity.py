@@ -55,4 +55,4 @@ def test_identity_int_input_untouched():
     x = np.arange(6).reshape(2, 3)
     out = Identity()(x)
     assert out.dtype == torch.int64
-    np.testing.assert_array_equal(out.numpy(), x)
+    np.testing.assert_array_equal(out.cpu().numpy(), x)

@@ -56,13 +56,14 @@ def test_masking_values_and_mask_match_keras(keras_ref, mask_value):
     x = _padded(mask_value)
     ours = Masking(mask_value)(x)
     theirs = keras_ref.layers.Masking(mask_value)(x)
-    np.testing.assert_array_equal(ours.numpy(),
+    np.testing.assert_array_equal(ours.cpu().numpy(),
                                   keras_ref.ops.convert_to_numpy(theirs))
     expected_mask = np.any(x != mask_value, axis=-1)
-    np.testing.assert_array_equal(ours._keras_mask.numpy(), expected_mask)
-    np.testing.assert_array_equal(ours._keras_mask.numpy(),
+    np.testing.assert_array_equal(ours._keras_mask.cpu().numpy(),
+                                  expected_mask)
+    np.testing.assert_array_equal(ours._keras_mask.cpu().numpy(),
                                   theirs._keras_mask.cpu().numpy())
-    np.testing.assert_array_equal(ours.numpy(),
+    np.testing.assert_array_equal(ours.cpu().numpy(),
                                   x * expected_mask[..., None])
 
 
@@ -87,7 +88,7 @@ def test_masking_mask_flows_through_sequential():
     model = lamina.Sequential([lamina.Input((5, 4)), Masking(), recorder])
     recorder.received.clear()
     model(x)
-    np.testing.assert_array_equal(recorder.received[-1].numpy(),
+    np.testing.assert_array_equal(recorder.received[-1].cpu().numpy(),
                                   np.any(x != 0, axis=-1))
 
 

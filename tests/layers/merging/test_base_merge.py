@@ -92,7 +92,7 @@ def test_masked_merge_parity(keras_ref, name, masks):
         [_masked(a, m) for a, m in zip(arrays, masks)])
     theirs = getattr(keras_ref.layers, name)()(
         [_masked(a, m) for a, m in zip(arrays, masks)])
-    np.testing.assert_allclose(ours.numpy(),
+    np.testing.assert_allclose(ours.cpu().numpy(),
                                keras_ref.ops.convert_to_numpy(theirs),
                                atol=1e-6)
     their_mask = getattr(theirs, "_keras_mask", None)

@@ -36,7 +36,7 @@ def test_harness_and_keras_parity(keras_ref, kwargs, shape, training):
 
 def test_group_statistics_by_hand():
     x = random_input((3, 4, 5, 6), seed=1) * 2 + 1
-    out = GroupNormalization(groups=3, epsilon=0.0)(x).detach().numpy()
+    out = GroupNormalization(groups=3, epsilon=0.0)(x).detach().cpu().numpy()
     grouped = x.reshape(3, 4, 5, 3, 2)
     mean = grouped.mean(axis=(1, 2, 4), keepdims=True)
     std = grouped.std(axis=(1, 2, 4), keepdims=True)

@@ -75,7 +75,7 @@ def test_non_trailing_axes(axis, shape, axes):
     broadcast = [shape[d] if d in axes else 1 for d in range(len(shape))]
     expected = _reference(x.astype("float64"), axes, gamma=gamma.reshape(
         broadcast), beta=beta.reshape(broadcast))
-    np.testing.assert_allclose(layer(x).detach().numpy(), expected,
+    np.testing.assert_allclose(layer(x).detach().cpu().numpy(), expected,
                                atol=1e-5, rtol=1e-5)
 
 
@@ -98,7 +98,7 @@ def test_half_precision_input_normalized_in_float32():
     out = LayerNormalization()(x)
     assert out.dtype == torch.float32
     expected = _reference(x.float().numpy().astype("float64"), (1,))
-    np.testing.assert_allclose(out.detach().numpy(), expected, atol=1e-4)
+    np.testing.assert_allclose(out.detach().cpu().numpy(), expected, atol=1e-4)
 
 
 def test_axis_out_of_range_raises():

@@ -34,7 +34,7 @@ def test_non_trailing_axes(axis, shape, axes):
     broadcast = [shape[d] if d in axes else 1 for d in range(len(shape))]
     rms = np.sqrt((x.astype("float64") ** 2).mean(axis=axes, keepdims=True)
                   + 1e-6)
-    np.testing.assert_allclose(layer(x).detach().numpy(),
+    np.testing.assert_allclose(layer(x).detach().cpu().numpy(),
                                x / rms * scale.reshape(broadcast),
                                atol=1e-5, rtol=1e-5)
 

@@ -31,7 +31,7 @@ def test_unit_norm_and_zero_vectors():
 
 def test_norm_over_several_axes():
     x = random_input((2, 3, 4), seed=4)
-    out = UnitNormalization(axis=[1, 2])(x).detach().numpy()
+    out = UnitNormalization(axis=[1, 2])(x).detach().cpu().numpy()
     np.testing.assert_allclose(np.sqrt((out ** 2).sum(axis=(1, 2))),
                                np.ones(2), rtol=1e-6)
 

@@ -61,7 +61,7 @@ def test_masked_average_matches_keras(keras_ref, data_format, keepdims):
     kwargs = dict(data_format=data_format, keepdims=keepdims)
     theirs = keras_ref.layers.GlobalAveragePooling1D(**kwargs)(x, mask=mask)
     ours = GlobalAveragePooling1D(**kwargs)(x, mask=mask)
-    np.testing.assert_allclose(ours.numpy(),
+    np.testing.assert_allclose(ours.cpu().numpy(),
                                keras_ref.ops.convert_to_numpy(theirs),
                                atol=1e-6)
     assert getattr(ours, "_keras_mask", None) is None

@@ -126,7 +126,7 @@ def test_asymmetric_same_padding_is_excluded(rank, mode, pool_size, strides,
     layer = cls(pool_size, strides, padding="same", data_format=data_format)
     x = np.random.default_rng(3).standard_normal(
         _shape(rank, data_format, size)).astype("float32")
-    out = layer(x).detach().numpy()
+    out = layer(x).detach().cpu().numpy()
     channels_first = x if data_format == "channels_first" else \
         np.moveaxis(x, -1, 1)
     pool = layer.pool_size
@@ -144,7 +144,7 @@ def test_asymmetric_max_pool_matches_keras(keras_ref):
     kwargs = dict(pool_size=(3, 4), strides=(2, 1), padding="same")
     theirs = keras_ref.layers.MaxPooling2D(**kwargs)(x)
     ours = MaxPooling2D(**kwargs)(x)
-    np.testing.assert_allclose(ours.numpy(),
+    np.testing.assert_allclose(ours.cpu().numpy(),
                                keras_ref.ops.convert_to_numpy(theirs))
 
 

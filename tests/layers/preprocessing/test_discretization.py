@@ -37,14 +37,14 @@ def test_adapt_matches_keras(keras_disc, keras_ref, name, num_bins,
                              epsilon):
     data = _datasets()[name]
     theirs = keras_disc(num_bins=num_bins, epsilon=epsilon)
-    theirs.adapt(data.numpy() if name == "tensor" else data)
+    theirs.adapt(data.cpu().numpy() if name == "tensor" else data)
     ours = Discretization(num_bins=num_bins, epsilon=epsilon)
     ours.adapt(data)
     assert ours.bin_boundaries == theirs.bin_boundaries
     assert ours.get_config() == {**theirs.get_config(), "name": ours.name}
     x = np.random.default_rng(1).standard_normal((4, 5)).astype("float32")
     np.testing.assert_array_equal(
-        ours(x).numpy(), keras_ref.ops.convert_to_numpy(theirs(x)))
+        ours(x).cpu().numpy(), keras_ref.ops.convert_to_numpy(theirs(x)))
 
 
 @pytest.mark.parametrize("mode,expected", [
@@ -66,7 +66,7 @@ def test_boundaries_and_dtypes_match_keras(keras_ref):
         out = Discretization(bin_boundaries=[0.0, 1.0, 2.0])(data)
         expected = keras_ref.ops.convert_to_numpy(theirs(data))
         assert out.dtype == torch.int32
-        np.testing.assert_array_equal(out.numpy(), expected)
+        np.testing.assert_array_equal(out.cpu().numpy(), expected)
 
 
 def test_adapted_layer_round_trips_config():

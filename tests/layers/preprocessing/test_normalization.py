@@ -86,7 +86,7 @@ def test_adapt_matches_keras(keras_norm, keras_ref, axis, kind):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
     probe = _data((5, 4, 3), seed=1)
     np.testing.assert_allclose(
-        ours(probe).numpy(),
+        ours(probe).cpu().numpy(),
         keras_ref.ops.convert_to_numpy(theirs(probe)), atol=1e-5)
 
 
@@ -98,7 +98,7 @@ def test_adapt_float64_and_invert_match_keras(keras_ref):
         ours = Normalization(invert=invert)
         ours.adapt(x)
         np.testing.assert_allclose(
-            ours(x[:3]).numpy(),
+            ours(x[:3]).cpu().numpy(),
             keras_ref.ops.convert_to_numpy(theirs(x[:3])), atol=1e-5)
 
 
@@ -107,7 +107,8 @@ def test_weights_as_keras_stores_them(keras_ref):
     ours.adapt(_data((10, 3)))
     theirs = keras_ref.layers.Normalization()
     theirs.build((None, 3))
-    assert [(w.name, w.path, str(w.numpy().dtype)) for w in ours.weights] == \
+    assert [(w.name, w.path,
+             str(w.cpu().numpy().dtype)) for w in ours.weights] == \
         [(w.name, w.path, w.dtype) for w in theirs.weights]
     assert ours.trainable_weights == []
     assert list(ours.state_dict()) == ["mean", "variance", "count"]
@@ -139,7 +140,8 @@ def test_loaded_weights_count_as_adapted():
     via_set.build((None, 3))
     via_set.set_weights(source.get_weights())
     for layer in (via_state, via_set):
-        np.testing.assert_allclose(layer(x).numpy(), source(x).numpy())
+        np.testing.assert_allclose(layer(x).cpu().numpy(),
+                                   source(x).cpu().numpy())
 
 
 def test_in_a_model_adapted_after_building():
@@ -150,7 +152,7 @@ def test_in_a_model_adapted_after_building():
     norm.adapt(x)
     model.compile(optimizer="sgd", loss="mse")
     model.fit(x, np.zeros((32, 1)), epochs=1, verbose=0)
-    np.testing.assert_allclose(norm(x).numpy().mean(0), 0.0, atol=1e-5)
+    np.testing.assert_allclose(norm(x).cpu().numpy().mean(0), 0.0, atol=1e-5)
 
 
 def test_called_before_adapt_raises():

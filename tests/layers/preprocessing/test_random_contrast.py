@@ -36,7 +36,7 @@ def test_training_statistics():
     factors = layer.get_random_transformation(torch.zeros(1000, 2, 2, 1))[
         "contrast_factor"]
     assert factors.min() >= 0.6 and factors.max() <= 1.4
-    out = layer(x).numpy()
+    out = layer(x).cpu().numpy()
     assert out.min() >= 0 and out.max() <= 255
     # Per-image channel means are preserved (no clipping in this range).
     np.testing.assert_allclose(out.mean(axis=(1, 2)), x.mean(axis=(1, 2)),

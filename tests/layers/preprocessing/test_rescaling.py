@@ -27,4 +27,4 @@ def test_config_round_trip_with_array_scale():
     clone = Rescaling.from_config(layer.get_config())
     np.testing.assert_allclose(clone.scale, [1.0, 2.0])
     x = np.ones((1, 2), "float32")
-    np.testing.assert_allclose(clone(x).numpy(), [[1.5, 2.5]])
+    np.testing.assert_allclose(clone(x).cpu().numpy(), [[1.5, 2.5]])

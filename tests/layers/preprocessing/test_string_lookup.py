@@ -92,22 +92,22 @@ def test_tf_idf_weights_and_outputs_match_keras():
     layer = StringLookup(output_mode="tf_idf", mask_token="")
     layer.adapt(DOCS)
     np.testing.assert_allclose(
-        layer.idf_weights.numpy(),
+        layer.idf_weights.cpu().numpy(),
         [0.8047189712524414, 0.6931471824645996, 0.6931471824645996,
          0.9162907600402832, 0.9162907600402832], rtol=1e-6)
     out = layer(INPUTS["2d"])
     assert out.dtype == torch.float32
     np.testing.assert_allclose(
-        out.numpy(), [[0.0, 0.0, 0.6931472, 0.9162908, 0.0],
+        out.cpu().numpy(), [[0.0, 0.0, 0.6931472, 0.9162908, 0.0],
                       [0.0, 1.3862944, 0.0, 0.0, 0.9162908]], rtol=1e-6)
     # A rank-1 array given to adapt is one token per document.
     per_token = StringLookup(output_mode="tf_idf")
     per_token.adapt(np.array(["a", "a", "b"]))
-    np.testing.assert_allclose(per_token.idf_weights.numpy(),
+    np.testing.assert_allclose(per_token.idf_weights.cpu().numpy(),
                                [0.80471897, 0.6931472, 0.9162907], rtol=1e-6)
     one_doc = StringLookup(output_mode="tf_idf")
     one_doc.adapt([["a", "a", "b"]])
-    np.testing.assert_allclose(one_doc.idf_weights.numpy(),
+    np.testing.assert_allclose(one_doc.idf_weights.cpu().numpy(),
                                [0.4054651] * 3, rtol=1e-6)
 
 
@@ -115,19 +115,19 @@ def test_tf_idf_with_given_weights_and_padding():
     layer = StringLookup(output_mode="tf_idf", vocabulary=["a", "b", "c"],
                          idf_weights=[1.0, 2.0, 3.5])
     # The OOV slot gets the mean of the given weights.
-    np.testing.assert_allclose(layer.idf_weights.numpy(),
+    np.testing.assert_allclose(layer.idf_weights.cpu().numpy(),
                                [2.1666667, 1.0, 2.0, 3.5], rtol=1e-6)
     with_special = StringLookup(output_mode="tf_idf",
                                 vocabulary=["[UNK]", "a", "b"],
                                 idf_weights=[0.3, 2.0, 3.5])
-    np.testing.assert_allclose(with_special.idf_weights.numpy(),
+    np.testing.assert_allclose(with_special.idf_weights.cpu().numpy(),
                                [0.3, 2.0, 3.5], rtol=1e-6)
     padded = StringLookup(output_mode="tf_idf", max_tokens=6,
                           pad_to_max_tokens=True)
     padded.adapt([["a", "a", "b"], ["c", "d", "d"]])
-    np.testing.assert_allclose(padded.idf_weights.numpy(),
+    np.testing.assert_allclose(padded.idf_weights.cpu().numpy(),
                                [0.6931472] * 5 + [0.0], rtol=1e-6)
-    np.testing.assert_allclose(padded([["a", "x"]]).numpy(),
+    np.testing.assert_allclose(padded([["a", "x"]]).cpu().numpy(),
                                [[0.6931472, 0, 0.6931472, 0, 0, 0]],
                                rtol=1e-6)
 
@@ -143,7 +143,7 @@ def test_adapt_from_batches_with_steps():
     layer.adapt(batches(), steps=2)
     assert layer.get_vocabulary() == ["[UNK]", "a", "c", "b"]
     np.testing.assert_allclose(
-        layer.idf_weights.numpy(),
+        layer.idf_weights.cpu().numpy(),
         [0.8419096, 0.6931472, 0.9162907, 0.9162907], rtol=1e-6)
 
 
@@ -349,5 +349,5 @@ def test_parity_with_keras(request):
         assert ours.get_vocabulary() == [str(t) for t in
                                          theirs.get_vocabulary()]
         np.testing.assert_allclose(
-            ours(INPUTS["2d"]).numpy(),
+            ours(INPUTS["2d"]).cpu().numpy(),
             keras_ref.ops.convert_to_numpy(theirs(INPUTS["2d"])), rtol=1e-6)

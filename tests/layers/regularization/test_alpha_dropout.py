@@ -49,7 +49,7 @@ def test_noise_shape_shares_the_mask():
     a = (0.5 * (1 + 0.5 * _SATURATION ** 2)) ** -0.5
     kept = ~torch.isclose(out, torch.tensor(a * _SATURATION * 0.5))
     assert torch.equal(kept, kept[:, :1].expand_as(kept))
-    np.testing.assert_allclose(out[kept].numpy(),
+    np.testing.assert_allclose(out[kept].cpu().numpy(),
                                (a * x - a * _SATURATION * 0.5)[kept].numpy(),
                                atol=1e-5, rtol=1e-5)
 

@@ -92,7 +92,7 @@ def test_up_sampling2d_lanczos(interpolation, radius, data_format, size):
     axes = (1, 2) if data_format == "channels_last" else (2, 3)
     layer = UpSampling2D(size, data_format=data_format,
                          interpolation=interpolation)
-    out = layer(x).numpy()
+    out = layer(x).cpu().numpy()
     np.testing.assert_allclose(
         out, _lanczos_reference(x, size, axes, radius), atol=1e-5)
     run_layer_test(UpSampling2D, {"size": size, "data_format": data_format,

@@ -40,7 +40,7 @@ def test_masks_reach_both_directions(mask_name, request, check_parity,
         lambda L: L.Bidirectional(L.GRU(4, return_sequences=True,
                                         return_state=True)),
         sequences, {"mask": mask})
-    out = ours(sequences, mask=mask)[0].detach().numpy()
+    out = ours(sequences, mask=mask)[0].detach().cpu().numpy()
     # Bidirectional forces zero outputs at masked steps, in both halves.
     assert np.all(out[~mask] == 0)
 

@@ -39,12 +39,12 @@ def test_cell_single_step_matches_keras(name, keras_ref):
     cell.set_weights(weights)
     expected_out, expected_states = keras_cell(x, states)
     out, new_states = cell(x, states)
-    np.testing.assert_allclose(out.detach().numpy(),
+    np.testing.assert_allclose(out.detach().cpu().numpy(),
                                keras_ref.ops.convert_to_numpy(expected_out),
                                atol=1e-5)
     assert len(new_states) == len(expected_states)
     for ours, theirs in zip(new_states, expected_states):
-        np.testing.assert_allclose(ours.detach().numpy(),
+        np.testing.assert_allclose(ours.detach().cpu().numpy(),
                                    keras_ref.ops.convert_to_numpy(theirs),
                                    atol=1e-5)
 

@@ -84,7 +84,8 @@ def test_gru_gate_reordering_matches_torch():
         reference.bias_ih_l0.copy_(b_ih)
         reference.bias_hh_l0.copy_(b_hh)
         expected, _ = reference(torch.from_numpy(x))
-    np.testing.assert_allclose(ours.detach().numpy(), expected.numpy(),
+    np.testing.assert_allclose(ours.detach().cpu().numpy(),
+                               expected.cpu().numpy(),
                                atol=1e-6)
 
 

@@ -43,7 +43,7 @@ def test_embedding_mask_in_sequential(padding, keras_ref, lamina_layers):
     tokens = _tokens(padding)
     theirs(tokens)
     _copy_model_weights(keras_ref, theirs, ours)
-    np.testing.assert_allclose(ours(tokens).detach().numpy(),
+    np.testing.assert_allclose(ours(tokens).detach().cpu().numpy(),
                                keras_ref.ops.convert_to_numpy(theirs(tokens)),
                                atol=1e-5)
 
@@ -64,7 +64,7 @@ def test_masking_layer_in_functional_model(keras_ref):
     theirs = build(keras_ref, keras_ref.layers)
     ours = build(lamina, _Namespace(lamina.layers, rnn))
     _copy_model_weights(keras_ref, theirs, ours)
-    np.testing.assert_allclose(ours(x).detach().numpy(),
+    np.testing.assert_allclose(ours(x).detach().cpu().numpy(),
                                keras_ref.ops.convert_to_numpy(theirs(x)),
                                atol=1e-5)
 

@@ -96,7 +96,7 @@ def test_model_weights_order_matches_keras(keras_ref):
     ours.set_weights(theirs.get_weights())
     tokens = np.array([[1, 2, 3, 0, 0, 0], [4, 5, 6, 7, 8, 9]])
     np.testing.assert_allclose(
-        ours(tokens).detach().numpy(),
+        ours(tokens).detach().cpu().numpy(),
         keras_ref.ops.convert_to_numpy(theirs(tokens)), atol=1e-5)
 
 
@@ -126,7 +126,7 @@ def test_functional_seq2seq_with_initial_state_matches_keras(keras_ref):
     inputs = [rng.standard_normal((2, 7, 5)).astype("float32"),
               rng.standard_normal((2, 4, 6)).astype("float32")]
     np.testing.assert_allclose(
-        ours(inputs).detach().numpy(),
+        ours(inputs).detach().cpu().numpy(),
         keras_ref.ops.convert_to_numpy(theirs(inputs)), atol=1e-5)
     ours.compile("rmsprop", "categorical_crossentropy")
     targets = np.eye(6, dtype="float32")[rng.integers(0, 6, (2, 4))]

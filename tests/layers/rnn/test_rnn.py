@@ -81,7 +81,7 @@ def test_user_cell_matches_keras(keras_ref, sequences, holey_mask):
         expected = keras_layer(sequences, **call_kwargs)
         got = layer(sequences, **call_kwargs)
         for e, g in zip(expected, got):
-            np.testing.assert_allclose(g.detach().numpy(),
+            np.testing.assert_allclose(g.detach().cpu().numpy(),
                                        keras_ref.ops.convert_to_numpy(e),
                                        atol=1e-5)
 
@@ -140,13 +140,13 @@ def test_zero_output_for_mask_matches_keras(check_parity, sequences,
         lambda L: L.RNN(L.LSTMCell(4), zero_output_for_mask=True,
                         return_sequences=True), sequences,
         {"mask": holey_mask})
-    out = ours(sequences, mask=holey_mask).detach().numpy()
+    out = ours(sequences, mask=holey_mask).detach().cpu().numpy()
     assert np.all(out[~holey_mask] == 0)
 
 
 def test_masked_steps_repeat_previous_output(sequences, holey_mask):
     out = RNN(LSTMCell(4), return_sequences=True)(
-        sequences, mask=holey_mask).detach().numpy()
+        sequences, mask=holey_mask).detach().cpu().numpy()
     # Sequence 1 starts masked (zeros), then repeats its last valid output.
     np.testing.assert_array_equal(out[1, 0], np.zeros(4))
     np.testing.assert_array_equal(out[1, 4], out[1, 3])

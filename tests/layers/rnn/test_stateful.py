@@ -37,7 +37,7 @@ def test_states_persist_across_batches_as_in_keras(name, keras_ref,
             ours.reset_states()
             continue
         expected = keras_ref.ops.convert_to_numpy(theirs(batch))
-        got = ours(batch).detach().numpy()
+        got = ours(batch).detach().cpu().numpy()
         np.testing.assert_allclose(got, expected, atol=1e-5)
         outputs.append(got)
     assert not np.allclose(outputs[0], outputs[1])  # the state carried over

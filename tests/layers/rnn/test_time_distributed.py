@@ -31,7 +31,7 @@ def test_conv2d_over_frames(keras_ref):
     ours(frames)
     ours.set_weights([keras_ref.ops.convert_to_numpy(w)
                       for w in theirs.weights])
-    np.testing.assert_allclose(ours(frames).detach().numpy(), expected,
+    np.testing.assert_allclose(ours(frames).detach().cpu().numpy(), expected,
                                atol=1e-5)
     symbolic = ours(lamina.Input((3, 6, 6, 2)))
     assert symbolic.shape == (None, 3, 6, 6, 4)

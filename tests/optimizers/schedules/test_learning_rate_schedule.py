@@ -49,12 +49,12 @@ def test_values_and_config_match_keras(keras_ref, case):
         actual = schedule(step)
         assert torch.is_tensor(actual)
         assert str(actual.dtype).replace("torch.", "") == str(expected.dtype)
-        np.testing.assert_allclose(actual.numpy(), expected, rtol=1e-6,
+        np.testing.assert_allclose(actual.cpu().numpy(), expected, rtol=1e-6,
                                    atol=1e-9, err_msg=f"step {step}")
         # A tensor step (the optimizer's counter) gives the same value.
         np.testing.assert_allclose(
-            schedule(torch.tensor(step, dtype=torch.int32)).numpy(), expected,
-            rtol=1e-6, atol=1e-9)
+            schedule(torch.tensor(step, dtype=torch.int32)).cpu().numpy(),
+            expected, rtol=1e-6, atol=1e-9)
     assert schedule.get_config() == keras_schedule.get_config()
     keras_config = keras_ref.optimizers.schedules.serialize(keras_schedule)
     assert schedules.serialize(schedule) == keras_config
