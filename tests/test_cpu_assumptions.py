@@ -31,6 +31,8 @@ ALLOWED = {
         "beside them on the host",
     ("lamina/callbacks/training_state.py", "_capture_random"):
         "torch returns generator states (CUDA's too) as host byte tensors",
+    ("lamina/callbacks/training_state.py", "_store_snapshot"):
+        "torch returns generator states (CUDA's too) as host byte tensors",
 }
 
 _TORCH_FACTORIES = {

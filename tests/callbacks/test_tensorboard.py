@@ -148,7 +148,7 @@ def test_histograms_and_images_are_named_by_weight_path(tmp_path):
              "net/head/bias"]
     assert sorted(train.Tags()["histograms"]) == sorted(
         f"{p}/histogram" for p in paths)
-    weights = {w.path: w.detach().numpy() for w in model.weights}
+    weights = {w.path: w.detach().cpu().numpy() for w in model.weights}
     for path in paths:
         events = train.Histograms(f"{path}/histogram")
         assert [e.step for e in events] == [0, 2]
@@ -384,7 +384,7 @@ def test_embeddings_for_the_projector(tmp_path):
     values = np.loadtxt(tmp_path / "embeddings" / "words.tsv",
                         delimiter="\t")
     np.testing.assert_allclose(
-        values, model.get_layer("words").embeddings.detach().numpy(),
+        values, model.get_layer("words").embeddings.detach().cpu().numpy(),
         rtol=1e-6)
     for epoch in (0, 1):
         assert (tmp_path / "train" /

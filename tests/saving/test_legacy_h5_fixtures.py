@@ -120,7 +120,8 @@ def test_optimizer_slots_equal_the_files(folder, name):
     for variable in model.optimizer.variables:
         if variable.ndim:
             kind = variable.path.rsplit("_", 1)[-1]
-            by_kind.setdefault(kind, []).append(variable.detach().numpy())
+            by_kind.setdefault(kind, []).append(
+                variable.detach().cpu().numpy())
     for values in by_kind.get("velocity", []):
         assert values.min() >= 0
     if "velocity" in by_kind and "momentum" in by_kind:  # Adam
@@ -140,7 +141,7 @@ def test_optimizer_slot_of_the_first_kernel(folder):
         saved = np.asarray(h5_file["optimizer_weights"][names[folder]])
     slot = next(v for v in model.optimizer.variables
                 if v.path.endswith("kernel_momentum"))
-    np.testing.assert_array_equal(slot.detach().numpy(), saved)
+    np.testing.assert_array_equal(slot.detach().cpu().numpy(), saved)
 
 
 @pytest.mark.parametrize("name", MODELS)
