@@ -1,23 +1,10 @@
 """Random seeds: `set_random_seed` and `SeedGenerator`, on torch generators."""
 
-import random as python_random
-
-import numpy as np
 import torch
 
-_global_seed = {"value": None}
-
-
-def set_random_seed(seed):
-    """Seeds Python's `random`, NumPy and torch (all devices) at once."""
-    if not isinstance(seed, int):
-        raise ValueError(
-            f"Expected `seed` to be an integer. Received: seed={seed!r}"
-        )
-    _global_seed["value"] = seed
-    python_random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
+# Defined with the other `keras.utils` functions (as in Keras); here too for
+# `lamina.random.set_random_seed`.
+from lamina.utils.rng_utils import set_random_seed  # noqa: F401
 
 
 class SeedGenerator:

@@ -3,6 +3,9 @@
 - No import circle among Lamina's modules. Every import counts, a lazy one
   inside a function included, and so does `importlib.import_module` with a
   literal name; only imports under `if TYPE_CHECKING:` are exempt.
+  An import of `a.b.c` is an edge to the module `a.b.c` (or to `a.b` when
+  `c` is a name in it); the `__init__` of the parent packages that Python
+  runs on the way is not counted, or every module would meet `lamina`.
 - No module imports another top-level package's underscore names (a
   `_private` module or a `_private` name), nor reads `_private` attributes
   of a module it imported from another package.

@@ -1,4 +1,4 @@
-from lamina.random import set_random_seed
+from lamina.utils.rng_utils import set_random_seed
 from lamina.saving.object_registration import CustomObjectScope
 from lamina.saving.object_registration import custom_object_scope
 from lamina.saving.object_registration import get_custom_objects
