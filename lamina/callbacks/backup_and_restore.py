@@ -95,20 +95,15 @@ class BackupAndRestore(Callback):
                 "batch of data, or start it with an `Input`) to resume from "
                 f"the backup {source}."
             )
-        training_state.check_matches(state, self.model, source)
-        training_state.apply_weights(state, self.model)
         iterator = getattr(self.model, "train_iterator", None)
-        meta = state.metadata
+        training_state.check_matches(state, self.model, source)
         training_state.check_same_data(state, iterator, source)
-        position = {"step": meta["step"], "position": meta["position"],
-                    "order": None}
-        if "data/order" in state.arrays:
-            device = getattr(getattr(iterator, "adapter", None), "device",
-                             None)
-            position["order"] = torch.from_numpy(
-                state.arrays["data/order"]).to(device)
+        training_state.apply_weights(state, self.model)
+        meta = state.metadata
         if iterator is not None:
-            iterator.resume(position, meta["epoch"])
+            device = getattr(iterator.adapter, "device", None)
+            iterator.resume(training_state.data_position(state, device),
+                            meta["epoch"])
         self._current_epoch = meta["epoch"]
         # Metrics are reset when the epoch begins and the random generators
         # may be drawn from until then: both are restored in

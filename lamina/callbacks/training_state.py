@@ -8,12 +8,12 @@ torch's (CPU and CUDA), NumPy's and Python's global generators and each
 layer's `SeedGenerator`. `training_state_file` stores it without pickle.
 """
 
-import random as python_random
-
 import numpy as np
 import torch
 
 from lamina.random import SeedGenerator
+from lamina.trainers.epoch_iterator import global_random_state
+from lamina.trainers.epoch_iterator import set_global_random_state
 
 FORMAT = "lamina.training_state"
 VERSION = 1
@@ -41,6 +41,10 @@ def capture(model, iterator, epoch):
     metadata["batches_per_epoch"] = _batches_per_epoch(iterator)
     if position["order"] is not None:
         arrays["data/order"] = _numpy(position["order"])
+    metadata["pass_random"] = None
+    if position.get("random") is not None:
+        metadata["pass_random"] = _store_snapshot(
+            "data/random", position["random"], arrays)
     # Matched by position (layer names differ between sessions), the names
     # kept for messages.
     weights = model.state_dict()
@@ -117,6 +121,20 @@ def _batches_per_epoch(iterator):
         return None  # a source of unknown length
 
 
+def data_position(state, device=None):
+    """The `EpochIterator.state()` the backup was taken at."""
+    meta = state.metadata
+    order = state.arrays.get("data/order")
+    pass_random = meta.get("pass_random")
+    return {
+        "step": meta["step"], "position": meta["position"],
+        "order": None if order is None else
+        torch.from_numpy(order).to(device),
+        "random": None if pass_random is None else
+        _snapshot("data/random", pass_random, state.arrays),
+    }
+
+
 def apply_weights(state, model):
     """Restores the model's tensors and the optimizer's state."""
     with torch.no_grad():
@@ -139,23 +157,12 @@ def apply_metrics(state, model):
 def apply_random(state, model):
     """Restores every random generator; the last thing done on resume."""
     saved = state.metadata["random"]
-    torch.set_rng_state(torch.from_numpy(state.arrays["random/torch"]))
+    set_global_random_state(_snapshot("random", saved, state.arrays))
     if saved["cuda"] and torch.cuda.is_available():
         torch.cuda.set_rng_state_all([
             torch.from_numpy(state.arrays[f"random/cuda/{i}"])
             for i in range(saved["cuda"])
         ])
-    numpy_state = saved["numpy"]
-    np.random.set_state((
-        "MT19937", state.arrays["random/numpy"], numpy_state["pos"],
-        numpy_state["has_gauss"], numpy_state["cached_gaussian"],
-    ))
-    python_state = saved["python"]
-    python_random.setstate((
-        python_state["version"],
-        tuple(int(v) for v in state.arrays["random/python"]),
-        python_state["gauss_next"],
-    ))
     for index, (_, generator) in enumerate(_seed_generators(model)):
         generator.set_state(
             torch.from_numpy(state.arrays[f"random/seed/{index}"]))
@@ -239,29 +246,45 @@ def _seed_generators(model):
     return found
 
 
+def _store_snapshot(prefix, snapshot, arrays):
+    """Stores a `global_random_state()` under `prefix`; returns the
+    metadata that completes it."""
+    arrays[f"{prefix}/torch"] = snapshot["torch"].numpy()
+    _, keys, pos, has_gauss, cached = snapshot["numpy"]
+    arrays[f"{prefix}/numpy"] = np.asarray(keys, dtype=np.uint32)
+    version, internal, gauss_next = snapshot["python"]
+    arrays[f"{prefix}/python"] = np.asarray(internal, dtype=np.uint64)
+    return {"numpy": {"pos": int(pos), "has_gauss": int(has_gauss),
+                      "cached_gaussian": float(cached)},
+            "python": {"version": version, "gauss_next": gauss_next}}
+
+
+def _snapshot(prefix, meta, arrays):
+    """The `global_random_state()` stored by `_store_snapshot`."""
+    numpy_meta, python_meta = meta["numpy"], meta["python"]
+    return {
+        "torch": torch.from_numpy(arrays[f"{prefix}/torch"]),
+        "numpy": ("MT19937", arrays[f"{prefix}/numpy"], numpy_meta["pos"],
+                  numpy_meta["has_gauss"], numpy_meta["cached_gaussian"]),
+        "python": (python_meta["version"],
+                   tuple(int(v) for v in arrays[f"{prefix}/python"]),
+                   python_meta["gauss_next"]),
+    }
+
+
 def _capture_random(model, arrays):
-    arrays["random/torch"] = torch.get_rng_state().numpy()
+    meta = _store_snapshot("random", global_random_state(), arrays)
     cuda = 0
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         states = torch.cuda.get_rng_state_all()
         cuda = len(states)
         for index, value in enumerate(states):
             arrays[f"random/cuda/{index}"] = value.numpy()
-    _, keys, pos, has_gauss, cached = np.random.get_state(legacy=True)
-    arrays["random/numpy"] = np.asarray(keys, dtype=np.uint32)
-    version, internal, gauss_next = python_random.getstate()
-    arrays["random/python"] = np.asarray(internal, dtype=np.uint64)
     seeds = []
     for index, (label, generator) in enumerate(_seed_generators(model)):
         arrays[f"random/seed/{index}"] = generator.get_state().numpy()
         seeds.append(label)
-    return {
-        "cuda": cuda,
-        "numpy": {"pos": int(pos), "has_gauss": int(has_gauss),
-                  "cached_gaussian": float(cached)},
-        "python": {"version": version, "gauss_next": gauss_next},
-        "seed_generators": seeds,
-    }
+    return {**meta, "cuda": cuda, "seed_generators": seeds}
 
 
 def _numpy(tensor):

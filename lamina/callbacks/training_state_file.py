@@ -89,6 +89,9 @@ def _check_complete(state, path):
         rand = meta["random"]
         needed += ["random/torch", "random/numpy", "random/python"]
         needed += [f"random/cuda/{i}" for i in range(rand["cuda"])]
+        if meta.get("pass_random") is not None:
+            needed += ["data/random/torch", "data/random/numpy",
+                       "data/random/python"]
         needed += [f"random/seed/{i}"
                    for i in range(len(rand["seed_generators"]))]
         for key in ("epoch", "step", "position"):

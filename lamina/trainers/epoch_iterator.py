@@ -2,8 +2,10 @@
 `steps_per_epoch` (which may span several passes of a finite dataset, or
 cut an endless generator into epochs) and moving batches to the device."""
 
+import random
 import warnings
 
+import numpy as np
 import torch
 
 from lamina.trainers.data_adapters import array_data_adapter
@@ -28,6 +30,7 @@ class EpochIterator:
         self._next_step = 0
         self._position = 0
         self._order = None
+        self._pass_random = None
         self._resume = None
         # The epoch a resumed `fit` starts at (None: `initial_epoch`).
         self.resume_epoch = None
@@ -40,11 +43,13 @@ class EpochIterator:
 
     def state(self):
         """Where training stands in the data, read after a batch was used:
-        `{"step", "position", "order"}`, the next step of the epoch, the
-        next batch of the current pass over the data, and that pass's
-        sample order (row indices of shuffled arrays, else None)."""
+        `{"step", "position", "order", "random"}`, the next step of the
+        epoch, the next batch of the current pass over the data, that
+        pass's sample order (row indices of shuffled arrays, else None) and,
+        for other sources, the global random state the pass began with
+        (what a shuffling `DataLoader` or `PyDataset` draws from)."""
         return {"step": self._next_step, "position": self._position,
-                "order": self._order}
+                "order": self._order, "random": self._pass_random}
 
     def resume(self, state, epoch):
         """Makes `fit` start at `epoch`, whose first step continues from
@@ -66,10 +71,19 @@ class EpochIterator:
             self._order = order
             return self.adapter.batches(order, first)
         self._order = None
+        replay = resume.get("random") if resume and first else None
+        if replay is not None:
+            # Replay the pass with the random state it began with, so a
+            # shuffling source draws the same order; then come back.
+            current = global_random_state()
+            set_global_random_state(replay)
+        self._pass_random = replay or global_random_state()
         batches = iter(self.adapter)
         for _ in range(first):
             if next(batches, None) is None:
                 break
+        if replay is not None:
+            set_global_random_state(current)
         return batches
 
     def __iter__(self):
@@ -87,7 +101,7 @@ class EpochIterator:
                     self._next_step = self._position = step + 1
                     yield step, self._to_device(batch)
             self._next_step = self._position = 0
-            self._order = None
+            self._order = self._pass_random = None
             self.adapter.on_epoch_end()
             return
         # With steps_per_epoch the underlying iterator persists across
@@ -105,7 +119,7 @@ class EpochIterator:
             except StopIteration:
                 self._iterator = None
                 self._position = 0
-                self._order = None
+                self._order = self._pass_random = None
                 self.adapter.on_epoch_end()
                 if restarted_empty or not self._can_restart():
                     self._warn_ran_out(step)
@@ -143,3 +157,15 @@ class EpochIterator:
         if isinstance(value, torch.Tensor):
             return value.to(self.device, non_blocking=True)
         return value
+
+
+def global_random_state():
+    """torch's (CPU), NumPy's and Python's global random states."""
+    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(),
+            "python": random.getstate()}
+
+
+def set_global_random_state(state):
+    torch.set_rng_state(state["torch"])
+    np.random.set_state(state["numpy"])
+    random.setstate(state["python"])

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import h5py
 import numpy as np
@@ -167,6 +168,48 @@ def test_python_generator_source_resumes_by_skipping(tmp_path):
     # without consuming the source.
     with pytest.warns(UserWarning, match="could not restore the metrics"):
         model = run([BackupAndRestore(backup)])
+    for got, want in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_array_equal(got, want)
+
+
+def _shuffling_source(kind):
+    x, y = _data()
+    if kind == "torch_dataset":
+        return torch.utils.data.TensorDataset(torch.from_numpy(x),
+                                              torch.from_numpy(y))
+
+    class Batches(lamina.utils.PyDataset):
+        def __len__(self):
+            return 8
+
+        def __getitem__(self, index):
+            rows = slice(index * 8, index * 8 + 8)
+            return x[rows], y[rows]
+
+    return Batches()
+
+
+@pytest.mark.parametrize("kind", ["torch_dataset", "py_dataset"])
+def test_shuffling_sources_replay_their_pass(tmp_path, kind):
+    """A DataLoader or PyDataset draws its order from the global random
+    state when its pass begins: the resumed run replays the pass from that
+    state, skipping the used batches, and continues bit for bit."""
+
+    def run(callbacks):
+        model = _model()
+        model.fit(_shuffling_source(kind), batch_size=8, epochs=3,
+                  shuffle=True, verbose=0, callbacks=callbacks)
+        return model
+
+    reference = run([])
+    backup = str(tmp_path / "backup")
+    with pytest.raises(Interrupt):
+        run([BackupAndRestore(backup, save_freq=3), InterruptAt(12)])
+    counter = CountBatches()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # metrics of non-array sources
+        model = run([BackupAndRestore(backup), counter])
+    assert counter.steps[:3] == [1, 2, 3]  # epoch 2 (8 batches), from 1
     for got, want in zip(model.get_weights(), reference.get_weights()):
         np.testing.assert_array_equal(got, want)
 
