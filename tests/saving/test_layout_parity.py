@@ -150,3 +150,17 @@ def test_torch_module_state_is_saved_like_keras_torch_module_wrapper(
         np.asarray(ours.predict(x, verbose=0)),
         keras_ref.ops.convert_to_numpy(theirs.predict(x, verbose=0)),
         atol=1e-6)
+
+
+def test_keras_bfloat16_weights_load(keras_ref, tmp_path):
+    theirs = keras_ref.Sequential([keras_ref.Input((3,)),
+                                   keras_ref.layers.Dense(2, dtype="bfloat16")])
+    path = os.path.join(tmp_path, "bf16.weights.h5")
+    theirs.save_weights(path)
+    ours = lamina.Sequential([lamina.Input((3,)),
+                              lamina.layers.Dense(2, dtype="bfloat16")])
+    ours.load_weights(path)
+    expected = keras_ref.ops.convert_to_numpy(
+        keras_ref.ops.cast(theirs.layers[0].kernel, "float32"))
+    np.testing.assert_array_equal(
+        ours.layers[0].kernel.detach().float().cpu().numpy(), expected)

@@ -77,12 +77,25 @@ class _ReadEntry:
             raise ValueError(f"Expected a dataset at {location}, found a "
                              f"{type(dataset).__name__}.")
         try:
-            return np.asarray(dataset[()])
+            value = np.asarray(dataset[()])
+            if dataset.attrs.get("dtype") == "bfloat16":
+                value = _bfloat16_to_float32(value, location)
+            return value
         except (OSError, ValueError, TypeError) as error:
             raise ValueError(
                 f"Could not read dataset {location} (the file is damaged or "
                 f"holds data of an unsupported type): {error}"
             ) from error
+
+
+def _bfloat16_to_float32(value, location):
+    """Keras stores bfloat16 variables as 2-byte opaque data tagged
+    `dtype="bfloat16"`: the upper half of a float32."""
+    if value.dtype.itemsize != 2:
+        raise ValueError(f"Dataset {location} is tagged bfloat16 but holds "
+                         f"{value.dtype.itemsize}-byte items.")
+    halves = np.frombuffer(value.tobytes(), dtype="<u2").reshape(value.shape)
+    return (halves.astype("<u4") << 16).view("<f4")
 
 
 class H5WeightsStore:
