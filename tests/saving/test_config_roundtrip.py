@@ -157,6 +157,22 @@ def test_every_class_is_covered():
     assert len(CASES) > 200
 
 
+def test_every_public_class_is_registered():
+    """So the round trips below cover every public class."""
+    namespaces = [lamina.layers, lamina.losses, lamina.metrics,
+                  lamina.optimizers, lamina.optimizers.schedules,
+                  lamina.regularizers, lamina.initializers,
+                  lamina.constraints]
+    bases = {"Layer", "InputSpec", "Optimizer", "LearningRateSchedule"}
+    public = {name: getattr(module, name) for module in namespaces
+              for name in dir(module)
+              if not name.startswith("_") and name not in bases
+              and inspect.isclass(getattr(module, name))}
+    registered = set(registered_classes().values())
+    assert [name for name, cls in public.items()
+            if cls not in registered] == []
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_round_trip_through_json(name):
     original = make(name)
