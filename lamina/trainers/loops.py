@@ -160,6 +160,7 @@ class LoopsMixin:
         dtype = to_torch_dtype(self.input_dtype)
         validated = set()
         module_call = torch.nn.Module.__call__
+        scope = call_context.inference_scope()  # entered once per batch
 
         def predict_batch(batch):
             x = batch[0] if len(batch) == 1 else None
@@ -172,7 +173,7 @@ class LoopsMixin:
                 validated.add(x.shape[1:])
                 return outputs
             run = self._inference_function()
-            with call_context.inference_scope():
+            with scope:
                 call_context.begin_outermost_call()
                 return run(x) if run is not None else module_call(self, x)
 
