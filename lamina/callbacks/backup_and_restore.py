@@ -84,6 +84,7 @@ class BackupAndRestore(Callback):
     def on_train_begin(self, logs=None):
         self._batches_since_save = 0
         self._pending = None
+        self._remove_torn_writes()
         state, source = self._read_backup()
         if state is None:
             return
@@ -146,6 +147,15 @@ class BackupAndRestore(Callback):
         with torch.no_grad():
             y_pred = self.model(x, training=False)
             self.model.compute_metrics(x, y, y_pred, sample_weight=weights)
+
+    def _remove_torn_writes(self):
+        """Temporary files of backups whose writing was interrupted."""
+        if not os.path.isdir(self.backup_dir):
+            return
+        prefix = "." + os.path.basename(self._latest_path) + "."
+        for name in os.listdir(self.backup_dir):
+            if name.startswith(prefix) and name.endswith(".tmp"):
+                os.remove(os.path.join(self.backup_dir, name))
 
     def _read_backup(self):
         """The newest readable backup and its path, or (None, None)."""

@@ -396,21 +396,22 @@ _SCRIPT = textwrap.dedent("""
             os.kill(os.getpid(), signal.SIGKILL)
     training_state_file.write = write_then_die
 
-    callbacks = [lamina.callbacks.BackupAndRestore(backup, save_freq=3),
-                 Kill()]
+    callbacks = [lamina.callbacks.BackupAndRestore(
+        backup, save_freq=3, delete_checkpoint=sys.argv[5] == "0"), Kill()]
     model.fit(x, y, batch_size=8, epochs=3, shuffle=True, verbose=0,
               callbacks=callbacks if backup != "-" else [])
     np.save(out, np.concatenate([w.ravel() for w in model.get_weights()]))
 """)
 
 
-def _run_script(tmp_path, backup, out, kill_at=0, kill_in_write=0):
+def _run_script(tmp_path, backup, out, kill_at=0, kill_in_write=0,
+                keep_backup=False):
     script = tmp_path / "train.py"
     script.write_text(_SCRIPT)
     env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS="1")
     return subprocess.run(
         [sys.executable, str(script), backup, str(out), str(kill_at),
-         str(kill_in_write)],
+         str(kill_in_write), str(int(keep_backup))],
         env=env, capture_output=True, text=True, timeout=120,
     )
 
@@ -441,7 +442,10 @@ def test_sigkill_then_rerun_equals_an_uninterrupted_run(tmp_path, case,
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert not out.exists()
     assert os.path.exists(os.path.join(backup, "latest.state.h5"))
-    rerun = _run_script(tmp_path, backup, out)
+    torn = [n for n in os.listdir(backup) if n.endswith(".tmp")]
+    assert len(torn) == (case == "during_a_backup")
+    rerun = _run_script(tmp_path, backup, out, keep_backup=True)
+    assert os.listdir(backup) == ["latest.state.h5"]  # torn write removed
     assert rerun.returncode == 0, rerun.stderr
     # It resumed after the last complete backup, not from the start.
     assert f"batches trained: {24 - backed_up}" in rerun.stdout
