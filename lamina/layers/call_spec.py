@@ -72,7 +72,8 @@ def mask_of(value):
     if isinstance(value, (list, tuple)):
         masks = [getattr(v, "_keras_mask", None) for v in value]
         return masks if any(m is not None for m in masks) else None
-    return None
+    # A symbolic KerasTensor carries its mask while a graph is built.
+    return getattr(value, "_keras_mask", None)
 
 
 class _ShapeHolder:

@@ -349,7 +349,7 @@ class Layer(WeightsMixin, torch.nn.Module):
                 shapes[param] = symbolic.shapes_of(source)
         return self.compute_output_shape(**shapes)
 
-    def compute_mask(self, inputs, previous_mask):
+    def compute_mask(self, inputs, previous_mask=None):
         return previous_mask if self.supports_masking else None
 
     compute_mask._is_base_compute_mask = True
@@ -609,22 +609,42 @@ class Layer(WeightsMixin, torch.nn.Module):
             )
         if self.input_spec is not None:
             assert_input_compatibility(self.input_spec, args[0], self.name)
-        outputs = self.compute_output_spec(*args, **self._spec_kwargs(kwargs))
+        spec = _call_spec(type(self))
+        call_kwargs = self._spec_kwargs(kwargs)
+        # Masks exist while the graph is built, as in Keras: `call` sees the
+        # incoming mask and the outputs carry `_keras_mask`. The node keeps
+        # the user's arguments only; at run time masks travel on tensors.
+        previous_mask = _mask_of(args[0])
+        if spec.has_mask and previous_mask is not None and \
+                call_kwargs.get("mask") is None:
+            call_kwargs = dict(call_kwargs, mask=previous_mask)
+        outputs = self.compute_output_spec(*args, **call_kwargs)
         symbolic.Node(self, args, kwargs, outputs)
+        if self.supports_masking and (
+            previous_mask is not None or spec.computes_masks
+        ):
+            self._attach_masks(args[0], outputs, previous_mask,
+                               symbolic_masks=True)
         return outputs
 
-    def _attach_masks(self, inputs, outputs, previous_mask):
+    def _attach_masks(self, inputs, outputs, previous_mask,
+                      symbolic_masks=False):
         flat_outputs = tree.flatten(outputs)
         if all(getattr(o, "_keras_mask", None) is not None
                for o in flat_outputs):
             return
-        output_masks = self.compute_mask(inputs, previous_mask)
+        if symbolic_masks:
+            output_masks = symbolic.trace_output_spec(
+                self.compute_mask, (inputs, previous_mask), {})
+        else:
+            output_masks = self.compute_mask(inputs, previous_mask)
         if output_masks is None:
             return
         # As Keras: masks pair with outputs in order, so a single mask
         # lands on the first output only (not on returned states/scores).
         for output, mask in zip(flat_outputs, tree.flatten(output_masks)):
-            if isinstance(output, torch.Tensor) and mask is not None and \
+            if isinstance(output, (torch.Tensor, symbolic.KerasTensor)) and \
+                    mask is not None and \
                     getattr(output, "_keras_mask", None) is None:
                 try:
                     output._keras_mask = mask

@@ -23,7 +23,10 @@ class Graph:
         self.inputs_struct = inputs
         self.outputs_struct = outputs
         self.inputs = tree.flatten(inputs)
-        self.outputs = tree.flatten(outputs)
+        # Outputs in Keras's order, which fixes the order of `layers` and
+        # weights (so weights move between Keras and Lamina models).
+        self._ordered_outputs = keras_order(outputs)
+        self.outputs = tree.flatten(self._ordered_outputs)
         self.single_output_in_list = isinstance(outputs, (list, tuple)) and \
             len(outputs) == 1
         for tensor in self.inputs + self.outputs:
@@ -34,8 +37,7 @@ class Graph:
                     f"Received: {tensor!r}"
                 )
         (self.nodes_by_depth, self.operations,
-         self.node_depths) = _map_graph(self.inputs,
-                                        _keras_flat_order(outputs))
+         self.node_depths) = _map_graph(self.inputs, self.outputs)
         self._build_plan()
 
     def _build_plan(self):
@@ -98,18 +100,18 @@ class Graph:
         if self.single_output_in_list:
             # As Keras: `Model(inputs, [x])` returns `x`, not `[x]`.
             return results[0]
-        return tree.pack_sequence_as(self.outputs_struct, results)
+        return tree.pack_sequence_as(self._ordered_outputs, results)
 
 
-def _keras_flat_order(structure):
-    """The outputs in the order Keras walks them (dict keys sorted), which
-    fixes the order of `model.layers` and so the paths in weights files."""
-    if isinstance(structure, dict):
-        return [x for key in sorted(structure)
-                for x in _keras_flat_order(structure[key])]
-    if isinstance(structure, (list, tuple)):
-        return [x for item in structure for x in _keras_flat_order(item)]
-    return [structure]
+def keras_order(structure):
+    """`structure` with Keras's (torch backend) flattening order: the first
+    dict on each path from the root is sorted by key; dicts below it keep
+    their insertion order; lists and tuples keep theirs."""
+    if type(structure) is dict:
+        return {key: structure[key] for key in sorted(structure)}
+    if type(structure) in (list, tuple):
+        return type(structure)(keras_order(v) for v in structure)
+    return structure
 
 
 def _build_map(inputs, outputs):

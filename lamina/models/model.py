@@ -117,6 +117,17 @@ class Model(Trainer, Layer):
     def _run_graph(self, inputs, training=None, mask=None):
         flat = self._flatten_graph_inputs(inputs)
         for i, (value, spec) in enumerate(zip(flat, self._graph.inputs)):
+            if value is None:
+                layer = spec._keras_history[0] if spec._keras_history \
+                    else None
+                if not getattr(layer, "optional", False):
+                    raise ValueError(
+                        f"Model '{self.name}' received None for its input "
+                        f"'{spec.name}', which is not optional. Pass a "
+                        "tensor, or declare the input with "
+                        "`Input(..., optional=True)`."
+                    )
+                continue
             if hasattr(value, "dtype") and not isinstance(value, KerasTensor):
                 dtype = to_torch_dtype(spec.dtype)
                 if value.dtype != dtype:

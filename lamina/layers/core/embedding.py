@@ -119,7 +119,7 @@ class Embedding(LoRAMixin, Layer):
         dtype = to_torch_dtype(self.compute_dtype)
         return outputs if outputs.dtype == dtype else outputs.to(dtype)
 
-    def compute_mask(self, inputs, previous_mask):
+    def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:
             return None
         return inputs != 0

@@ -46,7 +46,7 @@ class Masking(Layer):
         # torch.where, not a multiply, so masked non-finite values become 0.
         return torch.where(self._keep(inputs), inputs, 0)
 
-    def compute_mask(self, inputs, previous_mask):
+    def compute_mask(self, inputs, mask=None):
         return self._keep(inputs).squeeze(-1)
 
     def compute_output_shape(self, input_shape):

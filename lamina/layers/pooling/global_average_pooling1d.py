@@ -41,7 +41,7 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
         return total / mask.to(inputs.dtype).sum(dim=steps,
                                                  keepdim=self.keepdims)
 
-    def compute_mask(self, inputs, previous_mask):
+    def compute_mask(self, inputs, mask=None):
         return None
 
 

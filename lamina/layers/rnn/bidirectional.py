@@ -191,7 +191,7 @@ class Bidirectional(Layer):
         outputs = output if self.merge_mode is None else (output,)
         return outputs + states
 
-    def compute_mask(self, inputs, mask):
+    def compute_mask(self, inputs, mask=None):
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
         if mask is not None and not isinstance(mask, torch.Tensor):

@@ -80,7 +80,7 @@ class ConvLSTM(RNN):
             return output_shape, state_shape, state_shape
         return output_shape
 
-    def compute_mask(self, inputs, mask):
+    def compute_mask(self, inputs, mask=None):
         output_mask = super().compute_mask(inputs, mask)
         if self.return_state:
             return [output_mask[0], None, None]

@@ -114,7 +114,7 @@ class RNN(Layer):
                   [(batch, d) for d in s] for s in self.state_size]
         return (output_shape, *states)
 
-    def compute_mask(self, inputs, mask):
+    def compute_mask(self, inputs, mask=None):
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
         if mask is not None and not isinstance(mask, torch.Tensor):
