@@ -107,6 +107,17 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
         )
     if zipped is None:
         zipped = True
+    if not zipped and path.endswith(".keras"):
+        raise ValueError(
+            "When using `zipped=False`, the `filepath` argument should not "
+            f"end in `.keras`. Received: filepath={path}"
+        )
+    if not is_legacy and not getattr(model, "built", True):
+        warnings.warn(
+            "You are saving a model that has not yet been built. It might "
+            "not contain any weights yet. Consider building the model first "
+            "by calling it on some data.", stacklevel=2,
+        )
     if not _may_write(path, overwrite):
         return
     if not zipped:

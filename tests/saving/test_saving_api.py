@@ -453,3 +453,29 @@ def test_keras_2_15_layer_group_name_is_read(tmp_path):
     other = small_model()
     other.load_weights(path)
     assert_same_outputs(model, other)
+
+
+def test_unzipped_names_and_unbuilt_models(tmp_path):
+    with pytest.raises(ValueError, match="should not end in `.keras`"):
+        trained_model().save(str(tmp_path / "m.keras"), zipped=False)
+    unbuilt = lamina.Sequential([layers.Dense(2)])
+    with pytest.warns(UserWarning, match="not yet been built"):
+        unbuilt.save(str(tmp_path / "unbuilt.keras"))
+    assert not load_model(str(tmp_path / "unbuilt.keras")).built
+
+
+def test_folders_move_both_ways_with_keras(keras_ref, tmp_path):
+    theirs = keras_ref.Sequential([keras_ref.Input((3,)),
+                                   keras_ref.layers.Dense(2)])
+    theirs.save(str(tmp_path / "keras_folder"), zipped=False)
+    ours = load_model(str(tmp_path / "keras_folder"))
+    x = np.random.default_rng(0).normal(size=(4, 3)).astype("float32")
+    np.testing.assert_allclose(
+        np.asarray(ours.predict(x, verbose=0)),
+        keras_ref.ops.convert_to_numpy(theirs.predict(x, verbose=0)),
+        atol=1e-6)
+    ours.save(str(tmp_path / "lamina_folder"), zipped=False)
+    again = keras_ref.saving.load_model(str(tmp_path / "lamina_folder"))
+    np.testing.assert_allclose(
+        keras_ref.ops.convert_to_numpy(again.predict(x, verbose=0)),
+        np.asarray(ours.predict(x, verbose=0)), atol=1e-6)
