@@ -191,13 +191,28 @@ def _open(filepath):
 
 
 def _model_config(model):
-    serialized = serialization.serialize_keras_object(model)
-    config = {"class_name": serialized["class_name"],
-              "config": serialized["config"]}
-    registered = serialized.get("registered_name")
-    if registered and registered != serialized["class_name"]:
-        config["registered_name"] = registered
-    return config
+    """`{"class_name", "config"}` with the layer entries in Keras 3's legacy
+    form: no `module`, `registered_name` or `build_config`, and a
+    registered class under its registered name."""
+    return _legacy_entry(serialization.serialize_keras_object(model))
+
+
+def _legacy_entry(entry):
+    entry = dict(entry)
+    module = entry.pop("module", None) or ""
+    if module.startswith("keras.src.ops"):
+        # Kept, unlike Keras's writer: Keras reads op nodes only with it.
+        entry["module"] = module
+    registered = entry.pop("registered_name", None)
+    if registered and ">" in registered:
+        entry["class_name"] = registered
+    entry.pop("build_config", None)
+    entry.pop("compile_config", None)
+    config = entry.get("config")
+    if isinstance(config, dict) and isinstance(config.get("layers"), list):
+        entry["config"] = dict(config, layers=[
+            _legacy_entry(layer) for layer in config["layers"]])
+    return entry
 
 
 def _training_config(model):
