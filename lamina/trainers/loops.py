@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 from lamina.layers import call_context
+from lamina.trainers import argument_checks
 from lamina.trainers import data_adapters
 from lamina.trainers.data_adapters import array_data_adapter
 from lamina.trainers.data_adapters.data_adapter_utils import (
@@ -46,6 +47,9 @@ class LoopsMixin:
 
         self._assert_compiled("fit")
         _reject_kwargs("fit", kwargs)
+        argument_checks.check_fit_arguments(
+            self, x, y, batch_size, steps_per_epoch, validation_split,
+            validation_data, validation_steps, validation_batch_size)
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = \
                 array_data_adapter.train_validation_split(
@@ -77,21 +81,27 @@ class LoopsMixin:
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callbacks.on_epoch_begin(epoch)
-            logs = None
+            logs, step = None, None
             for step, batch in iterator:
                 callbacks.on_train_batch_begin(step)
                 logs = train_function((batch,))
                 callbacks.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
+            if step is None and epoch == initial_epoch and \
+                    iterator.resume_epoch is None:  # resumed at epoch end
+                argument_checks.raise_no_batches("x", "fit")
             epoch_logs = self._metrics_result_or_logs(logs)
             if val_x is not None and _should_validate(epoch, validation_freq):
-                if val_iterator is None:
+                first_validation = val_iterator is None
+                if first_validation:
                     val_iterator = self._epoch_iterator(
                         val_x, val_y, val_sw,
                         validation_batch_size or batch_size,
                         validation_steps, shuffle=False)
-                val_logs = self._evaluate_with(val_iterator, callbacks)
+                val_logs = self._evaluate_with(
+                    val_iterator, callbacks,
+                    ("validation_data", "fit") if first_validation else None)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callbacks.on_epoch_end(epoch, epoch_logs)
             training_logs = epoch_logs
@@ -112,6 +122,7 @@ class LoopsMixin:
 
         self._assert_compiled("evaluate")
         _reject_kwargs("evaluate", kwargs)
+        argument_checks.check_evaluate_arguments(self, x, y, batch_size, steps)
         iterator = self._epoch_iterator(x, y, sample_weight, batch_size, steps)
         verbose = _resolve_verbose(verbose)
         if not isinstance(callbacks, callbacks_module.CallbackList):
@@ -119,25 +130,27 @@ class LoopsMixin:
                 callbacks, add_progbar=verbose != 0, verbose=verbose,
                 epochs=1, steps=iterator.num_batches, model=self,
             )
-        logs = self._evaluate_with(iterator, callbacks)
+        logs = self._evaluate_with(iterator, callbacks, ("x", "evaluate"))
         if return_dict:
             return logs
         return self._flatten_metrics_in_order(logs)
 
-    def _evaluate_with(self, iterator, callbacks):
+    def _evaluate_with(self, iterator, callbacks, empty_error=None):
         test_function = self.make_test_function()
         was_training = self.training
         self.eval()
         self.stop_evaluating = False
         callbacks.on_test_begin()
         self.reset_metrics()
-        logs = None
+        logs, step = None, None
         for step, batch in iterator:
             callbacks.on_test_batch_begin(step)
             logs = test_function((batch,))
             callbacks.on_test_batch_end(step, logs)
             if self.stop_evaluating:
                 break
+        if step is None and empty_error is not None:
+            argument_checks.raise_no_batches(*empty_error)
         logs = self._metrics_result_or_logs(logs)
         callbacks.on_test_end(logs)
         if was_training:
@@ -202,6 +215,7 @@ class LoopsMixin:
         from lamina import callbacks as callbacks_module
 
         _reject_kwargs("predict", kwargs)
+        argument_checks.check_predict_arguments(self, x, batch_size, steps)
         iterator = self._epoch_iterator(x, batch_size=batch_size, steps=steps)
         verbose = _resolve_verbose(verbose)
         if not isinstance(callbacks, callbacks_module.CallbackList):

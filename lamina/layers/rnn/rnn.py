@@ -8,10 +8,13 @@ cells transform the whole input sequence at once before looping over the
 recurrent part only.
 """
 
+import types
+
 import torch
 
 from lamina.layers import call_context
 from lamina.layers.input_spec import InputSpec
+from lamina.layers.input_spec import assert_input_compatibility
 from lamina.layers.layer import Layer
 from lamina.layers.registry import register
 from lamina.layers.rnn.base_cell import BaseRNNCell
@@ -128,6 +131,11 @@ class RNN(Layer):
     # Building and states
     def build(self, sequences_shape):
         sequences_shape = tuple(sequences_shape)
+        # Checked before the cell builds from this shape, so a rank-2 input
+        # reads "expected ndim=3", not a failure to create the kernel.
+        assert_input_compatibility(
+            self.input_spec, types.SimpleNamespace(shape=sequences_shape),
+            self.name)
         if self.unroll and sequences_shape[1] is None:
             raise ValueError(
                 f"Layer '{self.name}' cannot unroll an RNN whose time "
