@@ -349,8 +349,18 @@ class Trainer(loops.LoopsMixin):
         return serialize_keras_object(self._compile_config)
 
     def compile_from_config(self, config):
+        """Compiles as the saved `get_compile_config()` says (on loading)."""
         from lamina.saving.serialization import deserialize_keras_object
 
+        if type(self).compile is not Trainer.compile:
+            warnings.warn(
+                "`compile()` was not called as part of model loading because "
+                "the model's `compile()` method is custom. All subclassed "
+                "Models that have `compile()` overridden should also override "
+                "`get_compile_config()` and `compile_from_config(config)`. "
+                "Alternatively, you can call `compile()` manually after "
+                "loading.", stacklevel=2)
+            return
         config = deserialize_keras_object(config)
         self.compile(**config)
         if self.built and self.optimizer is not None and \

@@ -479,3 +479,19 @@ def test_folders_move_both_ways_with_keras(keras_ref, tmp_path):
     np.testing.assert_allclose(
         keras_ref.ops.convert_to_numpy(again.predict(x, verbose=0)),
         np.asarray(ours.predict(x, verbose=0)), atol=1e-6)
+
+
+def test_custom_compile_is_not_called_on_loading(tmp_path):
+    @lamina.saving.register_keras_serializable(package="api_test")
+    class OwnCompile(lamina.Sequential):
+        def compile(self, learning_rate=0.1, **kwargs):
+            super().compile(optimizer=lamina.optimizers.SGD(learning_rate),
+                            loss="mse")
+
+    model = OwnCompile([lamina.Input((3,)), layers.Dense(2)])
+    model.compile(learning_rate=0.5)
+    path = str(tmp_path / "own.keras")
+    model.save(path)
+    with pytest.warns(UserWarning, match="`compile\\(\\)` was not called"):
+        loaded = load_model(path)
+    assert not loaded.compiled
