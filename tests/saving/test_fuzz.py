@@ -72,7 +72,7 @@ def test_every_mutant_loads_or_fails_cleanly(tmp_path):
     start = time.monotonic()
     counts = {"loaded": 0, "clean error": 0, "hdf5 hang or crash": 0}
     failures = []
-    for job, reply in run(jobs(), workers=2, timeout=5.0,
+    for job, reply in run(jobs(), workers=2, timeout=10.0,
                           deadline=start + BUDGET_S):
         outcome = reply["outcome"]
         if outcome == "loaded":
