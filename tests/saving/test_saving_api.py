@@ -495,3 +495,35 @@ def test_custom_compile_is_not_called_on_loading(tmp_path):
     with pytest.warns(UserWarning, match="`compile\\(\\)` was not called"):
         loaded = load_model(path)
     assert not loaded.compiled
+
+
+def test_interrupted_write_keeps_the_previous_file(tmp_path, monkeypatch):
+    path = str(tmp_path / "m.keras")
+    trained_model().save(path)
+    before = open(path, "rb").read()
+    weights_path = str(tmp_path / "w.weights.h5")
+    trained_model().save_weights(weights_path)
+    weights_before = open(weights_path, "rb").read()
+
+    original = zipfile.ZipFile.writestr
+
+    def interrupted(self, name, data, *args, **kwargs):
+        if name == "model.weights.h5":
+            raise KeyboardInterrupt("killed mid-save")
+        return original(self, name, data, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        small_model().save(path)
+    monkeypatch.undo()
+
+    def failing_save(self, store):
+        raise KeyboardInterrupt("killed mid-save")
+
+    monkeypatch.setattr(lamina.optimizers.Optimizer, "save_own_variables",
+                        failing_save)
+    with pytest.raises(KeyboardInterrupt):
+        trained_model().save_weights(weights_path)
+    assert open(path, "rb").read() == before
+    assert open(weights_path, "rb").read() == weights_before
+    assert sorted(os.listdir(tmp_path)) == ["m.keras", "w.weights.h5"]
