@@ -2,12 +2,31 @@
 (`axis=None`, `keepdims=False`, `argmax(x, axis=-1)`, `concatenate(...,
 axis=-1)`), on torch tensors."""
 
+import functools
+
 import torch
 import torch.nn.functional as F
 
 from lamina import config
+from lamina.graph import Operation
+from lamina.graph import any_symbolic
 from lamina.ops import core as ops_core
 from lamina.utils.dtypes import to_torch_dtype
+
+
+def _graph_aware(fn):
+    """On KerasTensors (functional model code, as Keras 2 allowed), records
+    a graph node instead of computing. The node is named `backend_<name>`:
+    these functions keep Keras 2's defaults, so they are not `keras.ops`."""
+    op_name = f"backend_{fn.__name__}"
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if any_symbolic(args, kwargs):
+            return Operation(fn, op_name)(*args, **kwargs)
+        return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def _t(x):
@@ -31,10 +50,12 @@ def _floats(x):
 
 
 # Reductions ---------------------------------------------------------------
+@_graph_aware
 def sum(x, axis=None, keepdims=False):  # noqa: A001
     return _reduce(torch.sum, _t(x), axis, keepdims)
 
 
+@_graph_aware
 def prod(x, axis=None, keepdims=False):
     x = _t(x)
     if axis is None or isinstance(axis, int):
@@ -44,104 +65,127 @@ def prod(x, axis=None, keepdims=False):
     return x
 
 
+@_graph_aware
 def mean(x, axis=None, keepdims=False):
     return _reduce(torch.mean, _floats(x), axis, keepdims)
 
 
+@_graph_aware
 def max(x, axis=None, keepdims=False):  # noqa: A001
     return _reduce(torch.amax, _t(x), axis, keepdims)
 
 
+@_graph_aware
 def min(x, axis=None, keepdims=False):  # noqa: A001
     return _reduce(torch.amin, _t(x), axis, keepdims)
 
 
+@_graph_aware
 def var(x, axis=None, keepdims=False):
     return torch.var(_floats(x), dim=_dims(axis), keepdim=keepdims,
                      correction=0)
 
 
+@_graph_aware
 def std(x, axis=None, keepdims=False):
     return torch.std(_floats(x), dim=_dims(axis), keepdim=keepdims,
                      correction=0)
 
 
+@_graph_aware
 def any(x, axis=None, keepdims=False):  # noqa: A001
     return _reduce(torch.any, _t(x).bool(), axis, keepdims)
 
 
+@_graph_aware
 def all(x, axis=None, keepdims=False):  # noqa: A001
     return _reduce(torch.all, _t(x).bool(), axis, keepdims)
 
 
+@_graph_aware
 def logsumexp(x, axis=None, keepdims=False):
     x = _floats(x)
     dims = tuple(range(x.dim())) if axis is None else _dims(axis)
     return torch.logsumexp(x, dim=dims, keepdim=keepdims)
 
 
+@_graph_aware
 def argmax(x, axis=-1):
     x = _t(x)
     return torch.argmax(x.to(torch.uint8) if x.dtype == torch.bool else x,
                         dim=axis)
 
 
+@_graph_aware
 def argmin(x, axis=-1):
     x = _t(x)
     return torch.argmin(x.to(torch.uint8) if x.dtype == torch.bool else x,
                         dim=axis)
 
 
+@_graph_aware
 def cumsum(x, axis=0):
     return torch.cumsum(_t(x), dim=axis)
 
 
+@_graph_aware
 def cumprod(x, axis=0):
     return torch.cumprod(_t(x), dim=axis)
 
 
 # Element-wise -------------------------------------------------------------
+@_graph_aware
 def square(x):
     return torch.square(_t(x))
 
 
+@_graph_aware
 def sqrt(x):
     """Square root, with negative inputs clipped to 0 first (Keras 2)."""
     return torch.sqrt(torch.clamp(_floats(x), min=0))
 
 
+@_graph_aware
 def exp(x):
     return torch.exp(_t(x))
 
 
+@_graph_aware
 def log(x):
     return torch.log(_t(x))
 
 
+@_graph_aware
 def pow(x, a):  # noqa: A001
     return torch.pow(_t(x), a)
 
 
+@_graph_aware
 def abs(x):  # noqa: A001
     return torch.abs(_t(x))
 
 
+@_graph_aware
 def sign(x):
     return torch.sign(_t(x))
 
 
+@_graph_aware
 def round(x):  # noqa: A001
     return torch.round(_t(x))
 
 
+@_graph_aware
 def sin(x):
     return torch.sin(_t(x))
 
 
+@_graph_aware
 def cos(x):
     return torch.cos(_t(x))
 
 
+@_graph_aware
 def clip(x, min_value, max_value):
     """Clamps to [min_value, max_value]; None is unbounded, and a
     `max_value` below `min_value` is raised to it (Keras 2)."""
@@ -151,39 +195,48 @@ def clip(x, min_value, max_value):
     return torch.clamp(_t(x), min_value, max_value)
 
 
+@_graph_aware
 def equal(x, y):
     return torch.eq(_t(x), _t(y))
 
 
+@_graph_aware
 def not_equal(x, y):
     return torch.ne(_t(x), _t(y))
 
 
+@_graph_aware
 def greater(x, y):
     return torch.gt(_t(x), _t(y))
 
 
+@_graph_aware
 def greater_equal(x, y):
     return torch.ge(_t(x), _t(y))
 
 
+@_graph_aware
 def less(x, y):
     return torch.lt(_t(x), _t(y))
 
 
+@_graph_aware
 def less_equal(x, y):
     return torch.le(_t(x), _t(y))
 
 
+@_graph_aware
 def maximum(x, y):
     return torch.maximum(_t(x), _t(y))
 
 
+@_graph_aware
 def minimum(x, y):
     return torch.minimum(_t(x), _t(y))
 
 
 # Products -----------------------------------------------------------------
+@_graph_aware
 def dot(x, y):
     """Matrix product; for n-d inputs, sums the last axis of `x` with the
     second-to-last of `y` (shape `x[:-1] + y[:-2] + y[-1:]`)."""
@@ -193,6 +246,7 @@ def dot(x, y):
     return torch.matmul(x, y)
 
 
+@_graph_aware
 def batch_dot(x, y, axes=None):
     """Per-sample dot product of `x[i]` and `y[i]` over `axes` (axis 0 is
     the batch); a rank-1 result is returned as `(batch, 1)`."""
@@ -222,51 +276,62 @@ def batch_dot(x, y, axes=None):
     return out.reshape(-1, 1) if out.dim() == 1 else out
 
 
+@_graph_aware
 def transpose(x):
     """Reverses all axes."""
     x = _t(x)
     return x.permute(*reversed(range(x.dim())))
 
 
+@_graph_aware
 def permute_dimensions(x, pattern):
     return _t(x).permute(*pattern)
 
 
 # Shapes -------------------------------------------------------------------
+@_graph_aware
 def concatenate(tensors, axis=-1):
     return torch.cat([_t(x) for x in tensors], dim=axis)
 
 
+@_graph_aware
 def stack(x, axis=0):
     return torch.stack([_t(v) for v in x], dim=axis)
 
 
+@_graph_aware
 def reshape(x, shape):
     return torch.reshape(_t(x), tuple(shape))
 
 
+@_graph_aware
 def expand_dims(x, axis=-1):
     return torch.unsqueeze(_t(x), axis)
 
 
+@_graph_aware
 def squeeze(x, axis):
     return torch.squeeze(_t(x), axis)
 
 
+@_graph_aware
 def flatten(x):
     return torch.reshape(_t(x), (-1,))
 
 
+@_graph_aware
 def batch_flatten(x):
     """(batch, ...) to (batch, features)."""
     x = _t(x)
     return torch.reshape(x, (x.shape[0], -1))
 
 
+@_graph_aware
 def tile(x, n):
     return torch.tile(_t(x), (n,) if isinstance(n, int) else tuple(n))
 
 
+@_graph_aware
 def repeat(x, n):
     """(batch, features) to (batch, n, features), as RepeatVector."""
     x = _t(x)
@@ -277,25 +342,30 @@ def repeat(x, n):
     return x.unsqueeze(1).expand(-1, n, -1).clone()
 
 
+@_graph_aware
 def repeat_elements(x, rep, axis):
     return torch.repeat_interleave(_t(x), rep, dim=axis)
 
 
+@_graph_aware
 def reverse(x, axes):
     return torch.flip(_t(x), dims=(axes,) if isinstance(axes, int)
                       else tuple(axes))
 
 
+@_graph_aware
 def gather(reference, indices):
     """Rows of `reference` (axis 0) at `indices`."""
     return _t(reference)[_t(indices).long()]
 
 
+@_graph_aware
 def one_hot(indices, num_classes):
     return F.one_hot(_t(indices).long(), num_classes).to(
         to_torch_dtype("float32"))
 
 
+@_graph_aware
 def switch(condition, then_expression, else_expression):
     """`then_expression` where `condition` holds, else `else_expression`. A
     scalar condition picks one (callables are called); a tensor condition
@@ -319,6 +389,7 @@ def switch(condition, then_expression, else_expression):
     return torch.where(condition, then_value, else_value)
 
 
+@_graph_aware
 def stop_gradient(variables):
     if isinstance(variables, (list, tuple)):
         return [_t(v).detach() for v in variables]

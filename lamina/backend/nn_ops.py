@@ -9,11 +9,13 @@ from lamina import activations
 from lamina import config
 from lamina import random
 from lamina.backend.math_ops import _floats
+from lamina.backend.math_ops import _graph_aware
 from lamina.backend.math_ops import _reduce
 from lamina.backend.math_ops import _t
 
 
 # Neural network -----------------------------------------------------------
+@_graph_aware
 def softmax(x, axis=-1):
     x = _t(x)
     if x.dim() <= 1:
@@ -27,37 +29,45 @@ def softmax(x, axis=-1):
     return shifted / torch.sum(shifted, dim=tuple(axis), keepdim=True)
 
 
+@_graph_aware
 def relu(x, alpha=0.0, max_value=None, threshold=0.0):
     return activations.relu(_t(x), negative_slope=alpha, max_value=max_value,
                             threshold=threshold)
 
 
+@_graph_aware
 def elu(x, alpha=1.0):
     x = _t(x)
     return torch.where(x > 0, x, alpha * torch.expm1(x))
 
 
+@_graph_aware
 def sigmoid(x):
     return torch.sigmoid(_t(x))
 
 
+@_graph_aware
 def hard_sigmoid(x):
     """`clip(0.2 * x + 0.5, 0, 1)`, Keras 2's slope."""
     return torch.clamp(0.2 * _t(x) + 0.5, 0.0, 1.0)
 
 
+@_graph_aware
 def tanh(x):
     return torch.tanh(_t(x))
 
 
+@_graph_aware
 def softplus(x):
     return F.softplus(_t(x))
 
 
+@_graph_aware
 def softsign(x):
     return F.softsign(_t(x))
 
 
+@_graph_aware
 def l2_normalize(x, axis=None):
     """`x / sqrt(max(sum(x**2), 1e-12))` over `axis` (all axes if None)."""
     x = _floats(x)
@@ -73,6 +83,7 @@ def dropout(x, level, noise_shape=None, seed=None):
     return x * (keep >= level).to(x.dtype) / (1.0 - level)
 
 
+@_graph_aware
 def bias_add(x, bias, data_format=None):
     x, bias = _t(x), _t(bias)
     data_format = config.standardize_data_format(data_format)
@@ -89,6 +100,7 @@ def bias_add(x, bias, data_format=None):
 
 
 # Losses (per sample) ------------------------------------------------------
+@_graph_aware
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     target, output = _t(target), _floats(output)
     if from_logits:
@@ -100,6 +112,7 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     return -torch.sum(target * torch.log(output), dim=axis)
 
 
+@_graph_aware
 def sparse_categorical_crossentropy(target, output, from_logits=False,
                                     axis=-1):
     target, output = _t(target).long(), _floats(output)
@@ -112,6 +125,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False,
     return -picked.squeeze(-1)
 
 
+@_graph_aware
 def binary_crossentropy(target, output, from_logits=False):
     target, output = _floats(target), _floats(output)
     if from_logits:

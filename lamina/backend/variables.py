@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from lamina import config
+from lamina.backend.math_ops import _graph_aware
 from lamina.layers.variable import Variable
 from lamina.layers.variable import to_numpy
 from lamina.ops import core as ops_core
@@ -56,11 +57,13 @@ def eye(size, dtype=None, name=None):
     return variable(torch.eye(rows, columns), dtype=dtype, name=name)
 
 
+@_graph_aware
 def zeros_like(x, dtype=None, name=None):
     x = _tensor(x)
     return torch.zeros_like(x, dtype=to_torch_dtype(dtype) if dtype else None)
 
 
+@_graph_aware
 def ones_like(x, dtype=None, name=None):
     x = _tensor(x)
     return torch.ones_like(x, dtype=to_torch_dtype(dtype) if dtype else None)
@@ -151,6 +154,7 @@ def dtype(x):
     return standardize_dtype(x.dtype)
 
 
+@_graph_aware
 def cast(x, dtype):
     return _tensor(x).to(to_torch_dtype(dtype))
 

@@ -161,3 +161,24 @@ def test_random_draws_follow_seed_and_arguments():
     assert set(np.unique(bits)) <= {0.0, 1.0} and abs(bits.mean() - 0.25) < 0.03
     kept = np_of(K.dropout(np.ones(4000, "float32"), 0.5, seed=4))
     assert set(np.unique(kept)) <= {0.0, 2.0}
+
+
+def test_functions_on_symbolic_tensors_build_a_model():
+    """Keras 2 programs call `K.*` on the tensors of a functional model."""
+    import lamina
+
+    inputs = lamina.Input((4, 3))
+    outputs = [K.sum(inputs, axis=1), K.batch_dot(inputs, inputs, axes=2),
+               K.concatenate([inputs, inputs]), K.argmax(inputs),
+               K.expand_dims(K.cast(inputs, "float32")),
+               K.categorical_crossentropy(K.softmax(inputs),
+                                          K.softmax(inputs))]
+    assert [tuple(o.shape) for o in outputs] == [
+        (None, 3), (None, 4, 4), (None, 4, 6), (None, 4), (None, 4, 3, 1),
+        (None, 4)]
+    model = lamina.Model(inputs, outputs)
+    x = RNG.normal(size=(2, 4, 3)).astype("float32")
+    got = model.predict(x, verbose=0)
+    np.testing.assert_allclose(got[0], x.sum(1), rtol=1e-5)
+    np.testing.assert_allclose(got[1], x @ x.transpose(0, 2, 1), rtol=1e-5)
+    np.testing.assert_array_equal(got[3], x.argmax(-1))
