@@ -281,17 +281,25 @@ def _revive_operation(entry, custom_objects):
 
 
 def _is_unregistered_op(entry, custom_objects):
+    """Whether an entry without `module` is an op node. Op class names can
+    be layer or metric names too (`Add`, `Concatenate`, `Sum`, `Mean`):
+    layers always save `trainable` in their config, ops never do."""
     from lamina import ops
 
     class_name = entry.get("class_name")
-    if not isinstance(class_name, str) or not callable(
-            getattr(ops, naming.to_snake_case(class_name), None)):
+    if not isinstance(class_name, str) or class_name == "InputLayer" or \
+            not callable(getattr(ops, naming.to_snake_case(class_name),
+                                 None)):
         return False
     if object_registration.get_registered_object(
             entry.get("registered_name") or class_name, custom_objects):
         return False
+    config = entry.get("config")
+    if isinstance(config, dict) and "trainable" not in config:
+        return True
     return not any(class_name in family
-                   for family in object_registration.all_families())
+                   for family in object_registration.all_families()
+                   if family.family in ("layer", "model"))
 
 
 def _node_arguments(node, outputs_by_node, node_numbers):

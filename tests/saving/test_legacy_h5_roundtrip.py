@@ -59,7 +59,19 @@ def nested_shared_dict(k):
     return k.Model({"a": a, "b": b}, {"p": p, "q": q}, name="nested")
 
 
+def ops_nodes(k):
+    a = k.Input((4,), name="a")
+    b = k.Input((4,), name="b")
+    h = k.ops.multiply(k.ops.add(a, b), 2.0)
+    h = k.ops.concatenate([k.ops.sum(h, axis=-1, keepdims=True),
+                           k.ops.mean(a, axis=1, keepdims=True)], axis=-1)
+    h = k.ops.relu(h) + k.ops.expand_dims(k.ops.tanh(a)[:, 1], -1)
+    return k.Model([a, b], k.layers.Dense(2, name="out")(h), name="ops")
+
+
 MODELS = {
+    "ops_nodes": (ops_nodes, lambda rng: [rng.normal(size=(4, 4)),
+                                          rng.normal(size=(4, 4))]),
     "conv_bn": (conv_bn, lambda rng: rng.normal(size=(4, 8, 8, 3))),
     "masked_birnn": (masked_birnn, lambda rng: np.array(
         [[3, 5, 0, 0, 0, 0], [1, 2, 3, 4, 5, 6], [7, 0, 0, 0, 0, 0],
@@ -74,6 +86,8 @@ MODELS = {
 def as_float32(x):
     if isinstance(x, dict):
         return {k: as_float32(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [as_float32(v) for v in x]
     return x if x.dtype.kind == "i" else x.astype("float32")
 
 
