@@ -178,8 +178,17 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     )
 
 
-def save_weights(model, filepath, overwrite=True, max_shard_size=None):
-    """Saves the model's weights (and optimizer state) to a `.weights.h5`."""
+def save_weights(model, filepath, overwrite=True, max_shard_size=None,
+                 **kwargs):
+    """Saves the model's weights (and optimizer state) to a `.weights.h5`.
+
+    Args:
+        objects_to_skip: (keyword) layers or optimizers whose state (and
+            that of their children) is left out of the file.
+    """
+    objects_to_skip = kwargs.pop("objects_to_skip", None)
+    if kwargs:
+        raise ValueError(f"Invalid keyword arguments: {kwargs}")
     path = _path_string(filepath)
     if max_shard_size is not None:
         raise ValueError(
@@ -192,9 +201,15 @@ def save_weights(model, filepath, overwrite=True, max_shard_size=None):
             "The filename must end in `.weights.h5`. "
             f"Received: filepath={path}"
         )
+    if not getattr(model, "built", True):
+        raise ValueError(
+            "You are saving a model that has not yet been built. Try "
+            "building the model first by calling it on some data or by using "
+            "`build()`."
+        )
     if not _may_write(path, overwrite):
         return
-    weights_h5.save_weights(model, path)
+    weights_h5.save_weights(model, path, objects_to_skip=objects_to_skip)
 
 
 def load_weights(model, filepath, skip_mismatch=False, **kwargs):
@@ -204,11 +219,19 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
         skip_mismatch: skip (with a warning) the objects whose variables do
             not match the file, instead of raising.
         by_name: (keyword, legacy `.h5` only) match layers by name.
+        objects_to_skip: (keyword, `.weights.h5` only) layers or optimizers
+            left as they are.
     """
     path = _path_string(filepath)
     by_name = kwargs.pop("by_name", None)
+    objects_to_skip = kwargs.pop("objects_to_skip", None)
     if kwargs:
         raise ValueError(f"Invalid keyword arguments: {kwargs}")
+    if objects_to_skip is not None and not path.endswith(".weights.h5"):
+        raise ValueError(
+            "`objects_to_skip` only supports loading '.weights.h5' files. "
+            f"Received: {path}"
+        )
     if path.endswith((".keras", ".weights.h5")) and by_name is not None:
         raise ValueError(
             "`by_name` only supports loading legacy '.h5' or '.hdf5' files. "
@@ -219,7 +242,8 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
             keras_zip.load_weights(model, path, skip_mismatch=skip_mismatch)
     elif path.endswith(".weights.h5"):
         with _naming_the_file(path):
-            weights_h5.load_weights(model, path, skip_mismatch=skip_mismatch)
+            weights_h5.load_weights(model, path, skip_mismatch=skip_mismatch,
+                                    objects_to_skip=objects_to_skip)
     elif path.endswith(_LEGACY_SUFFIXES):
         if not os.path.exists(path):
             raise FileNotFoundError(f"No such weights file: '{path}'.")

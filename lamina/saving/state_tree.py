@@ -104,9 +104,15 @@ def _name_of(obj):
     return name if isinstance(name, str) else None
 
 
-def save_state(root, weights_store, assets_store=None, skip_optimizer=False):
-    """Writes every object's variables (and assets) under its path."""
-    for path, obj in walk(root):
+def _skipped(objects_to_skip):
+    return {id(obj) for obj in objects_to_skip or ()}
+
+
+def save_state(root, weights_store, assets_store=None, skip_optimizer=False,
+               objects_to_skip=None):
+    """Writes every object's variables (and assets) under its path;
+    `objects_to_skip` (and their children) are left out."""
+    for path, obj in walk(root, visited=_skipped(objects_to_skip)):
         if skip_optimizer and isinstance(obj, Optimizer):
             continue
         if weights_store is not None:
@@ -117,14 +123,14 @@ def save_state(root, weights_store, assets_store=None, skip_optimizer=False):
 
 
 def load_state(root, weights_store, assets_store=None, skip_mismatch=False,
-               skip_optimizer=False):
+               skip_optimizer=False, objects_to_skip=None):
     """Reads every object's variables (and assets) from its path.
 
     Returns `[(object, error)]` for the objects that could not be loaded
     when `skip_mismatch` is true; raises on the first one otherwise.
     """
     failures = []
-    for path, obj in walk(root):
+    for path, obj in walk(root, visited=_skipped(objects_to_skip)):
         if skip_optimizer and isinstance(obj, Optimizer):
             continue
         try:

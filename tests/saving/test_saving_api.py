@@ -527,3 +527,27 @@ def test_interrupted_write_keeps_the_previous_file(tmp_path, monkeypatch):
     assert open(path, "rb").read() == before
     assert open(weights_path, "rb").read() == weights_before
     assert sorted(os.listdir(tmp_path)) == ["m.keras", "w.weights.h5"]
+
+
+def test_objects_to_skip_and_unbuilt_models(tmp_path):
+    model = trained_model()
+    path = str(tmp_path / "w.weights.h5")
+    lamina.saving.save_weights(model, path, objects_to_skip=[model.optimizer,
+                                                             model.layers[0]])
+    with h5py.File(path, "r") as f:
+        assert "optimizer" not in f and "dense" not in f["layers"]
+        assert "dense_1" in f["layers"]
+    full = str(tmp_path / "full.weights.h5")
+    model.save_weights(full)
+    target = small_model()
+    kept = target.layers[2].get_weights()
+    target.load_weights(full, objects_to_skip=[target.layers[2]])
+    for a, b in zip(target.layers[2].get_weights(), kept):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(target.layers[0].get_weights()[0],
+                                  model.layers[0].get_weights()[0])
+    with pytest.raises(ValueError, match="objects_to_skip"):
+        target.load_weights(str(tmp_path / "m.keras"), objects_to_skip=[])
+    with pytest.raises(ValueError, match="not yet been built"):
+        lamina.Sequential([layers.Dense(2)]).save_weights(
+            str(tmp_path / "u.weights.h5"))

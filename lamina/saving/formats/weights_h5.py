@@ -151,16 +151,20 @@ def open_h5(filepath, what="weights file"):
         yield h5_file
 
 
-def write_weights(model, h5_file, filename="<memory>", skip_optimizer=False):
+def write_weights(model, h5_file, filename="<memory>", skip_optimizer=False,
+                  objects_to_skip=None):
     state_tree.save_state(model, H5WeightsStore(h5_file, filename),
-                          skip_optimizer=skip_optimizer)
+                          skip_optimizer=skip_optimizer,
+                          objects_to_skip=objects_to_skip)
 
 
 def read_weights(model, h5_file, filename="<memory>", skip_mismatch=False,
-                 assets_store=None, skip_optimizer=False):
+                 assets_store=None, skip_optimizer=False,
+                 objects_to_skip=None):
     failures = state_tree.load_state(
         model, H5WeightsStore(h5_file, filename), assets_store,
         skip_mismatch=skip_mismatch, skip_optimizer=skip_optimizer,
+        objects_to_skip=objects_to_skip,
     )
     for obj, error in failures:
         warnings.warn(
@@ -170,16 +174,18 @@ def read_weights(model, h5_file, filename="<memory>", skip_mismatch=False,
         )
 
 
-def save_weights(model, filepath):
+def save_weights(model, filepath, objects_to_skip=None):
     """Writes `model`'s weights (and optimizer state) to a `.weights.h5`."""
     filepath = os.fspath(filepath)
     with file_io.atomic_path(filepath) as temp_path:
         with h5py.File(temp_path, "w") as h5_file:
-            write_weights(model, h5_file, filepath)
+            write_weights(model, h5_file, filepath,
+                          objects_to_skip=objects_to_skip)
 
 
-def load_weights(model, filepath, skip_mismatch=False):
+def load_weights(model, filepath, skip_mismatch=False, objects_to_skip=None):
     """Reads a `.weights.h5` written by Keras 3 or Lamina into `model`."""
     with open_h5(filepath) as h5_file:
         read_weights(model, h5_file, os.fspath(filepath),
-                     skip_mismatch=skip_mismatch)
+                     skip_mismatch=skip_mismatch,
+                     objects_to_skip=objects_to_skip)
