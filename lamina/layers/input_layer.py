@@ -27,6 +27,11 @@ class InputLayer(Layer):
         if "batch_input_shape" in kwargs:
             batch_shape = kwargs.pop("batch_input_shape")
         ragged = kwargs.pop("ragged", None)
+        if sparse:
+            raise ValueError(
+                "`sparse=True` is not supported: Lamina's inputs are dense "
+                "torch tensors. Received: sparse=True"
+            )
         if ragged:
             raise ValueError(
                 "`ragged=True` is not supported: Lamina has no ragged "

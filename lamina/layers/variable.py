@@ -33,6 +33,9 @@ class Variable(torch.nn.Parameter):
             self.regularizer, self.constraint,
         )
         copy._own_trainable = self._own_trainable
+        for key in ("aggregation", "autocast", "overwrite_with_gradient"):
+            if key in self.__dict__:
+                setattr(copy, key, self.__dict__[key])
         memo[id(self)] = copy
         return copy
 

@@ -13,6 +13,7 @@ from lamina.utils.dtypes import standardize_dtype
 from lamina.utils.dtypes import to_torch_dtype
 
 _state = call_context.state
+_AGGREGATIONS = ("none", "mean", "sum", "only_first_replica")
 
 
 class WeightsMixin:
@@ -20,11 +21,19 @@ class WeightsMixin:
                    trainable=True, autocast=True, regularizer=None,
                    constraint=None, aggregation="none",
                    overwrite_with_gradient=False, name=None):
-        """Creates a weight (a `Variable`, i.e. an `nn.Parameter`)."""
+        """Creates a weight (a `Variable`, i.e. an `nn.Parameter`).
+
+        `aggregation` is kept on the weight (`weight.aggregation`), as
+        Keras does. `overwrite_with_gradient=True` (float8 training) and
+        `autocast=False` under a mixed-precision policy are not supported
+        and raise rather than being ignored.
+        """
         from lamina import constraints
         from lamina import initializers
         from lamina import regularizers
 
+        self._check_weight_options(name, aggregation, autocast,
+                                   overwrite_with_gradient)
         shape = () if shape is None else tuple(shape)
         if any(d is None or int(d) < 0 for d in shape):
             raise ValueError(
@@ -51,6 +60,9 @@ class WeightsMixin:
             regularizer=regularizers.get(regularizer),
             constraint=constraints.get(constraint),
         )
+        variable.aggregation = aggregation
+        variable.autocast = bool(autocast)
+        variable.overwrite_with_gradient = False
         if not self._trainable and trainable:
             variable.requires_grad_(False)
         self.register_parameter(self._unique_parameter_key(name), variable)
@@ -59,6 +71,28 @@ class WeightsMixin:
         else:
             self._non_trainable_variables.append(variable)
         return variable
+
+    def _check_weight_options(self, name, aggregation, autocast,
+                              overwrite_with_gradient):
+        where = f"Layer '{self.name}', weight '{name or 'variable'}'"
+        if aggregation not in _AGGREGATIONS:
+            raise ValueError(
+                f"{where}: invalid value for argument `aggregation`. "
+                f"Expected one of {_AGGREGATIONS}. Received: "
+                f"aggregation={aggregation!r}"
+            )
+        if overwrite_with_gradient:
+            raise ValueError(
+                f"{where}: `overwrite_with_gradient=True` (float8 training) "
+                "is not supported by Lamina. Received: "
+                "overwrite_with_gradient=True"
+            )
+        if not autocast and self.compute_dtype != self.variable_dtype:
+            raise ValueError(
+                f"{where}: `autocast=False` is not supported under the "
+                f"mixed-precision policy '{self.dtype_policy.name}'. Create "
+                "the weight with the default `autocast=True`."
+            )
 
     def _weight_device(self):
         device = getattr(_state, "build_device", None)

@@ -82,9 +82,10 @@ class LoopsMixin:
             self.reset_metrics()
             callbacks.on_epoch_begin(epoch)
             logs, step = None, None
-            for step, batch in iterator:
-                callbacks.on_train_batch_begin(step)
-                logs = train_function((batch,))
+            for begin, step, batches in _executions(
+                    iterator, self.steps_per_execution):
+                callbacks.on_train_batch_begin(begin)
+                logs = train_function(batches)
                 callbacks.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -143,9 +144,10 @@ class LoopsMixin:
         callbacks.on_test_begin()
         self.reset_metrics()
         logs, step = None, None
-        for step, batch in iterator:
-            callbacks.on_test_batch_begin(step)
-            logs = test_function((batch,))
+        for begin, step, batches in _executions(iterator,
+                                                self.steps_per_execution):
+            callbacks.on_test_batch_begin(begin)
+            logs = test_function(batches)
             callbacks.on_test_batch_end(step, logs)
             if self.stop_evaluating:
                 break
@@ -317,6 +319,26 @@ class LoopsMixin:
         for legacy in ("workers", "use_multiprocessing", "max_queue_size"):
             kwargs.pop(legacy, None)
         return self.predict(generator, steps=steps, **kwargs)
+
+
+def _executions(iterator, steps_per_execution):
+    """`(first step, last step, batches)`: `steps_per_execution` batches
+    per call of the step function, callbacks seeing the first and last
+    step, as in Keras."""
+    if steps_per_execution == 1:
+        for step, batch in iterator:
+            yield step, step, (batch,)
+        return
+    group, begin = [], None
+    for step, batch in iterator:
+        if not group:
+            begin = step
+        group.append(batch)
+        if len(group) == steps_per_execution:
+            yield begin, step, tuple(group)
+            group = []
+    if group:
+        yield begin, begin + len(group) - 1, tuple(group)
 
 
 def _is_array_input(x):

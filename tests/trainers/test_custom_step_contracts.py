@@ -156,3 +156,26 @@ def test_make_functions_are_built_once_unless_forced():
     train = model.make_train_function()
     model.compile("sgd", "mse")
     assert model.make_train_function() is not train
+
+
+def test_steps_per_execution_groups_steps_between_callbacks():
+    seen = []
+
+    class Spy(callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            seen.append(("begin", batch))
+
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(("end", batch))
+
+        def on_test_batch_end(self, batch, logs=None):
+            seen.append(("test", batch))
+
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(2)])
+    model.compile("sgd", "mse", steps_per_execution=3)
+    x, y = np.zeros((28, 3), "float32"), np.zeros((28, 2), "float32")
+    model.fit(x, y, batch_size=4, verbose=0, callbacks=[Spy()],
+              validation_data=(x[:8], y[:8]))
+    assert seen == [("begin", 0), ("end", 2), ("begin", 3), ("end", 5),
+                    ("begin", 6), ("end", 6), ("test", 1)]
+    assert int(model.optimizer.iterations) == 7

@@ -1,0 +1,62 @@
+"""Arguments Lamina cannot honour raise a clear error naming them; none is
+accepted and silently ignored."""
+
+import pytest
+
+import lamina as keras
+from lamina import layers
+
+
+@pytest.mark.parametrize("make", [
+    lambda: layers.Dense(2, quantization_config={"mode": "int8"}),
+    lambda: layers.EinsumDense("ab,bc->ac", 2,
+                               quantization_config={"mode": "int8"}),
+    lambda: layers.Embedding(4, 2, quantization_config={"mode": "int8"}),
+])
+def test_quantization_config_is_refused(make):
+    with pytest.raises(ValueError, match="quantization_config"):
+        make()
+
+
+def test_gptq_column_size_is_refused():
+    with pytest.raises(ValueError, match="gptq_unpacked_column_size"):
+        layers.EinsumDense("ab,bc->ac", 2, gptq_unpacked_column_size=8)
+
+
+def test_default_quantization_arguments_still_work():
+    layers.Dense(2, quantization_config=None)
+    layers.EinsumDense("ab,bc->ac", 2, quantization_config=None,
+                       gptq_unpacked_column_size=None)
+
+
+class _Owner(layers.Layer):
+    def __init__(self, options, **kwargs):
+        super().__init__(**kwargs)
+        self.options = options
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(2,), name="w", **self.options)
+
+
+def test_add_weight_keeps_aggregation_on_the_weight():
+    layer = _Owner({"aggregation": "mean", "autocast": False})
+    layer.build((None, 2))
+    assert layer.w.aggregation == "mean"
+    assert layer.w.autocast is False
+    with pytest.raises(ValueError, match="aggregation.*Received: "
+                                         "aggregation='max'"):
+        _Owner({"aggregation": "max"}).build((None, 2))
+
+
+def test_add_weight_refuses_what_it_cannot_do():
+    with pytest.raises(ValueError, match="overwrite_with_gradient"):
+        _Owner({"overwrite_with_gradient": True}).build((None, 2))
+    with pytest.raises(ValueError, match="autocast=False.*mixed_float16"):
+        _Owner({"autocast": False}, dtype="mixed_float16").build((None, 2))
+
+
+@pytest.mark.parametrize("argument", ["sparse", "ragged"])
+def test_input_refuses_sparse_and_ragged(argument):
+    with pytest.raises(ValueError, match=f"{argument}=True"):
+        keras.Input((3,), **{argument: True}) if argument == "sparse" else \
+            layers.InputLayer(shape=(3,), ragged=True)
