@@ -14,6 +14,8 @@ from lamina.utils.numerical_utils import normalize
 from lamina.utils.numerical_utils import to_categorical
 from lamina.utils.sequence_utils import pad_sequences
 from lamina.utils.progbar import Progbar
+from lamina.utils.model_visualization import model_to_dot
+from lamina.utils.model_visualization import plot_model
 from lamina.utils.image_dataset import image_dataset_from_directory
 from lamina.utils.image_utils import array_to_img
 from lamina.utils.image_utils import img_to_array
