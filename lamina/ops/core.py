@@ -45,7 +45,9 @@ def convert_to_numpy(x):
         x = x.detach().cpu()
         if x.dtype == torch.bfloat16:
             x = x.float()
-        return x.numpy()
+        # A copy, as Keras's: on CPU `.numpy()` would share the tensor's
+        # memory, so a snapshot of a weight would follow its updates.
+        return np.array(x.numpy(), copy=True)
     return np.asarray(x)
 
 

@@ -68,3 +68,13 @@ def test_metric_result_logs_are_copies():
     logs = pythonify({"per_class": state})
     state.add_(1.0)
     np.testing.assert_array_equal(logs["per_class"], np.zeros(3))
+
+
+def test_ops_convert_to_numpy_copies_like_keras():
+    from lamina import ops
+
+    layer = layers.Dense(2)
+    layer.build((None, 3))
+    array = ops.convert_to_numpy(layer.kernel)
+    layer.kernel.assign(np.ones((3, 2)))
+    assert not np.any(array == 1.0)
