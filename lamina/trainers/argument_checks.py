@@ -74,10 +74,15 @@ def raise_no_batches(argument, method):
 
 
 def check_inputs_match_model(model, x, method):
-    """String arrays go only to model inputs declared as strings."""
+    """String arrays go only to model inputs declared as strings (for a
+    Sequential model, to one whose first layer may take strings)."""
     inputs = _declared_inputs(model)
-    if not inputs:
+    if not inputs or _sequential_taking_strings(model):
         return
+    if isinstance(x, (list, tuple)) and x and all(
+            isinstance(v, (str, bytes, list)) for v in x) and any(
+            isinstance(v, (str, bytes)) for v in tree.flatten(x)):
+        x = np.asarray(x)  # nested lists of strings are one array of data
     if isinstance(x, dict):
         names = [t.name for t in inputs]
         pairs = [(x.get(name), tensor) for name, tensor in zip(names, inputs)]
@@ -198,6 +203,19 @@ def _declared_inputs(model):
     except (AttributeError, ValueError):
         return None
     return list(inputs) if isinstance(inputs, (list, tuple)) else None
+
+
+def _sequential_taking_strings(model):
+    """A Sequential model's input dtype is made up when it builds, so its
+    first layer decides: string layers (preprocessing), Lambda layers and
+    modules from outside Lamina may take strings."""
+    if not any(cls.__name__ == "Sequential" for cls in type(model).__mro__):
+        return False
+    layers = getattr(model, "layers", None) or [None]
+    first = type(layers[0])
+    return layers[0] is None or first.__name__ == "Lambda" or \
+        first.__module__.startswith("lamina.layers.preprocessing") or \
+        not first.__module__.startswith("lamina.")
 
 
 def _is_string_array(value):

@@ -101,9 +101,18 @@ def test_none_and_string_x(model, data, method):
     with pytest.raises(ValueError, match="Unrecognized data type: x='hello'"):
         getattr(model, method)("hello", *extra, verbose=0)
     strings = np.array([["a"] * 4] * 20)
-    with pytest.raises(ValueError,
-                       match="expects numeric data .*array of strings"):
-        getattr(model, method)(strings, *extra, verbose=0)
+    for data in (strings, strings.astype(object), strings.tolist()):
+        with pytest.raises(ValueError,
+                           match="expects numeric data .*array of strings"):
+            getattr(model, method)(data, *extra, verbose=0)
+
+
+def test_string_x_into_a_numeric_sequential_model():
+    model = keras.Sequential([keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    model.fit(np.ones((4, 4), "float32"), np.ones((4, 1)), verbose=0)
+    with pytest.raises(ValueError, match="expects numeric data"):
+        model.predict(np.array([["a"] * 4] * 2), verbose=0)
 
 
 def test_object_dtype_numbers_are_converted(data):
