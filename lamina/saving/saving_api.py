@@ -13,6 +13,7 @@ import warnings
 
 from lamina.saving.formats import keras_zip
 from lamina.saving.formats import legacy_h5
+from lamina.saving.formats import sharded_weights
 from lamina.saving.formats import weights_h5
 
 _LEGACY_SUFFIXES = (".h5", ".hdf5")
@@ -190,17 +191,25 @@ def save_weights(model, filepath, overwrite=True, max_shard_size=None,
     if kwargs:
         raise ValueError(f"Invalid keyword arguments: {kwargs}")
     path = _path_string(filepath)
-    if max_shard_size is not None:
-        raise ValueError(
-            "Sharded weights files (`max_shard_size`) are not supported by "
-            "Lamina; save a single `.weights.h5` file instead. Received: "
-            f"max_shard_size={max_shard_size!r}"
-        )
-    if not path.endswith(".weights.h5"):
+    if max_shard_size is None and not path.endswith(".weights.h5"):
         raise ValueError(
             "The filename must end in `.weights.h5`. "
             f"Received: filepath={path}"
         )
+    if max_shard_size is not None:
+        if not path.endswith((".weights.h5", ".weights.json")):
+            raise ValueError(
+                "The filename must end in `.weights.json` when "
+                f"`max_shard_size` is specified. Received: filepath={path}"
+            )
+        if path.endswith(".h5"):
+            new_path = path[: -len(".h5")] + ".json"
+            warnings.warn(
+                "Saving sharded weights requires `*.json` as the extension. "
+                f"The original path: {path} will be renamed to {new_path}.",
+                stacklevel=2,
+            )
+            path = new_path
     if not getattr(model, "built", True):
         raise ValueError(
             "You are saving a model that has not yet been built. Try "
@@ -209,7 +218,11 @@ def save_weights(model, filepath, overwrite=True, max_shard_size=None,
         )
     if not _may_write(path, overwrite):
         return
-    weights_h5.save_weights(model, path, objects_to_skip=objects_to_skip)
+    if max_shard_size is not None:
+        sharded_weights.save_weights(model, path, max_shard_size,
+                                     objects_to_skip=objects_to_skip)
+    else:
+        weights_h5.save_weights(model, path, objects_to_skip=objects_to_skip)
 
 
 def load_weights(model, filepath, skip_mismatch=False, **kwargs):
@@ -227,12 +240,15 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     objects_to_skip = kwargs.pop("objects_to_skip", None)
     if kwargs:
         raise ValueError(f"Invalid keyword arguments: {kwargs}")
-    if objects_to_skip is not None and not path.endswith(".weights.h5"):
+    if objects_to_skip is not None and not path.endswith(
+        (".weights.h5", ".weights.json")
+    ):
         raise ValueError(
             "`objects_to_skip` only supports loading '.weights.h5' files. "
             f"Received: {path}"
         )
-    if path.endswith((".keras", ".weights.h5")) and by_name is not None:
+    if path.endswith((".keras", ".weights.h5", ".weights.json")) and \
+            by_name is not None:
         raise ValueError(
             "`by_name` only supports loading legacy '.h5' or '.hdf5' files. "
             f"Received: {path}"
@@ -244,6 +260,11 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
         with _naming_the_file(path):
             weights_h5.load_weights(model, path, skip_mismatch=skip_mismatch,
                                     objects_to_skip=objects_to_skip)
+    elif path.endswith(".weights.json"):
+        with _naming_the_file(path):
+            sharded_weights.load_weights(
+                model, path, skip_mismatch=skip_mismatch,
+                objects_to_skip=objects_to_skip)
     elif path.endswith(_LEGACY_SUFFIXES):
         if not os.path.exists(path):
             raise FileNotFoundError(f"No such weights file: '{path}'.")
@@ -255,5 +276,6 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
         raise ValueError(
             f"File format not supported: filepath={path}. Lamina, like "
             "Keras 3, loads weights from `.keras` files, `.weights.h5` files "
-            "and legacy H5 files (`.h5` extension)."
+            "(or sharded `.weights.json` ones) and legacy H5 files (`.h5` "
+            "extension)."
         )

@@ -166,6 +166,11 @@ def read_weights(model, h5_file, filename="<memory>", skip_mismatch=False,
         skip_mismatch=skip_mismatch, skip_optimizer=skip_optimizer,
         objects_to_skip=objects_to_skip,
     )
+    report_failures(failures, filename)
+
+
+def report_failures(failures, filename):
+    """Warns about each object `skip_mismatch` left unloaded."""
     for obj, error in failures:
         warnings.warn(
             f"Skipped loading the weights of {type(obj).__name__} "
