@@ -77,6 +77,7 @@ class BackupAndRestore(Callback):
                                            "previous.state.h5")
         self._current_epoch = 0
         self._batches_since_save = 0
+        self._last_batch_seen = -1
         self._pending = None
 
     # -- Restoring ---------------------------------------------------------
@@ -113,9 +114,11 @@ class BackupAndRestore(Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch
+        self._last_batch_seen = -1
         state, self._pending = self._pending, None
         if state is None:
             return
+        self._last_batch_seen = state.metadata["step"] - 1
         if state.metadata["step"] > 0:
             self._restore_metrics(state)
         training_state.apply_random(state, self.model)
@@ -189,7 +192,9 @@ class BackupAndRestore(Callback):
     def on_train_batch_end(self, batch, logs=None):
         if self.save_freq == "epoch":
             return
-        self._batches_since_save += 1
+        # Batches, not calls: with `steps_per_execution` a call ends several.
+        self._batches_since_save += batch - self._last_batch_seen
+        self._last_batch_seen = batch
         if self._batches_since_save >= self.save_freq:
             self._batches_since_save = 0
             self._save(self._current_epoch)
@@ -197,11 +202,12 @@ class BackupAndRestore(Callback):
     def on_epoch_end(self, epoch, logs=None):
         if self.save_freq == "epoch":
             # The next run starts with the next epoch's first batch.
-            self._save(epoch + 1)
+            self._save(epoch + 1, epoch_end=True)
 
-    def _save(self, epoch):
+    def _save(self, epoch, epoch_end=False):
         state = training_state.capture(
-            self.model, getattr(self.model, "train_iterator", None), epoch)
+            self.model, getattr(self.model, "train_iterator", None), epoch,
+            epoch_end)
         with atomic_path(self._latest_path) as temporary:
             training_state_file.write(temporary, state)
             if self.double_checkpoint and os.path.exists(self._latest_path):

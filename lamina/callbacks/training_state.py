@@ -29,12 +29,13 @@ class TrainingState:
 
 # -- Capturing and applying ---------------------------------------------
 
-def capture(model, iterator, epoch):
+def capture(model, iterator, epoch, epoch_end=False):
     """The state of `model` (and of its compiled optimizer and metrics),
-    of the data `iterator` and of the random generators, right now."""
+    of the data `iterator` and of the random generators, right now; with
+    `epoch_end`, for resuming at the start of `epoch`."""
     arrays = {}
     metadata = {"format": FORMAT, "version": VERSION, "epoch": int(epoch)}
-    position = iterator.state() if iterator is not None else \
+    position = iterator.state(epoch_end) if iterator is not None else \
         {"step": 0, "position": 0, "order": None}
     metadata["step"] = int(position["step"])
     metadata["position"] = int(position["position"])

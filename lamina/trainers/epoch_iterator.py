@@ -41,15 +41,21 @@ class EpochIterator:
             return self.steps_per_epoch
         return self.adapter.num_batches
 
-    def state(self):
+    def state(self, epoch_end=False):
         """Where training stands in the data, read after a batch was used:
         `{"step", "position", "order", "random"}`, the next step of the
         epoch, the next batch of the current pass over the data, that
         pass's sample order (row indices of shuffled arrays, else None) and,
         for other sources, the global random state the pass began with
-        (what a shuffling `DataLoader` or `PyDataset` draws from)."""
-        return {"step": self._next_step, "position": self._position,
-                "order": self._order, "random": self._pass_random}
+        (what a shuffling `DataLoader` or `PyDataset` draws from).
+
+        With `epoch_end`, where the next epoch starts: a new pass, unless
+        `steps_per_epoch` cuts epochs out of a longer one."""
+        if epoch_end and self.steps_per_epoch is None:
+            return {"step": 0, "position": 0, "order": None, "random": None}
+        return {"step": 0 if epoch_end else self._next_step,
+                "position": self._position, "order": self._order,
+                "random": self._pass_random}
 
     def resume(self, state, epoch):
         """Makes `fit` start at `epoch`, whose first step continues from
@@ -90,7 +96,7 @@ class EpochIterator:
         resume, self._resume = self._resume, None
         if self.steps_per_epoch is None:
             batches = self._start_pass(resume)
-            first = self._position
+            first = self._next_step = self._position
             if self._array_fast_path:
                 # Array batches are already on the device.
                 for step, batch in enumerate(batches, first):
@@ -100,8 +106,8 @@ class EpochIterator:
                 for step, batch in enumerate(batches, first):
                     self._next_step = self._position = step + 1
                     yield step, self._to_device(batch)
-            self._next_step = self._position = 0
-            self._order = self._pass_random = None
+            # The state stays "pass done" until the next pass starts: a
+            # callback may still save it (the last of grouped steps).
             self.adapter.on_epoch_end()
             return
         # With steps_per_epoch the underlying iterator persists across
@@ -110,6 +116,7 @@ class EpochIterator:
         if resume is not None:
             step = resume["step"]
             self._iterator = self._start_pass(resume)
+        self._next_step = step
         restarted_empty = False
         while step < self.steps_per_epoch:
             if self._iterator is None:
@@ -132,7 +139,6 @@ class EpochIterator:
             self._next_step = step + 1
             yield step, self._to_device(batch)
             step += 1
-        self._next_step = 0
 
     def _can_restart(self):
         return getattr(self.adapter, "can_restart", True)

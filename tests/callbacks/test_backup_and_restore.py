@@ -50,7 +50,7 @@ class InterruptAt(lamina.callbacks.Callback):
             raise Interrupt
 
 
-def _model(optimizer="adam"):
+def _model(optimizer="adam", steps_per_execution=1):
     set_random_seed(3)
     model = lamina.Sequential([
         lamina.Input((6,)),
@@ -61,7 +61,8 @@ def _model(optimizer="adam"):
         lamina.layers.Dense(3, activation="softmax"),
     ])
     model.compile(optimizer, "sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+                  metrics=["accuracy"],
+                  steps_per_execution=steps_per_execution)
     return model
 
 
@@ -133,6 +134,21 @@ def test_steps_per_epoch_spanning_passes(tmp_path):
     model, _ = _interrupted_then_resumed(tmp_path, 13, steps_per_epoch=5,
                                          epochs=4, save_freq=3)
     assert model.resumed_steps == [2, 3, 4] + list(range(5)) * 1
+    for got, want in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("interrupt_at", [3, 4, 6])
+def test_grouped_steps_per_execution(tmp_path, interrupt_at):
+    # 8 batches an epoch in calls of 3, 3 and 2: a call may end the pass.
+    reference = _model(steps_per_execution=3)
+    _fit(reference, [])
+    backup = str(tmp_path / "backup")
+    with pytest.raises(Interrupt):
+        _fit(_model(steps_per_execution=3),
+             [BackupAndRestore(backup, save_freq=2), InterruptAt(interrupt_at)])
+    model = _model(steps_per_execution=3)
+    _fit(model, [BackupAndRestore(backup)])
     for got, want in zip(model.get_weights(), reference.get_weights()):
         np.testing.assert_array_equal(got, want)
 
