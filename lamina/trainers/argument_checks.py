@@ -113,7 +113,8 @@ def check_fit_arguments(model, x, y, batch_size, steps_per_epoch,
     check_positive_int(validation_steps, "validation_steps", "fit")
     check_positive_int(validation_batch_size, "validation_batch_size", "fit")
     check_validation_split(validation_split)
-    check_not_empty((x, y), "x", "fit")
+    check_not_empty(x, "x", "fit")
+    check_not_empty(y, "y", "fit")
     check_inputs_match_model(model, x, "fit")
     if validation_data is not None:
         check_not_empty(validation_data, "validation_data", "fit")
@@ -123,7 +124,8 @@ def check_evaluate_arguments(model, x, y, batch_size, steps):
     check_x(x, "evaluate")
     check_positive_int(batch_size, "batch_size", "evaluate")
     check_positive_int(steps, "steps", "evaluate")
-    check_not_empty((x, y), "x", "evaluate")
+    check_not_empty(x, "x", "evaluate")
+    check_not_empty(y, "y", "evaluate")
     check_inputs_match_model(model, x, "evaluate")
 
 
