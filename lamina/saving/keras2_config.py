@@ -222,6 +222,9 @@ def _loss(loss):
         inner = loss.get("config") or {}
         if inner.get("reduction") == "auto":
             inner["reduction"] = "sum_over_batch_size"
+        if loss["class_name"] != "LossFunctionWrapper":
+            # tf_keras 2.13+ also wrote the wrapped function's name.
+            inner.pop("fn", None)
         return loss
     if isinstance(loss, dict):
         return {k: _loss(v) for k, v in loss.items()}

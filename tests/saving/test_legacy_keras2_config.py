@@ -53,21 +53,21 @@ def test_layer_details():
         {"class_name": "InputLayer", "config": {
             "batch_input_shape": [None, 4], "name": "in"}},
         {"class_name": "BatchNormalization", "config": {
-            "name": "bn", "fused": None, "batch_input_shape": [None, 4],
-            "dtype": {"class_name": "Policy",
-                      "config": {"name": "mixed_float16"}}}},
+            "name": "bn", "fused": None, "batch_input_shape": [None, 4]}},
         {"class_name": "Dense", "config": {"name": "d", "units": 2,
+                                           "dtype": {
+            "class_name": "Policy", "config": {"name": "mixed_float16"}},
                                            "kernel_initializer": {
             "class_name": "VarianceScaling", "config": {
                 "scale": 2.0, "mode": "fan_in", "distribution": "normal"}}}}]}}
     layers = keras2_config.translate_model_config(config)["config"]["layers"]
     bn = layers[1]["config"]
     assert "fused" not in bn and "batch_input_shape" not in bn
-    assert bn["dtype"]["class_name"] == "DTypePolicy"
+    assert layers[2]["config"]["dtype"]["class_name"] == "DTypePolicy"
     assert layers[2]["config"]["kernel_initializer"]["config"][
         "distribution"] == "truncated_normal"
     model = lamina.models.model_from_json(json.dumps(config))
-    assert model.get_layer("bn").dtype_policy.name == "mixed_float16"
+    assert model.get_layer("d").dtype_policy.name == "mixed_float16"
 
 
 def test_optimizer_configs():
@@ -107,8 +107,10 @@ def test_training_config_metrics():
     assert single["optimizer"] == "rmsprop"
     assert translate({"metrics": ["acc"]}, None)["metrics"] == ["accuracy"]
     loss = translate({"loss": {"class_name": "Huber", "config": {
-        "reduction": "auto", "delta": 2.0}}}, None)["loss"]
-    assert loss["config"]["reduction"] == "sum_over_batch_size"
+        "reduction": "auto", "delta": 2.0, "fn": "huber"}}}, None)["loss"]
+    assert loss["config"] == {"reduction": "sum_over_batch_size",
+                              "delta": 2.0}
+    assert lamina.losses.get(loss).delta == 2.0
     with pytest.raises(ValueError, match="one entry per output"):
         translate({"metrics": [["acc"], ["acc"]]}, ["only_one"])
 
