@@ -550,3 +550,22 @@ def test_objects_to_skip_and_unbuilt_models(tmp_path):
     with pytest.raises(ValueError, match="not yet been built"):
         lamina.Sequential([layers.Dense(2)]).save_weights(
             str(tmp_path / "u.weights.h5"))
+
+
+def test_links_in_weights_files_are_refused(tmp_path):
+    outside = str(tmp_path / "outside.h5")
+    with h5py.File(outside, "w") as f:
+        f["secret"] = np.ones((4, 3), "float32")
+    path = str(tmp_path / "w.weights.h5")
+    small_model().save_weights(path)
+    with h5py.File(path, "r+") as f:
+        del f["layers/dense/vars/0"]
+        f["layers/dense/vars/0"] = h5py.ExternalLink(outside, "secret")
+    with pytest.raises(ValueError, match="ExternalLink"):
+        small_model().load_weights(path)
+    small_model().save_weights(path)
+    with h5py.File(path, "r+") as f:
+        del f["layers/dense_1"]
+        f["layers/dense_1"] = h5py.SoftLink("/layers/dense")
+    with pytest.raises(ValueError, match="SoftLink"):
+        small_model().load_weights(path)

@@ -72,10 +72,15 @@ class _ReadEntry:
         location = f"'{_join(self.where, str(key))}' in '{self.filename}'"
         if self.group is None or str(key) not in self.group:
             raise KeyError(f"The file has no dataset {location}.")
+        _refuse_links(self.group, str(key), location)
         dataset = self.group[str(key)]
         if not isinstance(dataset, h5py.Dataset):
             raise ValueError(f"Expected a dataset at {location}, found a "
                              f"{type(dataset).__name__}.")
+        if dataset.external or dataset.is_virtual:
+            raise ValueError(
+                f"Refusing to read dataset {location}: its data lives in "
+                "other files.")
         try:
             value = np.asarray(dataset[()])
             if dataset.attrs.get("dtype") == "bfloat16":
@@ -86,6 +91,16 @@ class _ReadEntry:
                 f"Could not read dataset {location} (the file is damaged or "
                 f"holds data of an unsupported type): {error}"
             ) from error
+
+
+def _refuse_links(parent, name, location):
+    """Weights files never hold soft or external links; following one could
+    read another file on this machine."""
+    link = parent.get(name, getlink=True)
+    if isinstance(link, (h5py.SoftLink, h5py.ExternalLink)):
+        raise ValueError(
+            f"Refusing to follow the {type(link).__name__} at {location}: "
+            "weights files hold no links.")
 
 
 def _bfloat16_to_float32(value, location):
@@ -122,7 +137,14 @@ class H5WeightsStore:
 
     def _group(self, where):
         try:
-            group = self.file.get(where)
+            parent = self.file
+            for part in where.split("/"):
+                if part not in parent:
+                    return None
+                _refuse_links(parent, part,
+                              f"'{where}' in '{self.filename}'")
+                parent = parent[part]
+            group = parent
         except (OSError, ValueError, KeyError) as error:
             raise ValueError(
                 f"Could not read group '{where}' of '{self.filename}' (the "
