@@ -18,6 +18,10 @@ import numpy as np
 from lamina.saving import file_io
 from lamina.saving import state_tree
 
+# As Keras: a larger dataset is refused (a small damaged or hostile file
+# could declare a huge one).
+_MAX_DATASET_BYTES = 1 << 32
+
 # Files from Keras 2.13-2.15 name the layer list this way.
 _KERAS_2_LAYERS = "_layer_checkpoint_dependencies"
 
@@ -81,6 +85,11 @@ class _ReadEntry:
             raise ValueError(
                 f"Refusing to read dataset {location}: its data lives in "
                 "other files.")
+        size = dataset.size * dataset.dtype.itemsize
+        if size > _MAX_DATASET_BYTES:
+            raise ValueError(
+                f"Refusing to read dataset {location}: it declares {size} "
+                f"bytes, more than the {_MAX_DATASET_BYTES} Keras allows.")
         try:
             value = np.asarray(dataset[()])
             if dataset.attrs.get("dtype") == "bfloat16":
