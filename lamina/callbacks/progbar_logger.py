@@ -1,8 +1,8 @@
 """ProgbarLogger: the progress bar `fit`, `evaluate` and `predict` print."""
 
 from lamina.callbacks.callback import Callback
+from lamina.utils.io_utils import print_msg
 from lamina.utils.progbar import Progbar
-from lamina.utils.progbar import print_msg
 
 
 class ProgbarLogger(Callback):

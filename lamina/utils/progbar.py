@@ -3,6 +3,11 @@
 The bytes written are Keras 3's: a bold `current/target` counter, a 20-cell
 bar of `━` (green done, white to do), the ETA (or elapsed time when done),
 the time per step and the metric values.
+
+In a Jupyter notebook the bar is one display output updated in place, so
+the saved notebook holds the final bar only (writing `\r` redraws to the
+cell's stream would keep every partial bar in the file). With interactive
+logging off, each bar is a line for the `lamina` logger.
 """
 
 import math
@@ -13,36 +18,39 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from lamina.utils.io_utils import is_interactive_logging_enabled
+from lamina.utils.io_utils import print_msg
 
-def print_msg(message, line_break=True):
-    """Writes `message` to stdout and flushes it.
-
-    A console whose encoding cannot show `━` gets `=` instead (and anything
-    else it cannot encode is dropped) rather than a `UnicodeEncodeError`.
-    """
-    message = str(message)
-    if line_break:
-        message += "\n"
-    try:
-        sys.stdout.write(message)
-    except UnicodeEncodeError:
-        encoding = sys.stdout.encoding or "utf-8"
-        message = message.replace("━", "=")
-        message = message.encode(encoding, errors="ignore").decode(encoding)
-        sys.stdout.write(message)
-    sys.stdout.flush()
+__all__ = ["Progbar", "print_msg"]
 
 
 def _dynamic_display():
     """Redraw in place on a terminal or in a notebook; when piped to a file
-    or CI log, print one line per update. (Keras 3 also redraws whenever
-    `posix` is loaded, which fills piped logs with backspaces; the text of
-    each line is the same either way.)"""
+    or CI log, or logging, print one line per update. (Keras 3 also redraws
+    whenever `posix` is loaded, which fills piped logs with backspaces; the
+    text of each line is the same either way.)"""
+    if not is_interactive_logging_enabled():
+        return False
     return (
         (hasattr(sys.stdout, "isatty") and sys.stdout.isatty())
         or "ipykernel" in sys.modules
         or "PYCHARM_HOSTED" in os.environ
     )
+
+
+def _notebook_display():
+    """IPython's `display` when running in a Jupyter kernel, else None."""
+    if "ipykernel" not in sys.modules or not is_interactive_logging_enabled():
+        return None
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return None
+    return display
 
 
 def _format_eta(eta):
@@ -109,6 +117,8 @@ class Progbar:
             self.stateful_metrics = set(stateful_metrics or ())
             self.stateless_metrics = None
         self._dynamic_display = _dynamic_display()
+        self._notebook = _notebook_display() if verbose == 1 else None
+        self._display_handle = None
         self._seen_so_far = 0
         self._values = {}
         self._values_order = []
@@ -225,6 +235,9 @@ class Progbar:
                 info += f" - {name}: {average:.4e}"
 
         total_width = len(bar) + len(info) - invisible
+        if self._notebook is not None:
+            self._show_in_notebook(bar + info)
+            return
         message += bar + info
         if self._prev_total_width > total_width:
             message += " " * (self._prev_total_width - total_width)
@@ -232,6 +245,15 @@ class Progbar:
             message += "\n"
         print_msg(message, line_break=False)
         self._prev_total_width = total_width
+
+    def _show_in_notebook(self, text):
+        # One output per bar, replaced at each redraw.
+        content = {"text/plain": text}
+        if self._display_handle is None:
+            self._display_handle = self._notebook(content, raw=True,
+                                                  display_id=True)
+        else:
+            self._display_handle.update(content, raw=True)
 
     def _write_line(self, current, now, time_per_unit):
         digits = int(math.log10(self.target)) + 1
