@@ -105,6 +105,21 @@ def is_unsafe_deserialization_enabled():
     return _settings["unsafe_deserialization"]
 
 
+def enable_interactive_logging():
+    """Progress bars and messages go to stdout (the default)."""
+    _settings["interactive_logging"] = True
+
+
+def disable_interactive_logging():
+    """Progress bars and messages go to the `lamina` Python logger (INFO)
+    instead of stdout: for jobs whose output is a log file."""
+    _settings["interactive_logging"] = False
+
+
+def is_interactive_logging_enabled():
+    return _settings.get("interactive_logging", True)
+
+
 def default_device():
     """Where new weights live: the innermost `device(...)` scope, else
     `set_default_device`, else `KERAS_TORCH_DEVICE`, else CUDA when
