@@ -14,6 +14,9 @@ from lamina.utils.numerical_utils import normalize
 from lamina.utils.numerical_utils import to_categorical
 from lamina.utils.sequence_utils import pad_sequences
 from lamina.utils.progbar import Progbar
+from lamina.utils.io_utils import disable_interactive_logging
+from lamina.utils.io_utils import enable_interactive_logging
+from lamina.utils.io_utils import is_interactive_logging_enabled
 from lamina.utils.model_visualization import model_to_dot
 from lamina.utils.model_visualization import plot_model
 from lamina.utils.image_dataset import image_dataset_from_directory
