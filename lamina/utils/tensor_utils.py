@@ -44,7 +44,10 @@ def _read_range(tensor):
     tensor = tensor.detach()
     if tensor.dtype == torch.bool:
         tensor = tensor.to(torch.uint8)
-    return tuple(torch.stack(torch.aminmax(tensor)).tolist())
+    low, high = torch.aminmax(tensor)
+    if tensor.device.type == "cpu":
+        return low.item(), high.item()  # no copies to make
+    return tuple(torch.stack((low, high)).tolist())  # one copy to the host
 
 
 def _range_of_viewed(indices):
