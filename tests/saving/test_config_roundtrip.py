@@ -216,12 +216,14 @@ def test_keras_rebuilds_lamina_config(key, keras_ref):
 
 
 def _keras_class(keras_ref, serialized):
-    module = (serialized.get("module") or "").split(".")
-    namespace = keras_ref
-    for part in module[1:]:
-        namespace = getattr(namespace, part, None)
-        if namespace is None:
-            return None
+    import importlib
+
+    module = serialized.get("module") or ""
+    try:
+        namespace = importlib.import_module(module) if module.startswith(
+            "keras") else None
+    except ImportError:
+        namespace = None
     return getattr(namespace, serialized["class_name"], None)
 
 
