@@ -23,16 +23,17 @@ class WeightsMixin:
                    overwrite_with_gradient=False, name=None):
         """Creates a weight (a `Variable`, i.e. an `nn.Parameter`).
 
-        `aggregation` is kept on the weight (`weight.aggregation`), as
-        Keras does. `overwrite_with_gradient=True` (float8 training) and
-        `autocast=False` under a mixed-precision policy are not supported
-        and raise rather than being ignored.
+        `aggregation` and `autocast` are kept on the weight
+        (`weight.aggregation`, `weight.autocast`), as Keras does; a weight is
+        never cast when read (layers computing in a lower precision cast
+        explicitly, or run under torch's autocast). `overwrite_with_gradient
+        =True` (float8 training) is not supported and raises.
         """
         from lamina import constraints
         from lamina import initializers
         from lamina import regularizers
 
-        self._check_weight_options(name, aggregation, autocast,
+        self._check_weight_options(name, aggregation,
                                    overwrite_with_gradient)
         shape = () if shape is None else tuple(shape)
         if any(d is None or int(d) < 0 for d in shape):
@@ -72,7 +73,7 @@ class WeightsMixin:
             self._non_trainable_variables.append(variable)
         return variable
 
-    def _check_weight_options(self, name, aggregation, autocast,
+    def _check_weight_options(self, name, aggregation,
                               overwrite_with_gradient):
         where = f"Layer '{self.name}', weight '{name or 'variable'}'"
         if aggregation not in _AGGREGATIONS:
@@ -86,12 +87,6 @@ class WeightsMixin:
                 f"{where}: `overwrite_with_gradient=True` (float8 training) "
                 "is not supported by Lamina. Received: "
                 "overwrite_with_gradient=True"
-            )
-        if not autocast and self.compute_dtype != self.variable_dtype:
-            raise ValueError(
-                f"{where}: `autocast=False` is not supported under the "
-                f"mixed-precision policy '{self.dtype_policy.name}'. Create "
-                "the weight with the default `autocast=True`."
             )
 
     def _weight_device(self):
