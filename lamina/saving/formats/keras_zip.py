@@ -27,6 +27,7 @@ import lamina.metrics  # noqa: F401
 import lamina.optimizers  # noqa: F401
 import lamina.regularizers  # noqa: F401
 from lamina.saving import file_io
+from lamina.saving import keras2_config
 from lamina.saving import object_registration
 from lamina.saving import serialization
 from lamina.saving import state_tree
@@ -318,11 +319,52 @@ def _load_state(model, archive, skip_mismatch, filepath):
         )
 
 
+def _written_by_keras_2(archive):
+    """Keras 2.13-2.15 (tf.keras, tf_keras) wrote `.keras` files too."""
+    try:
+        metadata = archive.read_json(METADATA)
+    except ValueError:
+        return False  # metadata is informational; a missing one is fine
+    version = metadata.get("keras_version") if isinstance(metadata, dict) \
+        else None
+    return isinstance(version, str) and version.startswith("2.")
+
+
+# `compile()` arguments tf.keras recorded as None when left at their
+# defaults, and TF-only ones Keras 3 dropped.
+_KERAS_2_COMPILE_DEFAULTS = ("run_eagerly", "steps_per_execution",
+                             "jit_compile")
+_KERAS_2_COMPILE_ONLY = ("pss_evaluation_shards",)
+
+
+def _from_keras_2(config):
+    config = keras2_config.translate_model_config(config)
+    compile_config = config.get("compile_config")
+    if isinstance(compile_config, dict):
+        compile_config = {
+            key: value for key, value in compile_config.items()
+            if key not in _KERAS_2_COMPILE_ONLY and not (
+                key in _KERAS_2_COMPILE_DEFAULTS and value is None)
+        }
+        if isinstance(compile_config.get("optimizer"), dict):
+            compile_config["optimizer"] = \
+                keras2_config.translate_optimizer_config(
+                    compile_config["optimizer"])
+        config["compile_config"] = compile_config
+    return config
+
+
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Reads a `.keras` file (or folder) written by Keras 3 or Lamina."""
+    """Reads a `.keras` file (or folder) written by Keras 3, Keras 2.13+ or
+    Lamina."""
     filepath = os.fspath(filepath)
     with _Archive(filepath) as archive:
         config = archive.read_json(CONFIG)
+        if _written_by_keras_2(archive) and isinstance(config, dict):
+            try:
+                config = _from_keras_2(config)
+            except ValueError as error:
+                raise ValueError(f"'{filepath}': {error}") from error
         model = model_from_config(config, custom_objects, compile,
                                   safe_mode, filepath)
         _load_state(model, archive, False, filepath)

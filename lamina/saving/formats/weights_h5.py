@@ -138,9 +138,11 @@ class H5WeightsStore:
     def get(self, path):
         where = _join(path, "vars")
         group = self._group(where)
-        if group is None and path.startswith("layers") and \
+        if group is None and "layers" in where.split("/") and \
                 _KERAS_2_LAYERS in self.file:
-            where = _KERAS_2_LAYERS + where[len("layers"):]
+            # Every model's layer list, nested ones included.
+            where = "/".join(_KERAS_2_LAYERS if part == "layers" else part
+                             for part in where.split("/"))
             group = self._group(where)
         return _ReadEntry(group, where, self.filename)
 
