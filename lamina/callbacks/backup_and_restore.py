@@ -7,7 +7,6 @@ import warnings
 import torch
 
 from lamina.callbacks import training_state
-from lamina.callbacks import training_state_file
 from lamina.callbacks.callback import Callback
 from lamina.saving.file_io import atomic_path
 
@@ -165,6 +164,10 @@ class BackupAndRestore(Callback):
         candidates = [self._latest_path]
         if self.double_checkpoint:
             candidates.append(self._previous_path)
+        # Here, not at the top: h5py then loads with BackupAndRestore's
+        # first use, not with every `fit` (which imports all callbacks).
+        from lamina.callbacks import training_state_file
+
         failure = None
         for path in candidates:
             if not os.path.exists(path):
@@ -208,6 +211,8 @@ class BackupAndRestore(Callback):
         state = training_state.capture(
             self.model, getattr(self.model, "train_iterator", None), epoch,
             epoch_end)
+        from lamina.callbacks import training_state_file
+
         with atomic_path(self._latest_path) as temporary:
             training_state_file.write(temporary, state)
             if self.double_checkpoint and os.path.exists(self._latest_path):
