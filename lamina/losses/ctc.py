@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from lamina.losses import _tensors
 from lamina.losses._registry import LOSSES
 from lamina.losses.loss_function_wrapper import _FixedFnWrapper
+from lamina.utils.tensor_utils import check_index_range
 
 # Keras reserves class 0 for the CTC blank and pads labels with it.
 _BLANK = 0
@@ -46,6 +47,8 @@ def ctc(y_true, y_pred):
             f"Received: y_true.shape={tuple(y_true.shape)}, "
             f"y_pred.shape={tuple(y_pred.shape)}"
         )
+    # Unchecked, a label out of range is a device-side assert on CUDA.
+    check_index_range(y_true, y_pred.shape[-1], "ctc labels (`y_true`)")
     # Keras computes in float32 at least, as tf.nn.ctc_loss does.
     dtype = torch.promote_types(y_pred.dtype, torch.float32)
     log_probs = F.log_softmax(y_pred.to(dtype).transpose(0, 1), dim=-1)

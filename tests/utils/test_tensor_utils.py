@@ -93,6 +93,7 @@ BAD_LABELS = [
     (lambda y, p: losses.CategoricalGeneralizedCrossEntropy()(y, p),
      "categorical_generalized_cross_entropy"),
     (lambda y, p: lamina.ops.one_hot(y, 3), "one_hot"),
+    (lambda y, p: losses.CTC()(y[None], p[None].repeat(1, 3, 1)), "ctc"),
 ]
 
 
