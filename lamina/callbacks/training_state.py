@@ -83,6 +83,15 @@ def check_matches(state, model, source):
                 f"{tuple(tensor.shape)}. Delete the backup folder to start "
                 "over."
             )
+    saved = state.metadata["optimizer"]
+    if saved["kind"] == "keras" and model.optimizer is not None and \
+            _optimizer_variables(model, saved) is None:
+        raise ValueError(
+            f"The backup {source} holds {saved['variables']} optimizer "
+            f"variables, which the optimizer '{model.optimizer.name}' does "
+            "not have: was it written with another optimizer? Delete the "
+            "backup folder to start over."
+        )
     saved_seeds = state.metadata["random"]["seed_generators"]
     if len(saved_seeds) != len(_seed_generators(model)):
         raise ValueError(
@@ -196,18 +205,19 @@ def _apply_optimizer(model, state):
             optimizer.build(model.trainable_weights)
             optimizer.load_state_dict(_decode(saved["state"], state.arrays))
         return
+    with torch.no_grad():
+        for index, variable in enumerate(_optimizer_variables(model, saved)):
+            _copy_into(variable, state.arrays[f"optimizer/{index}"])
+
+
+def _optimizer_variables(model, saved):
+    """The optimizer's variables (built as they were when saved); None when
+    their number differs from the backup's."""
+    optimizer = model.optimizer
     if saved["built"] and not optimizer.built:
         optimizer.build(model.trainable_weights)
     variables = optimizer.variables
-    if len(variables) != saved["variables"]:
-        raise ValueError(
-            f"The backup holds {saved['variables']} optimizer variables but "
-            f"the optimizer '{optimizer.name}' has {len(variables)}: was it "
-            "written with another optimizer?"
-        )
-    with torch.no_grad():
-        for index, variable in enumerate(variables):
-            _copy_into(variable, state.arrays[f"optimizer/{index}"])
+    return variables if len(variables) == saved["variables"] else None
 
 
 def _copy_into(target, array):

@@ -331,6 +331,19 @@ def test_resuming_with_other_batching_is_a_clear_error(tmp_path, change):
                      callbacks=[BackupAndRestore(str(backup))])
 
 
+def test_backup_of_another_optimizer_is_rejected_before_restoring(tmp_path):
+    backup = tmp_path / "backup"
+    with pytest.raises(Interrupt):
+        _fit(_model(), [BackupAndRestore(str(backup), save_freq=2),
+                        InterruptAt(4)])
+    model = _model("sgd")  # Adam wrote the backup
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ValueError, match="another optimizer"):
+        _fit(model, [BackupAndRestore(str(backup))])
+    for got, want in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_unbuilt_model_with_a_backup_is_a_clear_error(tmp_path):
     backup = tmp_path / "backup"
     with pytest.raises(Interrupt):
