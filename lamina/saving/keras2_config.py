@@ -8,11 +8,13 @@ unchanged, so they may be applied to any config:
 - model configs of keras 2.3.1, tf.keras 2.x and tf_keras 2.21: the
   `"Model"` class name of functional models, Sequential models without an
   InputLayer (`batch_input_shape` on the first layer), RNN `time_major`,
-  BatchNormalization's `fused`/`virtual_batch_size`/`adjustment`, the
-  `"normal"` VarianceScaling distribution, `Policy` dtype dicts, and input
-  and output lists of one tensor;
+  BatchNormalization's `fused`/`virtual_batch_size`/`adjustment`,
+  transposed convolutions' `groups`, MultiHeadAttention's saved shapes,
+  Lambda functions (`function_type`), the `"normal"` VarianceScaling
+  distribution, `Policy` dtype dicts, and input and output lists of one
+  tensor;
 - training configs: `MeanMetricWrapper` metric configs, `"acc"`, metric
-  lists per output, loss `reduction="auto"`;
+  lists per output, loss `reduction="auto"` and `fn`;
 - optimizer configs: `"Custom>Adam"` class names, `lr`, `decay=0`,
   `is_legacy_optimizer`, `jit_compile`, and Keras 2's capitalized names.
 """
@@ -20,7 +22,10 @@ unchanged, so they may be applied to any config:
 import copy
 
 _RNN_CLASSES = ("RNN", "SimpleRNN", "LSTM", "GRU", "ConvLSTM1D",
-                "ConvLSTM2D", "ConvLSTM3D", "CuDNNLSTM", "CuDNNGRU")
+                "ConvLSTM2D", "ConvLSTM3D")
+# BatchNormalization options of tf.keras, and the values that mean "off".
+_BATCH_NORM_OPTIONS = {"fused": (None, True, False),
+                       "virtual_batch_size": (None,), "adjustment": (None,)}
 _MODEL_CLASSES = ("Sequential", "Functional", "Model")
 _ACCURACY_FNS = ("accuracy", "acc", "binary_accuracy",
                  "categorical_accuracy", "sparse_categorical_accuracy")
@@ -91,10 +96,9 @@ def _layer_or_object(class_name, config):
                 "support. Expected time_major=False."
             )
     if class_name == "BatchNormalization":
-        for key, default in (("fused", None), ("virtual_batch_size", None),
-                             ("adjustment", None)):
-            if key in config and config.pop(key) not in (default, True,
-                                                         False):
+        for key, allowed in _BATCH_NORM_OPTIONS.items():
+            if key in config and not any(
+                    config.pop(key) is value for value in allowed):
                 raise ValueError(
                     f"Cannot load BatchNormalization layer "
                     f"'{config.get('name')}': Keras 2's `{key}` option is "

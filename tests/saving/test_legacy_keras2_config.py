@@ -357,3 +357,13 @@ def test_keras2_layer_configs_load(class_name, config):
         if key in ours and not isinstance(value, dict) and key not in (
                 "dtype", "batch_input_shape"):
             assert ours[key] == value, key
+
+
+@pytest.mark.parametrize("key,value", [("virtual_batch_size", 1),
+                                       ("virtual_batch_size", 8),
+                                       ("adjustment", "fn")])
+def test_batch_norm_options_that_change_results_are_refused(key, value):
+    config = {"class_name": "BatchNormalization",
+              "config": {"name": "bn", key: value}}
+    with pytest.raises(ValueError, match=f"'bn'.*`{key}`"):
+        keras2_config.translate_model_config(config)
