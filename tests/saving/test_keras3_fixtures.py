@@ -109,3 +109,16 @@ def test_keras_file_loads_weights_into_a_model():
 def test_custom_layer_needs_its_class():
     with pytest.raises(TypeError, match="ScaledDense"):
         load_model(os.path.join(FIXTURES, "custom_layer.keras"))
+
+
+def test_custom_layer_found_through_the_global_custom_objects():
+    registry = lamina.saving.get_custom_objects()
+    registry["ScaledDense"] = ScaledDense
+    try:
+        model = load_model(os.path.join(FIXTURES, "custom_layer.keras"))
+    finally:
+        del registry["ScaledDense"]
+    assert_predicts(model, "custom_layer")
+    with lamina.saving.custom_object_scope(CUSTOM):
+        assert_predicts(load_model(
+            os.path.join(FIXTURES, "custom_layer.keras")), "custom_layer")
