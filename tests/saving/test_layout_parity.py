@@ -185,3 +185,17 @@ def test_keras_written_keras_file_loads_in_lamina(keras_ref, tmp_path, case):
         np.asarray(ours.predict(x, verbose=0)),
         keras_ref.ops.convert_to_numpy(theirs.predict(x, verbose=0)),
         atol=1e-5)
+
+
+def test_keras_reads_lamina_checksummed_datasets(keras_ref, tmp_path):
+    ours = cases(lamina)["convolutions"]()
+    path = os.path.join(tmp_path, "l.weights.h5")
+    ours.save_weights(path)
+    with h5py.File(path, "r") as f:
+        kernel = f["layers/conv2d/vars/0"]
+        assert kernel.fletcher32 and kernel.chunks is not None
+    theirs = cases(keras_ref)["convolutions"]()
+    theirs.load_weights(path)
+    for a, b in zip(theirs.weights, ours.weights):
+        np.testing.assert_array_equal(keras_ref.ops.convert_to_numpy(a),
+                                      b.detach().cpu().numpy())
