@@ -19,6 +19,7 @@ from lamina.utils.io_utils import enable_interactive_logging
 from lamina.utils.io_utils import is_interactive_logging_enabled
 from lamina.utils.model_visualization import model_to_dot
 from lamina.utils.model_visualization import plot_model
+from lamina.utils.history_plot import plot_history
 from lamina.utils.image_dataset import image_dataset_from_directory
 from lamina.utils.image_utils import array_to_img
 from lamina.utils.image_utils import img_to_array
