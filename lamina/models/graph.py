@@ -22,9 +22,9 @@ class Graph:
     def __init__(self, inputs, outputs):
         self.inputs_struct = inputs
         self.outputs_struct = outputs
-        self.inputs = tree.flatten(inputs)
-        # Outputs in Keras's order, which fixes the order of `layers` and
-        # weights (so weights move between Keras and Lamina models).
+        # Inputs and outputs in Keras's order; the outputs' fixes the order
+        # of `layers` and weights (so weights move between Keras and Lamina).
+        self.inputs = tree.flatten(keras_order(inputs))
         self._ordered_outputs = keras_order(outputs)
         self.outputs = tree.flatten(self._ordered_outputs)
         self.single_output_in_list = isinstance(outputs, (list, tuple)) and \

@@ -94,9 +94,8 @@ class Model(Trainer, Layer):
         expected = graph.inputs
         struct = graph.inputs_struct
         if isinstance(inputs, dict):
-            keys = list(struct) if isinstance(struct, dict) else [
-                x.name for x in expected
-            ]
+            keys = list(graph_lib.keras_order(struct)) if isinstance(
+                struct, dict) else [x.name for x in expected]
             missing = [k for k in keys if k not in inputs]
             if missing:
                 raise ValueError(

@@ -65,3 +65,20 @@ def test_layers_weights_and_outputs_follow_keras(keras_ref, kind):
     assert [k for k, _ in got] == [k for k, _ in expected]
     for (_, a), (_, b) in zip(got, expected):
         np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_dict_inputs_flatten_in_keras_order(keras_ref):
+    import lamina
+
+    def build(lib):
+        x = lib.Input((4,), name="x")
+        w = lib.Input((2,), name="w")
+        return lib.Model({"zz": x, "aa": w},
+                         lib.layers.Concatenate()([x, w]))
+
+    ours, ref = build(lamina), build(keras_ref)
+    assert [t.name for t in ours.inputs] == [t.name for t in ref.inputs] == [
+        "w", "x"]
+    x = {"zz": np.ones((1, 4), "float32"), "aa": np.zeros((1, 2), "float32")}
+    np.testing.assert_array_equal(ours.predict(x, verbose=0),
+                                  ref.predict(x, verbose=0))
