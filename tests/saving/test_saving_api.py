@@ -569,3 +569,20 @@ def test_links_in_weights_files_are_refused(tmp_path):
         f["layers/dense_1"] = h5py.SoftLink("/layers/dense")
     with pytest.raises(ValueError, match="SoftLink"):
         small_model().load_weights(path)
+
+
+def test_damaged_scalar_is_caught(tmp_path):
+    path = str(tmp_path / "w.weights.h5")
+    trained_model().save_weights(path)
+    with h5py.File(path, "r+") as f:
+        iterations = f["optimizer/vars/0"]
+        assert "lamina_crc32" in iterations.attrs
+        offset = iterations.id.get_offset()
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        byte = f.read(1)
+        f.seek(offset)
+        f.write(bytes([byte[0] ^ 0x01]))
+    model = trained_model()
+    with pytest.raises(ValueError, match=r"optimizer/vars/0.*checksum"):
+        model.load_weights(path)

@@ -11,6 +11,7 @@ instead of loading wrong numbers.
 import contextlib
 import os
 import warnings
+import zlib
 
 import h5py
 import numpy as np
@@ -21,6 +22,9 @@ from lamina.saving import state_tree
 # As Keras: a larger dataset is refused (a small damaged or hostile file
 # could declare a huge one).
 _MAX_DATASET_BYTES = 1 << 32
+
+# The attribute holding the checksum of a dataset HDF5 cannot filter.
+_CRC32 = "lamina_crc32"
 
 # Files from Keras 2.13-2.15 name the layer list this way.
 _KERAS_2_LAYERS = "_layer_checkpoint_dependencies"
@@ -38,12 +42,15 @@ class _WriteEntry:
 
     def __setitem__(self, key, value):
         value = np.asarray(value)
-        checksummed = value.ndim > 0 and value.size > 0 and \
+        filtered = value.ndim > 0 and value.size > 0 and \
             value.dtype.kind in "biuf"
         dataset = self.group.create_dataset(
-            str(key), data=value, fletcher32=checksummed
+            str(key), data=value, fletcher32=filtered
         )
-        return dataset
+        if not filtered and value.dtype.kind in "biuf":
+            # HDF5 filters need chunks, which a scalar cannot have: its
+            # checksum goes in an attribute (Keras ignores it).
+            dataset.attrs[_CRC32] = np.uint32(zlib.crc32(value.tobytes()))
 
     def __len__(self):
         return len(self.group)
@@ -92,6 +99,10 @@ class _ReadEntry:
                 f"bytes, more than the {_MAX_DATASET_BYTES} Keras allows.")
         try:
             value = np.asarray(dataset[()])
+            expected = dataset.attrs.get(_CRC32)
+            if expected is not None and \
+                    zlib.crc32(value.tobytes()) != int(expected):
+                raise ValueError("its checksum does not match its data")
             if dataset.attrs.get("dtype") == "bfloat16":
                 value = _bfloat16_to_float32(value, location)
             return value
