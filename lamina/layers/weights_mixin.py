@@ -23,18 +23,17 @@ class WeightsMixin:
                    overwrite_with_gradient=False, name=None):
         """Creates a weight (a `Variable`, i.e. an `nn.Parameter`).
 
-        `aggregation` and `autocast` are kept on the weight
-        (`weight.aggregation`, `weight.autocast`), as Keras does; a weight is
-        never cast when read (layers computing in a lower precision cast
-        explicitly, or run under torch's autocast). `overwrite_with_gradient
-        =True` (float8 training) is not supported and raises.
+        `aggregation`, `autocast` and `overwrite_with_gradient` are kept on
+        the weight, as Keras does. Optimizers assign the gradient itself to
+        a weight with `overwrite_with_gradient=True` (float8 scales). A
+        weight is never cast when read (layers computing in a lower
+        precision cast explicitly, or run under torch's autocast).
         """
         from lamina import constraints
         from lamina import initializers
         from lamina import regularizers
 
-        self._check_weight_options(name, aggregation,
-                                   overwrite_with_gradient)
+        self._check_aggregation(name, aggregation)
         shape = () if shape is None else tuple(shape)
         if any(d is None or int(d) < 0 for d in shape):
             raise ValueError(
@@ -63,7 +62,7 @@ class WeightsMixin:
         )
         variable.aggregation = aggregation
         variable.autocast = bool(autocast)
-        variable.overwrite_with_gradient = False
+        variable.overwrite_with_gradient = bool(overwrite_with_gradient)
         if not self._trainable and trainable:
             variable.requires_grad_(False)
         self.register_parameter(self._unique_parameter_key(name), variable)
@@ -73,20 +72,12 @@ class WeightsMixin:
             self._non_trainable_variables.append(variable)
         return variable
 
-    def _check_weight_options(self, name, aggregation,
-                              overwrite_with_gradient):
-        where = f"Layer '{self.name}', weight '{name or 'variable'}'"
+    def _check_aggregation(self, name, aggregation):
         if aggregation not in _AGGREGATIONS:
             raise ValueError(
-                f"{where}: invalid value for argument `aggregation`. "
-                f"Expected one of {_AGGREGATIONS}. Received: "
-                f"aggregation={aggregation!r}"
-            )
-        if overwrite_with_gradient:
-            raise ValueError(
-                f"{where}: `overwrite_with_gradient=True` (float8 training) "
-                "is not supported by Lamina. Received: "
-                "overwrite_with_gradient=True"
+                f"Layer '{self.name}', weight '{name or 'variable'}': invalid "
+                f"value for argument `aggregation`. Expected one of "
+                f"{_AGGREGATIONS}. Received: aggregation={aggregation!r}"
             )
 
     def _weight_device(self):
