@@ -12,6 +12,7 @@ import weakref
 
 import numpy as np
 import torch
+from torch._subclasses.fake_tensor import FakeTensor
 
 # id(tensor) -> (weak reference, version, low, high) of tensors whose range
 # was read, so views of them (batches sliced from one labels tensor) need
@@ -76,7 +77,8 @@ def check_index_range(indices, upper, owner, lower=0, ignore=None):
     value that is always allowed, such as a loss's `ignore_class`).
 
     Nothing is read when the dtype's range already fits (a `uint8` index
-    into 256 rows), for an empty tensor, or while `torch.compile` traces.
+    into 256 rows), for an empty tensor, or while `torch.compile` traces
+    or shapes are inferred (meta and fake tensors).
     """
     if not isinstance(indices, torch.Tensor) or indices.numel() == 0:
         return
@@ -84,8 +86,9 @@ def check_index_range(indices, upper, owner, lower=0, ignore=None):
     if fits is not None and (lower is None or fits[0] >= lower) \
             and fits[1] < upper:
         return
-    if torch.compiler.is_compiling() or indices.device.type == "meta":
-        return
+    if torch.compiler.is_compiling() or indices.device.type == "meta" or \
+            isinstance(indices, FakeTensor):
+        return  # shape inference and tracing: no values to read
     if ignore is not None:
         indices = torch.where(indices == ignore, upper - 1, indices)
         low, high = _read_range(indices)

@@ -124,3 +124,15 @@ def test_to_numpy_reads_any_tensor():
     value = torch.tensor([1.5], dtype=torch.bfloat16, requires_grad=True)
     np.testing.assert_array_equal(to_numpy(value), [1.5])
     np.testing.assert_array_equal(to_numpy([1, 2]), [1, 2])
+
+
+def test_shape_inference_reads_nothing(reads):
+    from torch._subclasses.fake_tensor import FakeTensorMode
+
+    with FakeTensorMode():
+        check_index_range(torch.empty(3, dtype=torch.int64), 2, "owner")
+    check_index_range(torch.empty(3, dtype=torch.int64, device="meta"), 2,
+                      "owner")
+    assert reads == []
+    symbolic = lamina.ops.one_hot(lamina.Input((4,), dtype="int64"), 5)
+    assert tuple(symbolic.shape) == (None, 4, 5)
