@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 import numpy as np
@@ -413,11 +414,20 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def test_the_tensorboard_program_serves_the_scalars(tmp_path):
-    x, y = make_data()
-    model = make_model()
+def test_the_tensorboard_program_serves_scalars_and_embeddings(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((3,), dtype="int32"),
+        keras.layers.Embedding(10, 4, name="words"),
+        keras.layers.GlobalAveragePooling1D(),
+        keras.layers.Dense(2),
+    ])
+    model.compile("sgd", "mse")
+    x = np.random.default_rng(0).integers(0, 10, (32, 3))
+    y = np.random.default_rng(1).normal(size=(32, 2)).astype("float32")
     history = model.fit(x, y, validation_split=0.25, epochs=2, verbose=0,
-                        callbacks=[keras.callbacks.TensorBoard(tmp_path)])
+                        callbacks=[keras.callbacks.TensorBoard(
+                            tmp_path, embeddings_freq=1)])
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "tensorboard.main", "--logdir", str(tmp_path),
@@ -446,6 +456,19 @@ def test_the_tensorboard_program_serves_the_scalars(tmp_path):
             assert [p[1] for p in points] == [0, 1]
             np.testing.assert_allclose([p[2] for p in points],
                                        history.history[key], rtol=1e-6)
+        # The projector reads the embedding matrix without TensorFlow.
+        projector = f"{base}/data/plugin/projector"
+        with urllib.request.urlopen(f"{projector}/info?run=.",
+                                    timeout=10) as r:
+            (info,) = json.load(r)["embeddings"]
+        assert info["tensorShape"] == [10, 4]
+        name = urllib.parse.quote(info["tensorName"])
+        with urllib.request.urlopen(f"{projector}/tensor?run=.&name={name}",
+                                    timeout=10) as r:
+            served = np.frombuffer(r.read(), "float32").reshape(10, 4)
+        np.testing.assert_allclose(
+            served, model.get_layer("words").embeddings.detach().numpy(),
+            rtol=1e-6)
     finally:
         server.terminate()
         server.wait(timeout=30)
