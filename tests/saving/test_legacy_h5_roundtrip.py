@@ -235,16 +235,22 @@ def test_datasets_carry_fletcher32_and_damage_is_caught(tmp_path):
                            if isinstance(obj, h5py.Dataset) else None)
         for name, dataset in datasets:
             assert dataset.fletcher32 == bool(dataset.ndim), name
+            # HDF5 cannot filter a scalar: its CRC32 is an attribute.
+            assert ("lamina_crc32" in dataset.attrs) == (not dataset.ndim)
         kernel = h5_file["model_weights/out"]
         kernel = kernel[kernel.attrs["weight_names"][0]]
-        offset = kernel.id.get_chunk_info(0).byte_offset
-    with open(target, "r+b") as handle:
-        handle.seek(offset + 5)
-        byte = handle.read(1)
-        handle.seek(offset + 5)
-        handle.write(bytes([byte[0] ^ 0xFF]))
-    with pytest.raises(LegacyH5Error, match=r"m\.h5: the file is damaged"):
-        legacy_h5.load_model_from_hdf5(target)
+        kernel_offset = kernel.id.get_chunk_info(0).byte_offset + 5
+        iteration_offset = h5_file["optimizer_weights/adam/iteration"] \
+            .id.get_offset()
+    pristine = open(target, "rb").read()
+    for offset in (kernel_offset, iteration_offset):
+        damaged = bytearray(pristine)
+        damaged[offset] ^= 0xFF
+        with open(target, "wb") as handle:
+            handle.write(damaged)
+        with pytest.raises(LegacyH5Error,
+                           match=r"m\.h5: the file is damaged"):
+            legacy_h5.load_model_from_hdf5(target)
 
 
 def test_by_name_and_skip_mismatch(tmp_path):
@@ -417,9 +423,10 @@ def test_layout_equals_keras_legacy_writer(name, tmp_path):
 
     def tree(h5_file):
         found = []
+        # Lamina adds one attribute, the CRC32 of each scalar dataset.
         h5_file.visititems(lambda path, obj: found.append(
-            (path, sorted(obj.attrs), getattr(obj, "shape", None),
-             str(getattr(obj, "dtype", "")))))
+            (path, sorted(set(obj.attrs) - {"lamina_crc32"}),
+             getattr(obj, "shape", None), str(getattr(obj, "dtype", "")))))
         return found
 
     source = f"/work/shared/fixtures/keras3/{name}.h5"

@@ -15,6 +15,7 @@ a damaged file fails to read instead of loading wrong numbers.
 """
 
 import warnings
+import zlib
 
 import h5py
 import numpy as np
@@ -25,6 +26,9 @@ import torch
 _ATTRIBUTE_LIMIT = 64512
 KERAS_VERSION = "3.15.1"
 BACKEND = "torch"
+# The attribute holding the CRC32 of a dataset HDF5 cannot filter (a
+# scalar); Keras ignores it. The same name as in `.weights.h5` files.
+CRC32 = "lamina_crc32"
 
 
 class LegacyH5Error(ValueError):
@@ -93,13 +97,15 @@ def write_string_list(group, name, values):
 # Datasets
 def write_dataset(group, name, value):
     """Writes an array; non-scalar, non-empty ones with a Fletcher32
-    checksum (HDF5 filters need chunked storage, which a scalar lacks)."""
+    checksum (HDF5 filters need chunked storage, which a scalar lacks; a
+    scalar's CRC32 goes in an attribute instead)."""
     value = np.asarray(value)
     if value.ndim and value.size:
         group.create_dataset(name, data=value, chunks=value.shape,
                              fletcher32=True)
     else:
-        group.create_dataset(name, data=value)
+        dataset = group.create_dataset(name, data=value)
+        dataset.attrs[CRC32] = np.uint32(zlib.crc32(value.tobytes()))
 
 
 def read_dataset(group, name, filepath, where):
@@ -117,7 +123,12 @@ def read_dataset(group, name, filepath, where):
             f"dataset, but it is a {type(dataset).__name__}."
         )
     try:
-        return np.asarray(dataset[()])
+        value = np.asarray(dataset[()])
+        expected = dataset.attrs.get(CRC32)
+        if expected is not None and zlib.crc32(value.tobytes()) != int(
+                expected):
+            raise ValueError("its checksum does not match its data")
+        return value
     except (OSError, RuntimeError, ValueError, TypeError) as error:
         raise LegacyH5Error(
             f"Could not read the weight '{name}' of {where} from "
