@@ -28,7 +28,6 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
 import lamina as keras  # noqa: E402
-from lamina.utils.tensor_utils import to_numpy  # noqa: E402
 
 RESULTS = []
 
@@ -47,7 +46,8 @@ def check(name):
                 RESULTS.append((name, False))
                 return
             took = time.perf_counter() - start
-            print(f"PASS  {name} ({took:.1f}s){': ' + detail if detail else ''}")
+            note = f": {detail}" if detail else ""
+            print(f"PASS  {name} ({took:.1f}s){note}")
             RESULTS.append((name, True))
         return run
     return decorator
@@ -121,12 +121,13 @@ def _rnn_case(make, masked, device):
     default = float(np.abs(ours.predict(x, verbose=0) - expected).max())
     assert exact <= 1e-5, f"max |cpu - {device}| = {exact:.2e} (TF32 off)"
     ours.compile("adam", "mse")
-    before = [to_numpy(w).copy() for w in ours.weights]
+    before = ours.get_weights()
     history = ours.fit(x, y, batch_size=16, epochs=2, verbose=0)
     losses = history.history["loss"]
     assert all(np.isfinite(losses)), losses
-    assert any(not np.array_equal(b, to_numpy(w))
-               for b, w in zip(before, ours.weights)), "weights unchanged"
+    assert any(not np.array_equal(b, a)
+               for b, a in zip(before, ours.get_weights())), \
+        "weights unchanged"
     return f"max diff {exact:.1e} (TF32 off), {default:.1e} (defaults)"
 
 

@@ -160,7 +160,8 @@ def unknown_numpy_calls(source):
                     receiver.id == "self" and numpy_class
                 if not is_self and not on_host(receiver, scope):
                     found.append((child.lineno, child.col_offset, function,
-                                  receiver.end_lineno, receiver.end_col_offset))
+                                  receiver.end_lineno,
+                                  receiver.end_col_offset))
             visit(child, scope, function, numpy_class)
 
     visit(tree, _Scope(tree), None, False)
@@ -185,7 +186,7 @@ def test_numpy_is_only_called_on_host_values(folder):
                 problems.append(f"{name}:{line}:{col} in {function}()")
     assert not problems, (
         "`.numpy()` on values that may be on the GPU; read them with "
-        "`.cpu()` (or `lamina.utils.tensor_utils.to_numpy`):\n"
+        "`.cpu()` (or `keras.ops.convert_to_numpy`):\n"
         + "\n".join(problems))
 
 

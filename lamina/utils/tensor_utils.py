@@ -1,5 +1,4 @@
-"""Tensors on any device: reading them on the host, and checking indices
-before a device kernel reads them.
+"""Checking indices before a device kernel reads them.
 
 An out-of-range index into a CUDA gather, scatter or embedding is a
 device-side assert, and after one the process's CUDA context is unusable
@@ -10,7 +9,6 @@ read, and raise the same `ValueError` on every device.
 
 import weakref
 
-import numpy as np
 import torch
 from torch._subclasses.fake_tensor import FakeTensor
 
@@ -19,16 +17,6 @@ from torch._subclasses.fake_tensor import FakeTensor
 # no reduction of their own.
 _checked_ranges = {}
 _MAX_CHECKED = 16
-
-
-def to_numpy(value):
-    """`value` as a NumPy array, read from whatever device it is on."""
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu()
-        if value.dtype == torch.bfloat16:
-            value = value.float()
-        return value.numpy()
-    return np.asarray(value)
 
 
 def _dtype_range(dtype):

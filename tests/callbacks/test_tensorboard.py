@@ -467,7 +467,7 @@ def test_the_tensorboard_program_serves_scalars_and_embeddings(tmp_path):
                                     timeout=10) as r:
             served = np.frombuffer(r.read(), "float32").reshape(10, 4)
         np.testing.assert_allclose(
-            served, model.get_layer("words").embeddings.detach().numpy(),
+            served, model.get_layer("words").embeddings.detach().cpu().numpy(),
             rtol=1e-6)
     finally:
         server.terminate()
