@@ -1,24 +1,19 @@
 """plot_model and model_to_dot: a model's layer graph as a picture.
 
 The graph (nodes, labels, edges, nested clusters) is the one Keras 3 draws,
-built with `pydot`. Rendering needs no system Graphviz: a `dot` on PATH is
-used when there is one, otherwise the `graphviz-pure` program (a
-self-contained Graphviz port shipped as a wheel) draws PNG and SVG, and a
-PDF is the PNG put on a page by Pillow. `pip install lamina[plot]`
-installs all three.
+built with `pydot`; `dot_rendering` draws it without a system Graphviz.
+`pip install lamina[plot]` installs what both need.
 """
 
-import importlib.metadata
 import os
 import re
-import shutil
 import sys
-import sysconfig
 
 from lamina.graph import Operation
 from lamina.utils import tree
+from lamina.utils.dot_rendering import INSTALL_HINT
+from lamina.utils.dot_rendering import render
 
-INSTALL_HINT = "pip install lamina[plot]"
 FORMATS = ("png", "svg", "pdf", "dot", "gv", "jpg", "jpeg")
 
 
@@ -305,7 +300,7 @@ def plot_model(model, to_file="model.png", show_shapes=False,
 
     `.png`, `.jpg`, `.svg` and `.pdf` are rendered; `.dot` (or `.gv`) is the
     Graphviz source. No extension means PNG. No system Graphviz is needed
-    (see the module docstring); `pip install lamina[plot]`.
+    (see `lamina.utils.dot_rendering`); `pip install lamina[plot]`.
 
     Args:
         model: A built Lamina model.
@@ -340,62 +335,6 @@ def plot_model(model, to_file="model.png", show_shapes=False,
     with open(to_file, "wb") as f:
         f.write(render(dot, extension, dpi))
     return _notebook_image(to_file, extension)
-
-
-def render(dot, extension, dpi=200):
-    """The bytes of `dot` drawn in `extension`'s format."""
-    if extension in ("dot", "gv"):
-        return dot.to_string().encode("utf-8")
-    program = shutil.which("dot")
-    if program is not None:
-        return dot.create(prog=program, format=extension)
-    program = _graphviz_pure()
-    if extension != "pdf":
-        return dot.create(prog=program, format=extension)
-    png = dot.create(prog=program, format="png")
-    return _png_to_pdf(png, dpi)
-
-
-def _graphviz_pure():
-    """The `graphviz-pure` program installed by the wheel of that name."""
-    found = shutil.which("graphviz-pure")
-    if found is None:
-        try:
-            distribution = importlib.metadata.distribution("graphviz-pure")
-        except importlib.metadata.PackageNotFoundError:
-            distribution = None
-        for entry in (distribution.files or []) if distribution else []:
-            if os.path.basename(str(entry)) in ("graphviz-pure",
-                                                "graphviz-pure.exe"):
-                found = str(distribution.locate_file(entry).resolve())
-                break
-    if found is None:
-        candidate = os.path.join(sysconfig.get_path("scripts"),
-                                 "graphviz-pure")
-        found = candidate if os.path.exists(candidate) else None
-    if found is None:
-        raise ImportError(
-            "plot_model needs a Graphviz renderer: neither a `dot` program "
-            "on PATH nor the `graphviz-pure` package was found. Install it "
-            f"with `{INSTALL_HINT}`."
-        )
-    return found
-
-
-def _png_to_pdf(png, dpi):
-    try:
-        from PIL import Image
-    except ImportError as error:
-        raise ImportError(
-            "plot_model writes a PDF without a system Graphviz through "
-            f"Pillow. Install it with `{INSTALL_HINT}`. ({error})"
-        ) from error
-    import io
-
-    with Image.open(io.BytesIO(png)) as image:
-        buffer = io.BytesIO()
-        image.convert("RGB").save(buffer, "PDF", resolution=float(dpi))
-    return buffer.getvalue()
 
 
 def _notebook_image(path, extension):

@@ -17,7 +17,7 @@ import lamina
 pydot = pytest.importorskip("pydot")
 keras = pytest.importorskip("keras")
 
-from lamina.utils import model_visualization  # noqa: E402
+from lamina.utils import dot_rendering  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -237,6 +237,12 @@ def test_png_svg_pdf_and_dot_by_extension(tmp_path, model):
     assert "rankdir=LR;" in text and "splines=ortho;" in text
 
 
+def test_jpeg(tmp_path, model):
+    for name in ("model.jpg", "model.JPEG"):
+        lamina.utils.plot_model(model, tmp_path / name, dpi=50)
+        assert (tmp_path / name).read_bytes().startswith(b"\xff\xd8")
+
+
 def test_no_extension_means_png(tmp_path, model):
     target = tmp_path / "picture"
     lamina.utils.plot_model(model, target)
@@ -251,7 +257,7 @@ def test_unknown_extension(tmp_path, model):
 
 def test_a_dot_program_on_path_is_preferred(tmp_path, model, monkeypatch):
     # A `dot` that records its call, then draws with graphviz-pure.
-    real = model_visualization._graphviz_pure()
+    real = dot_rendering.graphviz_pure_program()
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     marker = tmp_path / "called"
@@ -277,7 +283,7 @@ def test_keras_renders_the_same_source_with_the_same_program(tmp_path,
     # Keras returns IPython.display.Image for an SVG file, which IPython
     # refuses; without IPython it returns nothing.
     monkeypatch.setitem(sys.modules, "IPython", None)
-    real = model_visualization._graphviz_pure()
+    real = dot_rendering.graphviz_pure_program()
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     os.symlink(real, bin_dir / "dot")
