@@ -7,7 +7,8 @@
 for the same weights; models train, move to the CPU, train, move back and
 train; out-of-range indices raise ValueError and leave the device usable.
 `bench`: step time of Lamina's `fit` against a hand-written torch loop on
-the same device and data (medians of interleaved runs).
+the same device and data (medians of interleaved runs), and Keras 3 on its
+torch backend when it is installed (fed host arrays, as its adapters take).
 
 `--device cpu` runs everything on the CPU, to check this script itself.
 Each check prints one PASS/FAIL line; the exit status is the number of
@@ -289,6 +290,25 @@ def _torch_loop(model, optimizer, x, y, batch_size):
     return epoch
 
 
+def _keras_reference():
+    """Keras 3 on its torch backend, when installed (same GPU)."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    try:
+        import keras as reference
+    except Exception:  # noqa: BLE001 (an optional column)
+        return None
+    return reference if reference.backend.backend() == "torch" else None
+
+
+def _keras_fit(reference, layers, shape, optimizer, x, y, batch_size):
+    model = reference.Sequential([reference.Input(shape)] + layers)
+    model.compile(optimizer, reference.losses.SparseCategoricalCrossentropy(
+        from_logits=True))
+    # Keras's adapters take host arrays; it copies each batch over.
+    x, y = x.cpu().numpy(), y.cpu().numpy()
+    return lambda: model.fit(x, y, batch_size=batch_size, verbose=0)
+
+
 def bench(device, repeats, steps=100):
     rows = []
     rng = np.random.default_rng(0)
@@ -306,6 +326,10 @@ def bench(device, repeats, steps=100):
                                                      lr=0.01), x, y, 32),
         "lamina": lambda: dense.fit(x, y, batch_size=32, verbose=0),
     }
+    reference = _keras_reference()
+    if reference is not None:
+        tasks["keras-torch"] = _keras_fit(
+            reference, [reference.layers.Dense(10)], (64,), "sgd", x, y, 32)
     rows.append((f"Dense(10) b32, {steps} steps",
                  interleaved(tasks, device, repeats), steps))
     # MLP 784-512-512-10, RMSprop, batch 128.
@@ -328,6 +352,12 @@ def bench(device, repeats, steps=100):
         "torch": _torch_loop(net, rmsprop, x, y, 128),
         "lamina": lambda: mlp.fit(x, y, batch_size=128, verbose=0),
     }
+    if reference is not None:
+        layers = reference.layers
+        tasks["keras-torch"] = _keras_fit(
+            reference, [layers.Dense(512, activation="relu"),
+                        layers.Dense(512, activation="relu"),
+                        layers.Dense(10)], (784,), "rmsprop", x, y, 128)
     rows.append((f"MLP 784-512-512-10 b128, {steps} steps",
                  interleaved(tasks, device, repeats), steps))
     print(f"step time on {device} (median of {repeats} interleaved epochs):")

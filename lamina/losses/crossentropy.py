@@ -15,7 +15,7 @@ from lamina.losses import _tensors
 from lamina.losses._registry import LOSSES
 from lamina.losses.loss import Loss
 from lamina.losses.loss_function_wrapper import LossFunctionWrapper
-from lamina.utils.tensor_utils import check_index_range
+from lamina.utils.tensor_utils import index_range_guard
 
 
 def elementwise_binary_crossentropy(target, output, from_logits, fn_name):
@@ -155,7 +155,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False,
             f"y_pred.shape={tuple(y_pred.shape)}"
         )
     # Unchecked, a label out of range is a device-side assert on CUDA.
-    check_index_range(
+    guard = index_range_guard(
         y_true, y_pred.shape[class_axis],
         "sparse_categorical_crossentropy labels (`y_true`)",
         ignore=ignore_class)
@@ -170,11 +170,12 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False,
         y_pred, target = y_pred.unsqueeze(0), target.unsqueeze(0)
     elif class_axis != 1:
         y_pred = y_pred.movedim(class_axis, 1)
-    if from_logits:
-        result = F.cross_entropy(y_pred, target, reduction="none")
-    else:
-        log_prob = torch.log(normalized_probabilities(y_pred, 1))
-        result = F.nll_loss(log_prob, target, reduction="none")
+    with guard:
+        if from_logits:
+            result = F.cross_entropy(y_pred, target, reduction="none")
+        else:
+            log_prob = torch.log(normalized_probabilities(y_pred, 1))
+            result = F.nll_loss(log_prob, target, reduction="none")
     if squeeze:
         result = result.squeeze(0)
     if valid_mask is not None:

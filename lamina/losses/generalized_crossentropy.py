@@ -7,7 +7,7 @@ from lamina.losses import _tensors
 from lamina.losses._registry import LOSSES
 from lamina.losses.loss import Loss
 from lamina.losses.loss_function_wrapper import LossFunctionWrapper
-from lamina.utils.tensor_utils import check_index_range
+from lamina.utils.tensor_utils import index_range_guard
 
 
 @LOSSES.register()
@@ -35,11 +35,11 @@ def categorical_generalized_cross_entropy(y_true, y_pred, q):
             f"y_true.shape={tuple(y_true.shape)}, "
             f"y_pred.shape={tuple(y_pred.shape)}"
         )
-    check_index_range(
-        y_true, y_pred.shape[-1],
-        "categorical_generalized_cross_entropy labels (`y_true`)")
     # Gathering the label's probability equals Keras's one-hot sum.
-    p = torch.gather(y_pred, -1, y_true.long().unsqueeze(-1)).squeeze(-1)
+    with index_range_guard(
+            y_true, y_pred.shape[-1],
+            "categorical_generalized_cross_entropy labels (`y_true`)"):
+        p = torch.gather(y_pred, -1, y_true.long().unsqueeze(-1)).squeeze(-1)
     return (1 - torch.pow(p, q)) / q
 
 

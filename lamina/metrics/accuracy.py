@@ -140,7 +140,8 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5,
     if from_sorted_ids:
         matches = (y_true.unsqueeze(1) == y_pred[:, :k]).any(dim=1)
     else:
-        # Unchecked, a label out of range is a device-side assert on CUDA.
+        # Unchecked, a label out of range is a device-side assert on CUDA
+        # (and on the CPU `take_along_dim` reads out of bounds unchecked).
         check_index_range(
             y_true, y_pred.shape[-1],
             "sparse_top_k_categorical_accuracy labels (`y_true`)")

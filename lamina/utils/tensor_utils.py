@@ -99,3 +99,34 @@ def check_index_range(indices, upper, owner, lower=0, ignore=None):
         f"{owner} received an index out of range. Expected values "
         f"{expected}. Received: {bad!r}"
     )
+
+
+class index_range_guard:
+    """Context manager around a kernel that indexes with `indices`: the
+    same `ValueError` as `check_index_range` on every device, at the cost
+    of a check only where a bad index would be unrecoverable.
+
+    Off the CPU the range is checked before the kernel runs. On the CPU the
+    kernel's own bounds check fails first and harmlessly, so the range is
+    read only then, to raise the clear error; the usual step reads nothing.
+    Use `check_index_range` directly around CPU kernels that do not check
+    their indices.
+    """
+
+    __slots__ = ("_args", "_on_cpu")
+
+    def __init__(self, indices, upper, owner, lower=0, ignore=None):
+        self._args = (indices, upper, owner, lower, ignore)
+        self._on_cpu = isinstance(indices, torch.Tensor) and \
+            indices.device.type == "cpu"
+
+    def __enter__(self):
+        if not self._on_cpu:
+            check_index_range(*self._args)
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if self._on_cpu and kind is not None and \
+                issubclass(kind, (IndexError, RuntimeError)):
+            check_index_range(*self._args)  # raises when out of range
+        return False

@@ -129,3 +129,22 @@ def test_shape_inference_reads_nothing(reads):
     assert reads == []
     symbolic = lamina.ops.one_hot(lamina.Input((4,), dtype="int64"), 5)
     assert tuple(symbolic.shape) == (None, 4, 5)
+
+
+def test_the_guard_reads_nothing_on_the_cpu_until_the_kernel_fails(reads):
+    probs = torch.full((2, 3), 1 / 3)
+    losses.sparse_categorical_crossentropy(torch.tensor([0, 2]), probs)
+    assert reads == []
+    with pytest.raises(ValueError, match="Received: 3") as error:
+        losses.sparse_categorical_crossentropy(torch.tensor([0, 3]), probs)
+    assert isinstance(error.value.__context__, (IndexError, RuntimeError))
+    assert len(reads) == 1
+
+
+def test_the_guard_checks_first_off_the_cpu(reads, monkeypatch):
+    labels = torch.tensor([0, 3])
+    guard = tensor_utils.index_range_guard(labels, 3, "owner")
+    guard._on_cpu = False  # as for a CUDA tensor
+    with pytest.raises(ValueError, match="Received: 3"):
+        with guard:
+            raise AssertionError("the kernel must not run")
