@@ -27,10 +27,10 @@ from lamina.config import device  # noqa: E402,F401  (keras.device)
 # Every name here is a module that exists (tests/test_lazy_modules.py
 # imports each); a name not listed is an AttributeError, so `hasattr` works.
 _SUBMODULES = (
-    "activations", "backend", "callbacks", "config", "constraints",
-    "datasets", "dtype_policies", "initializers", "layers", "losses",
+    "activations", "applications", "backend", "callbacks", "config",
+    "constraints", "datasets", "dtype_policies", "initializers", "layers", "losses",
     "metrics", "models", "ops", "optimizers", "preprocessing", "random",
-    "regularizers", "saving", "utils",
+    "regularizers", "saving", "tree", "utils",
 )
 _FAMILY_BASES = {
     "Loss": "losses", "Metric": "metrics", "Optimizer": "optimizers",
