@@ -110,7 +110,9 @@ if [ $status -ne 0 ]; then say "bench exit $status"; fi
 fi
 
 # -- (c) the suite in one process -------------------------------------------------
+# (c) runs pytest as a user would (testpaths); (d) goes file by file.
 files=${CUDA_CHECK_FILES:-$(find tests -name 'test_*.py' | sort | tr '\n' ' ')}
+single_files=${CUDA_CHECK_FILES:-}
 timeout_args=""
 if "$python" -c "import pytest_timeout" 2>/dev/null; then
     timeout_args="--timeout=120"
@@ -123,7 +125,7 @@ if ! wants c; then
 elif [ $single -ge 20 ]; then
     # shellcheck disable=SC2086
     timeout $single "$python" -m pytest -x -q -p no:randomly \
-        -p no:cacheprovider $timeout_args $files >"$single_log" 2>&1
+        $timeout_args $single_files >"$single_log" 2>&1
     status=$?
     if [ $status -ge 124 ]; then
         say "stopped after ${single}s (exit $status); last lines:"
@@ -149,7 +151,7 @@ elif [ $per_file -ge 30 ]; then
         : >"$WORK/files/$name.started"
         # shellcheck disable=SC2086
         timeout "$PER_FILE_LIMIT" "$PYTHON" -m pytest -q -p no:randomly \
-            -p no:cacheprovider $TIMEOUT_ARGS "$1" \
+            $TIMEOUT_ARGS "$1" \
             >"$WORK/files/$name.log" 2>&1
         echo $? >"$WORK/files/$name.rc"
     }
