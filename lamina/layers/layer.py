@@ -525,7 +525,7 @@ class Layer(WeightsMixin, torch.nn.Module):
             if tensor.device != target or tensor.dtype != dtype:
                 tensor = tensor.to(device=target, dtype=dtype)
                 mask = getattr(value, "_keras_mask", None)
-                if mask is not None:
+                if isinstance(mask, torch.Tensor):
                     tensor._keras_mask = mask.to(target)
             return tensor
         return value
