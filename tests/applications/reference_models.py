@@ -1,0 +1,45 @@
+"""Checks shared by the application tests: the same architecture as Keras 3
+(parameter count, layer names, weight shapes in order) and the same
+predictions from a weight file Keras wrote."""
+
+import h5py
+import numpy as np
+
+
+def assert_same_architecture(ours, theirs):
+    assert ours.count_params() == theirs.count_params()
+    assert [layer.name for layer in ours.layers] == [
+        layer.name for layer in theirs.layers]
+    assert [tuple(w.shape) for w in ours.weights] == [
+        tuple(w.shape) for w in theirs.weights]
+
+
+def randomize_batch_norms(keras_model, seed=0):
+    """Non-trivial statistics, so that a misplaced BatchNormalization weight
+    changes the predictions."""
+    rng = np.random.default_rng(seed)
+    for layer in keras_model.layers:
+        if type(layer).__name__ == "BatchNormalization":
+            gamma, beta, mean, variance = layer.get_weights()
+            layer.set_weights([
+                rng.uniform(0.5, 1.5, gamma.shape).astype("float32"),
+                rng.normal(0, 0.1, beta.shape).astype("float32"),
+                rng.normal(0, 0.1, mean.shape).astype("float32"),
+                rng.uniform(0.5, 1.5, variance.shape).astype("float32"),
+            ])
+
+
+def write_legacy_h5(keras_model, path):
+    """A weights file in the layout of Keras's published ImageNet files
+    (legacy HDF5, one group per layer at the root)."""
+    from keras.src.legacy.saving import legacy_h5_format
+
+    with h5py.File(path, "w") as f:
+        legacy_h5_format.save_weights_to_hdf5_group(f, keras_model)
+    return str(path)
+
+
+def assert_same_predictions(ours, theirs, x, atol=1e-4):
+    expected = np.asarray(theirs.predict(x, verbose=0))
+    got = np.asarray(ours.predict(x, verbose=0))
+    np.testing.assert_allclose(got, expected, atol=atol, rtol=1e-4)

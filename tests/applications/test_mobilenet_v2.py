@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+
+from lamina.applications import mobilenet_v2
+from applications.reference_models import (assert_same_architecture,
+                              assert_same_predictions, randomize_batch_norms,
+                              write_legacy_h5)
+
+
+@pytest.mark.parametrize("alpha,kwargs", [
+    (1.0, {"include_top": False, "input_shape": (32, 32, 3)}),
+    (1.4, {"include_top": False, "input_shape": (32, 32, 3),
+           "pooling": "max"}),
+    (0.5, {"include_top": True, "classes": 10, "input_shape": (96, 96, 3)}),
+])
+def test_architecture_matches_keras(keras_ref, alpha, kwargs):
+    ours = mobilenet_v2.MobileNetV2(weights=None, alpha=alpha, **kwargs)
+    theirs = keras_ref.applications.MobileNetV2(weights=None, alpha=alpha,
+                                                **kwargs)
+    assert_same_architecture(ours, theirs)
+    assert ours.name == theirs.name
+
+
+def test_keras_weight_file_gives_keras_predictions(keras_ref, tmp_path):
+    kwargs = {"alpha": 0.35, "weights": None, "classifier_activation": None}
+    theirs = keras_ref.applications.MobileNetV2(**kwargs)
+    randomize_batch_norms(theirs)
+    path = write_legacy_h5(theirs, tmp_path / "mobilenet_v2.h5")
+    ours = mobilenet_v2.MobileNetV2(**kwargs)
+    assert_same_architecture(ours, theirs)
+    ours.load_weights(path)
+    x = np.random.default_rng(1).uniform(0, 255, (2, 224, 224, 3))
+    x = mobilenet_v2.preprocess_input(x.astype("float32"))
+    assert_same_predictions(ours, theirs, x)
+
+
+def test_feature_extractor_and_input_tensor():
+    from lamina import layers
+
+    inputs = layers.Input((64, 64, 3))
+    model = mobilenet_v2.MobileNetV2(weights=None, include_top=False,
+                                     input_tensor=inputs, pooling="avg")
+    assert model.inputs[0] is inputs
+    assert tuple(model.output.shape) == (None, 1280)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="weights"):
+        mobilenet_v2.MobileNetV2(weights="nonexistent.h5")
+    with pytest.raises(ValueError, match="alpha"):
+        mobilenet_v2.MobileNetV2(weights="imagenet", alpha=0.6)
+    with pytest.raises(ValueError, match="classes"):
+        mobilenet_v2.MobileNetV2(weights="imagenet", classes=10)
+    with pytest.raises(ValueError, match="pooling"):
+        mobilenet_v2.MobileNetV2(weights=None, include_top=False,
+                                 pooling="mean", input_shape=(32, 32, 3))
