@@ -1,29 +1,52 @@
-from lamina.utils.rng_utils import set_random_seed
-from lamina.saving.object_registration import CustomObjectScope
-from lamina.saving.object_registration import custom_object_scope
-from lamina.saving.object_registration import get_custom_objects
-from lamina.saving.object_registration import get_registered_name
-from lamina.saving.object_registration import get_registered_object
-from lamina.saving.object_registration import register_keras_serializable
-from lamina.saving.serialization import deserialize_keras_object
-from lamina.saving.serialization import serialize_keras_object
-from lamina.utils.py_dataset import PyDataset
-from lamina.utils.py_dataset import Sequence
-from lamina.utils.file_utils import get_file
-from lamina.utils.numerical_utils import normalize
-from lamina.utils.numerical_utils import to_categorical
-from lamina.utils.sequence_utils import pad_sequences
-from lamina.utils.progbar import Progbar
-from lamina.utils.io_utils import disable_interactive_logging
-from lamina.utils.io_utils import enable_interactive_logging
-from lamina.utils.io_utils import is_interactive_logging_enabled
-from lamina.utils.model_visualization import model_to_dot
-from lamina.utils.model_visualization import plot_model
-from lamina.utils.history_plot import plot_history
-from lamina.utils.image_dataset import image_dataset_from_directory
-from lamina.utils.image_utils import array_to_img
-from lamina.utils.image_utils import img_to_array
-from lamina.utils.image_utils import load_img
-from lamina.utils.image_utils import save_img
-from lamina.utils.text_dataset import text_dataset_from_directory
-from lamina.utils.timeseries_dataset import timeseries_dataset_from_array
+"""`lamina.utils`: Keras's utilities, each loaded on first use.
+
+The low modules of this package (naming, tree, dtypes) sit below the graph
+and the layers; the public names re-exported here sit above them (plotting,
+dataset builders, saving helpers). Loading them lazily keeps
+`import lamina.utils.naming` from pulling in the top of the house."""
+
+import importlib
+
+_EXPORTS = {
+    "set_random_seed": "lamina.utils.rng_utils",
+    "CustomObjectScope": "lamina.saving.object_registration",
+    "custom_object_scope": "lamina.saving.object_registration",
+    "get_custom_objects": "lamina.saving.object_registration",
+    "get_registered_name": "lamina.saving.object_registration",
+    "get_registered_object": "lamina.saving.object_registration",
+    "register_keras_serializable": "lamina.saving.object_registration",
+    "deserialize_keras_object": "lamina.saving.serialization",
+    "serialize_keras_object": "lamina.saving.serialization",
+    "PyDataset": "lamina.utils.py_dataset",
+    "Sequence": "lamina.utils.py_dataset",
+    "get_file": "lamina.utils.file_utils",
+    "normalize": "lamina.utils.numerical_utils",
+    "to_categorical": "lamina.utils.numerical_utils",
+    "pad_sequences": "lamina.utils.sequence_utils",
+    "Progbar": "lamina.utils.progbar",
+    "disable_interactive_logging": "lamina.utils.io_utils",
+    "enable_interactive_logging": "lamina.utils.io_utils",
+    "is_interactive_logging_enabled": "lamina.utils.io_utils",
+    "model_to_dot": "lamina.utils.model_visualization",
+    "plot_model": "lamina.utils.model_visualization",
+    "plot_history": "lamina.utils.history_plot",
+    "image_dataset_from_directory": "lamina.utils.image_dataset",
+    "array_to_img": "lamina.utils.image_utils",
+    "img_to_array": "lamina.utils.image_utils",
+    "load_img": "lamina.utils.image_utils",
+    "save_img": "lamina.utils.image_utils",
+    "text_dataset_from_directory": "lamina.utils.text_dataset",
+    "timeseries_dataset_from_array": "lamina.utils.timeseries_dataset",
+}
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'lamina.utils' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))
