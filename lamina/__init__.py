@@ -29,7 +29,7 @@ from lamina.config import device  # noqa: E402,F401  (keras.device)
 _SUBMODULES = (
     "activations", "applications", "backend", "callbacks", "config",
     "constraints", "datasets", "dtype_policies", "initializers", "layers", "losses",
-    "metrics", "models", "ops", "optimizers", "preprocessing", "random",
+    "metrics", "mixed_precision", "models", "ops", "optimizers", "preprocessing", "random",
     "regularizers", "saving", "tree", "utils",
 )
 _FAMILY_BASES = {

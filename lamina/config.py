@@ -62,6 +62,37 @@ def set_floatx(value):
     _settings["floatx"] = str(value)
 
 
+def register_policy_factory(factory, policy_class):
+    """Called once by `lamina.dtype_policies` (which sits above this module):
+    `factory(policy)` validates what `set_dtype_policy` receives and returns
+    the policy; `policy_class(name)` makes the default floatx policy."""
+    _policy_factory[:] = [factory, policy_class]
+
+
+def set_dtype_policy(policy):
+    """Sets the global dtype policy: `"mixed_float16"`, `"mixed_bfloat16"`,
+    a dtype name, or a `DTypePolicy`. Layers created afterwards without a
+    `dtype` use it. None goes back to the default (floatx)."""
+    _settings["dtype_policy"] = (
+        None if policy is None else _policy_factory[0](policy))
+
+
+def dtype_policy():
+    """The global dtype policy: the one set, else floatx's."""
+    policy = _settings.get("dtype_policy")
+    if policy is not None:
+        return policy
+    name = _settings["floatx"]
+    cached = _floatx_policies.get(name)
+    if cached is None:
+        cached = _floatx_policies[name] = _policy_factory[1](name)
+    return cached
+
+
+_policy_factory = []
+_floatx_policies = {}
+
+
 def epsilon():
     return _settings["epsilon"]
 

@@ -79,6 +79,10 @@ class Layer(WeightsMixin, torch.nn.Module):
         ):
             cls.build = _marking_built(cls.__dict__["build"])
 
+    # Set with the dtype policy (see the `dtype_policy` setter).
+    _weight_cast = None
+    _dtype_policy_map = None
+
     def __init__(self, *, activity_regularizer=None, trainable=True,
                  dtype=None, autocast=True, name=None, **kwargs):
         input_shape = _pop_legacy_input_shape(kwargs)
@@ -96,7 +100,7 @@ class Layer(WeightsMixin, torch.nn.Module):
         self.name = name or naming.uniquify(
             naming.to_snake_case(type(self).__name__)
         )
-        self._dtype_policy = dtype_policies.get(dtype)
+        self.dtype_policy = dtype
         self.autocast = autocast
         self._trainable = bool(trainable)
         self.built = False
@@ -188,7 +192,19 @@ class Layer(WeightsMixin, torch.nn.Module):
 
     @dtype_policy.setter
     def dtype_policy(self, value):
-        self._dtype_policy = dtype_policies.get(value)
+        policy = dtype_policies.get(value)
+        # A DTypePolicyMap is kept for the config; the layer computes with
+        # the policy its map gives its path.
+        self._dtype_policy_map = policy if isinstance(
+            policy, dtype_policies.DTypePolicyMap) else None
+        if self._dtype_policy_map is not None:
+            policy = self._dtype_policy_map[self.path]
+        self._dtype_policy = policy
+        # Cached for `__call__`: the dtype inputs are cast to inside a model,
+        # and the dtype weights are read in (None unless a mixed policy).
+        self._compute_torch_dtype = policy.torch_compute_dtype
+        self._weight_cast = (policy.torch_compute_dtype
+                             if policy.casts_weights else None)
 
     @property
     def dtype(self):
@@ -358,7 +374,8 @@ class Layer(WeightsMixin, torch.nn.Module):
         config = {
             "name": self.name,
             "trainable": self.trainable,
-            "dtype": dtype_policies.serialize(self._dtype_policy),
+            "dtype": dtype_policies.serialize(
+                self._dtype_policy_map or self._dtype_policy),
         }
         if self.activity_regularizer is not None:
             from lamina import regularizers
@@ -425,6 +442,13 @@ class Layer(WeightsMixin, torch.nn.Module):
                     if isinstance(value, (np.ndarray, torch.Tensor, list,
                                           tuple)):
                         kwargs[key] = self._argument_on_device(value)
+        elif isinstance(first, torch.Tensor) and \
+                first.dtype != self._compute_torch_dtype and self.autocast \
+                and first.is_floating_point():
+            # Inside a model, as Keras: floats take this layer's compute
+            # dtype (a float32 layer after mixed precision ones, ...).
+            first = first.to(self._compute_torch_dtype)
+            args = (first,) + tuple(args[1:])
         if not self.built:
             self._build_on_call(args, kwargs)
         if self.input_spec is not None:
@@ -463,7 +487,10 @@ class Layer(WeightsMixin, torch.nn.Module):
         scope = _state.name_scope
         scope.append(self.name)
         try:
-            outputs = torch.nn.Module.__call__(self, *args, **kwargs)
+            if self._weight_cast is None:
+                outputs = torch.nn.Module.__call__(self, *args, **kwargs)
+            else:
+                outputs = self._call_with_cast_weights(args, kwargs)
         finally:
             scope.pop()
             _state.training, _state.depth = outer_training, outer_depth
@@ -480,6 +507,30 @@ class Layer(WeightsMixin, torch.nn.Module):
         ):
             self._attach_masks(first, outputs, previous_mask)
         return outputs
+
+    def _call_with_cast_weights(self, args, kwargs):
+        """The call under a mixed policy: the layer's own weights are read
+        in the compute dtype, as Keras's autocast scope does. The cast is
+        differentiable, so gradients reach the float32 weights. Weights made
+        with `autocast=False` (normalization statistics, ...) and
+        non-trainable state (weights created with `trainable=False`, which
+        `call` may update in place) keep their dtype."""
+        dtype = self._weight_cast
+        swapped = []
+        for holder in (self._parameters, self.__dict__):
+            for key, weight in holder.items():
+                if isinstance(weight, torch.nn.Parameter) and \
+                        weight.dtype != dtype and weight.is_floating_point() \
+                        and getattr(weight, "autocast", True) and \
+                        getattr(weight, "_own_trainable", True):
+                    swapped.append((holder, key, weight))
+        for holder, key, weight in swapped:
+            holder[key] = weight.to(dtype)
+        try:
+            return torch.nn.Module.__call__(self, *args, **kwargs)
+        finally:
+            for holder, key, weight in swapped:
+                holder[key] = weight
 
     def _first_argument_from_kwargs(self, kwargs):
         """`layer(query=q, value=v)`: the first `call` parameter becomes

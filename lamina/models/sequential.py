@@ -211,17 +211,23 @@ class Sequential(Model):
         if shortcut is not None and shortcut.is_current():
             return shortcut
         steps = []
+        try:
+            flowing = to_torch_dtype(self.input_dtype)
+        except (KeyError, ValueError):  # string inputs
+            flowing = None
         for layer in self._stack:
             spec = call_spec(type(layer)) if isinstance(layer, Layer) \
                 else None
             if (spec is None or isinstance(layer, Model)
                     or not layer.built or spec.computes_masks
+                    or _casts_in_call(layer, flowing)
                     or layer.activity_regularizer is not None
                     or any(n not in ("training", "mask") for n in
                            spec.names[1:])):
                 steps = None
                 break
             steps.append((layer.call, spec.has_training))
+            flowing = layer._compute_torch_dtype
         run = None
         if steps:
             plan = tuple(steps)
@@ -328,3 +334,14 @@ def _run_direct(plan, x):
         x = call(x, training=training) if has_training and \
             training is not None else call(x)
     return x
+
+
+def _casts_in_call(layer, flowing):
+    """True when the layer's `__call__` casts (its weights under a mixed
+    policy, or float inputs of another dtype than it computes in), which
+    direct calls would skip."""
+    if layer._weight_cast is not None:
+        return True
+    return (layer.autocast and flowing is not None
+            and flowing.is_floating_point
+            and layer._compute_torch_dtype != flowing)
