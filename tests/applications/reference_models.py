@@ -43,3 +43,14 @@ def assert_same_predictions(ours, theirs, x, atol=1e-4):
     expected = np.asarray(theirs.predict(x, verbose=0))
     got = np.asarray(ours.predict(x, verbose=0))
     np.testing.assert_allclose(got, expected, atol=atol, rtol=1e-4)
+
+
+def slow(reason):
+    """Skips a test unless LAMINA_SLOW_TESTS is set (run by hand)."""
+    import os
+
+    import pytest
+
+    return pytest.mark.skipif(
+        not os.environ.get("LAMINA_SLOW_TESTS"),
+        reason=f"{reason}; run with LAMINA_SLOW_TESTS=1")

@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+
+from lamina.applications import efficientnet
+from applications.reference_models import (assert_same_architecture,
+                                           assert_same_predictions,
+                                           randomize_batch_norms,
+                                           slow, write_legacy_h5)
+
+SMALL = {"include_top": False, "input_shape": (32, 32, 3)}
+
+
+SLOW = slow("B1-B7 take 10-50 s each to build twice on a shared CPU")
+
+
+@pytest.mark.parametrize("variant", [
+    "B0", *(pytest.param(v, marks=SLOW)
+            for v in ("B1", "B2", "B3", "B4", "B5", "B6", "B7"))])
+def test_architecture_matches_keras(keras_ref, variant):
+    # The largest variants are built headless on 32x32 inputs only: the
+    # top adds one Dense layer, checked on B0.
+    ours = getattr(efficientnet, f"EfficientNet{variant}")(weights=None,
+                                                           **SMALL)
+    theirs = getattr(keras_ref.applications, f"EfficientNet{variant}")(
+        weights=None, **SMALL)
+    assert_same_architecture(ours, theirs)
+
+
+def test_keras_weight_file_gives_keras_predictions(keras_ref, tmp_path):
+    kwargs = {"weights": None, "classifier_activation": None}
+    theirs = keras_ref.applications.EfficientNetB0(**kwargs)
+    randomize_batch_norms(theirs)
+    norm = theirs.layers[2]
+    norm.set_weights([np.array([120.0, 110.0, 100.0], "float32"),
+                      np.array([3000.0, 2500.0, 2000.0], "float32"),
+                      norm.get_weights()[2]])
+    path = write_legacy_h5(theirs, tmp_path / "efficientnetb0.h5")
+    ours = efficientnet.EfficientNetB0(**kwargs)
+    assert_same_architecture(ours, theirs)
+    ours.load_weights(path)
+    x = np.random.default_rng(1).uniform(0, 255, (2, 224, 224, 3))
+    x = efficientnet.preprocess_input(x.astype("float32"))
+    assert_same_predictions(ours, theirs, x)
+
+
+def test_imagenet_head_rescales_by_the_standard_deviations():
+    model = efficientnet.EfficientNetB0(weights=None, include_top=False,
+                                        input_shape=(32, 32, 3))
+    assert [type(l).__name__ for l in model.layers[1:3]] == [
+        "Rescaling", "Normalization"]
+    assert efficientnet.preprocess_input("unchanged") == "unchanged"
