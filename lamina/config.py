@@ -151,6 +151,89 @@ def is_interactive_logging_enabled():
     return _settings.get("interactive_logging", True)
 
 
+def set_backend(backend):
+    """Lamina runs on torch only: "torch" is accepted (nothing to do), any
+    other backend is an error, since no Keras backend can be swapped in."""
+    if backend != "torch":
+        raise ValueError(
+            "Lamina runs on PyTorch only; it has no other backend to switch "
+            "to. Expected backend='torch'. Use Keras itself for the "
+            f"'{backend}' backend. Received: backend={backend!r}")
+
+
+def enable_traceback_filtering():
+    """Errors raised through `fit`, `evaluate` and `predict` show the
+    user's frames and the one that raised, without Lamina's other internal
+    frames (the default)."""
+    _settings["traceback_filtering"] = True
+
+
+def disable_traceback_filtering():
+    """Errors keep every frame, Lamina's internals included."""
+    _settings["traceback_filtering"] = False
+
+
+def is_traceback_filtering_enabled():
+    return _settings.get("traceback_filtering", True)
+
+
+def enable_flash_attention():
+    """Attention layers let torch pick its fastest kernel, flash attention
+    included where the inputs allow it (the default)."""
+    _settings["flash_attention"] = None
+
+
+def disable_flash_attention():
+    """Attention layers stop using torch's flash kernel (torch picks among
+    its other kernels)."""
+    _settings["flash_attention"] = False
+
+
+def is_flash_attention_enabled():
+    """None (torch chooses, the default) or False, as in Keras."""
+    return _settings.get("flash_attention")
+
+
+def _limit_from_env(name):
+    value = os.environ.get(name)
+    return int(value) if value else None
+
+
+def set_max_epochs(max_epochs):
+    """Caps the `epochs` of every `fit` (None: no cap); for quick runs of
+    a whole script. Also read from `KERAS_MAX_EPOCHS`."""
+    _settings["max_epochs"] = _check_limit(max_epochs, "max_epochs")
+
+
+def max_epochs():
+    if "max_epochs" not in _settings:
+        _settings["max_epochs"] = _limit_from_env("KERAS_MAX_EPOCHS")
+    return _settings["max_epochs"]
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch):
+    """Caps the steps of every epoch of `fit`, `evaluate` and `predict`
+    (None: no cap). Also read from `KERAS_MAX_STEPS_PER_EPOCH`."""
+    _settings["max_steps_per_epoch"] = _check_limit(
+        max_steps_per_epoch, "max_steps_per_epoch")
+
+
+def max_steps_per_epoch():
+    if "max_steps_per_epoch" not in _settings:
+        _settings["max_steps_per_epoch"] = _limit_from_env(
+            "KERAS_MAX_STEPS_PER_EPOCH")
+    return _settings["max_steps_per_epoch"]
+
+
+def _check_limit(value, argument):
+    if value is not None and (isinstance(value, bool)
+                              or not isinstance(value, int) or value < 1):
+        raise ValueError(
+            f"Invalid value for argument `{argument}`. Expected None or a "
+            f"positive int. Received: {argument}={value!r}")
+    return value
+
+
 def default_device():
     """Where new weights live: the innermost `device(...)` scope, else
     `set_default_device`, else `KERAS_TORCH_DEVICE`, else CUDA when

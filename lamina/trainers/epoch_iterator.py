@@ -8,12 +8,19 @@ import warnings
 import numpy as np
 import torch
 
+from lamina import config
 from lamina.trainers.data_adapters import array_data_adapter
 from lamina.utils import tree
 
 
 class EpochIterator:
     def __init__(self, adapter, steps_per_epoch=None, device=None):
+        # Capped by `config.set_max_steps_per_epoch`, as Keras does.
+        limit = config.max_steps_per_epoch()
+        if limit and (not steps_per_epoch or limit < steps_per_epoch):
+            warnings.warn(f"Limiting steps_per_epoch to {limit}",
+                          stacklevel=2)
+            steps_per_epoch = limit
         self.adapter = adapter
         self.steps_per_epoch = steps_per_epoch
         self.device = device

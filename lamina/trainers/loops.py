@@ -1,7 +1,11 @@
 """fit / evaluate / predict: the epoch and batch loops around the steps."""
 
+import warnings
+
 import numpy as np
 import torch
+
+from lamina import config
 
 from lamina.layers import call_context
 from lamina.trainers import argument_checks
@@ -14,6 +18,7 @@ from lamina.trainers.epoch_iterator import EpochIterator
 from lamina.trainers.logs import pythonify
 from lamina.utils import tree
 from lamina.utils.dtypes import to_torch_dtype
+from lamina.utils.traceback_utils import filter_traceback
 
 
 class LoopsMixin:
@@ -37,6 +42,7 @@ class LoopsMixin:
         # the data (restarting at its end), as Keras's iterator does.
         return EpochIterator(adapter, steps_per_epoch=steps, device=device)
 
+    @filter_traceback
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto",
             callbacks=None, validation_split=0.0, validation_data=None,
             shuffle=True, class_weight=None, sample_weight=None,
@@ -47,6 +53,7 @@ class LoopsMixin:
 
         self._assert_compiled("fit")
         _reject_kwargs("fit", kwargs)
+        epochs = _capped_epochs(epochs)
         argument_checks.check_fit_arguments(
             self, x, y, batch_size, steps_per_epoch, validation_split,
             validation_data, validation_steps, validation_batch_size)
@@ -115,6 +122,7 @@ class LoopsMixin:
         self.train_iterator = None
         return self.history
 
+    @filter_traceback
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto",
                  sample_weight=None, steps=None, callbacks=None,
                  return_dict=False, **kwargs):
@@ -211,6 +219,7 @@ class LoopsMixin:
         results += [logs[k] for k in sorted(logs) if k not in ordered]
         return results[0] if len(results) == 1 else results
 
+    @filter_traceback
     def predict(self, x, batch_size=None, verbose="auto", steps=None,
                 callbacks=None, **kwargs):
         """Returns the model's outputs as NumPy arrays."""
@@ -398,3 +407,12 @@ def _concatenate_to_numpy(outputs):
         columns.append(joined.detach().cpu().numpy())
     return tree.pack_sequence_as(first, columns) if isinstance(
         first, (list, tuple, dict)) else columns[0]
+
+
+def _capped_epochs(epochs):
+    """`epochs`, capped by `config.set_max_epochs` (as Keras warns)."""
+    limit = config.max_epochs()
+    if limit and limit < epochs:
+        warnings.warn(f"Limiting epochs to {limit}", stacklevel=3)
+        return limit
+    return epochs

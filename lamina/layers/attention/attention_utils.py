@@ -4,6 +4,8 @@ attention layers (MultiHeadAttention, GroupedQueryAttention, Attention)."""
 import torch
 import torch.nn.functional as F
 
+from lamina import config
+
 # Keras's additive mask for its fused path, per dtype: finite, so a row with
 # every key masked gets equal logits (a uniform average), not NaN.
 _FUSED_MASK_VALUE = {torch.float16: -0.7 * 65500.0}
@@ -191,6 +193,15 @@ def fused_attention(layer, query, key, value, mask, scale, is_causal,
                 f"Set `flash_attention=None` to let torch pick a kernel. "
                 f"Torch said: {error}"
             ) from None
+    elif config.is_flash_attention_enabled() is False:
+        from torch.nn.attention import SDPBackend
+        from torch.nn.attention import sdpa_kernel
+
+        # `keras.config.disable_flash_attention()`: any kernel but flash.
+        with sdpa_kernel([SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH]):
+            out = F.scaled_dot_product_attention(
+                q, k, v, attn_mask=attn_mask, is_causal=is_causal,
+                scale=scale)
     else:
         out = F.scaled_dot_product_attention(
             q, k, v, attn_mask=attn_mask, is_causal=is_causal, scale=scale)
