@@ -292,6 +292,17 @@ class Model(Trainer, Layer):
         saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch,
                                 **kwargs)
 
+    def export(self, filepath, format="tf_saved_model", verbose=None,
+               input_signature=None, **kwargs):
+        """Exports the inference function for serving: `format="torch"`
+        writes a `torch.export` program (`.pt2`), `format="onnx"` an ONNX
+        model; see `lamina.export.export_lib.export_model`."""
+        from lamina.export import export_lib
+
+        export_lib.export_model(
+            self, filepath, format=format, verbose=verbose,
+            input_signature=input_signature, **kwargs)
+
     def summary(self, line_length=None, positions=None, print_fn=None,
                 expand_nested=False, show_trainable=False, layer_range=None):
         """Prints Keras 3's table of layers, output shapes and parameters."""
