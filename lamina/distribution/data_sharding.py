@@ -1,0 +1,149 @@
+"""Each process's share of the data, for any data adapter.
+
+Arrays, generators and `PyDataset`s: every process reads the same global
+batches (shuffled arrays in rank 0's order, `PyDataset`s shuffled from rank
+0's Python random state) and keeps its contiguous slice of each; the
+`batch_size` given to `fit` is the global batch. A torch `DataLoader` is
+rebuilt around a `DistributedSampler`, torch's way: its `batch_size` is each
+process's.
+"""
+
+import random
+
+import torch.distributed as dist
+import torch.utils.data as torch_data
+
+from lamina.trainers.data_adapters.torch_data_loader_adapter import (
+    TorchDataLoaderAdapter,
+)
+from lamina.utils import tree
+
+
+def shard_adapter(adapter, shard_id, num_shards):
+    """The adapter this process iterates: shard `shard_id` of `num_shards`
+    of every batch (`num_shards` 1: every batch whole)."""
+    if isinstance(adapter, TorchDataLoaderAdapter):
+        loader = distributed_loader(adapter.loader, shard_id, num_shards)
+        if loader is not None:
+            return _EpochSampledLoader(TorchDataLoaderAdapter(
+                loader, class_weight=adapter.class_weight,
+                float_dtype=adapter.float_dtype))
+    if hasattr(adapter, "batches"):
+        return _ShardedArrays(adapter, shard_id, num_shards)
+    return _ShardedStream(adapter, shard_id, num_shards)
+
+
+def shard_batch(batch, shard_id, num_shards):
+    """Rows `[start, stop)` of every leaf of `batch`: contiguous slices that
+    differ in size by at most one row."""
+    def piece(value):
+        if value is None or not hasattr(value, "shape") or \
+                not len(value.shape):
+            return value
+        rows = int(value.shape[0])
+        start = rows * shard_id // num_shards
+        stop = rows * (shard_id + 1) // num_shards
+        return value[start:stop]
+
+    return tree.map_structure(piece, batch)
+
+
+class _ShardedArrays:
+    """In-memory arrays: rank 0's sample order, this process's slices."""
+
+    def __init__(self, adapter, shard_id, num_shards):
+        self.adapter = adapter
+        self.shard_id = shard_id
+        self.num_shards = num_shards
+
+    @property
+    def num_batches(self):
+        return self.adapter.num_batches
+
+    def draw_order(self):
+        order = self.adapter.draw_order()
+        if order is not None:
+            dist.broadcast(order, src=0)
+        return order
+
+    def batches(self, order=None, first_batch=0):
+        for batch in self.adapter.batches(order, first_batch):
+            yield shard_batch(batch, self.shard_id, self.num_shards)
+
+    def __iter__(self):
+        yield from self.batches(self.draw_order())
+
+    def on_epoch_end(self):
+        self.adapter.on_epoch_end()
+
+
+class _ShardedStream:
+    """Generators and `PyDataset`s: every process reads the same batches
+    (a `PyDataset` shuffles with rank 0's Python random state) and keeps its
+    slice. A generator must yield the same batches in every process."""
+
+    def __init__(self, adapter, shard_id, num_shards):
+        self.adapter = adapter
+        self.shard_id = shard_id
+        self.num_shards = num_shards
+        self.can_restart = getattr(adapter, "can_restart", True)
+
+    @property
+    def num_batches(self):
+        return self.adapter.num_batches
+
+    def __iter__(self):
+        state = [random.getstate()]
+        dist.broadcast_object_list(state, src=0)
+        random.setstate(state[0])
+        for batch in self.adapter:
+            yield shard_batch(batch, self.shard_id, self.num_shards)
+
+    def on_epoch_end(self):
+        self.adapter.on_epoch_end()
+
+
+class _EpochSampledLoader:
+    """A `DataLoader` over a `DistributedSampler`, reshuffled per pass
+    (`set_epoch`), as torch's recipe asks."""
+
+    def __init__(self, adapter):
+        self.adapter = adapter
+        self._passes = 0
+
+    @property
+    def num_batches(self):
+        return self.adapter.num_batches
+
+    def __iter__(self):
+        self.adapter.loader.sampler.set_epoch(self._passes)
+        self._passes += 1
+        yield from self.adapter
+
+    def on_epoch_end(self):
+        self.adapter.on_epoch_end()
+
+
+def distributed_loader(loader, shard_id, num_shards):
+    """`loader` rebuilt around a `DistributedSampler` (same batch size,
+    collation and workers), or None when it cannot be (an
+    `IterableDataset`, a custom batch sampler, or a sampler of its own)."""
+    if isinstance(loader.dataset, torch_data.IterableDataset) or \
+            loader.batch_size is None:
+        return None
+    if isinstance(loader.sampler, torch_data.DistributedSampler):
+        return loader
+    shuffle = isinstance(loader.sampler, torch_data.RandomSampler)
+    if not shuffle and not isinstance(loader.sampler,
+                                      torch_data.SequentialSampler):
+        return None
+    sampler = torch_data.DistributedSampler(
+        loader.dataset, num_replicas=num_shards, rank=shard_id,
+        shuffle=shuffle, seed=0,
+        drop_last=loader.drop_last)
+    return torch_data.DataLoader(
+        loader.dataset, batch_size=loader.batch_size, sampler=sampler,
+        num_workers=loader.num_workers, collate_fn=loader.collate_fn,
+        pin_memory=loader.pin_memory, drop_last=loader.drop_last,
+        timeout=loader.timeout, worker_init_fn=loader.worker_init_fn,
+        persistent_workers=loader.persistent_workers)

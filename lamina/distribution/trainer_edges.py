@@ -1,0 +1,152 @@
+"""The distribution's three hooks into the training loops (installed in
+`lamina.trainers.distribution_hook` by `set_distribution`): this process's
+data, the module the train step calls forward through, and metrics computed
+over every process's state."""
+
+import torch
+import torch.distributed as dist
+
+from lamina.distribution import data_sharding
+from lamina.distribution import devices as devices_lib
+from lamina.layers import call_context
+
+_KERAS_ATTRIBUTES = ("_keras_name", "_keras_path", "_own_trainable",
+                     "regularizer", "constraint", "aggregation", "autocast",
+                     "overwrite_with_gradient")
+
+
+class TrainerEdges:
+    def __init__(self, distribution):
+        self.distribution = distribution
+
+    # ------------------------------------------------------------------
+    # Data
+    def distribute_adapter(self, adapter, shard):
+        """Every process's share of each batch for `fit`/`evaluate`;
+        `predict` (`shard=False`) reads everything in every process, so its
+        outputs are whole."""
+        if not shard or not self.distribution.auto_shard_dataset:
+            return adapter
+        return data_sharding.shard_adapter(
+            adapter, self.distribution.data_shard_id,
+            self.distribution.num_data_shards)
+
+    # ------------------------------------------------------------------
+    # The model
+    def training_module(self, model, x):
+        """DataParallel: the model inside `DistributedDataParallel`, made
+        once and again when trainable flags change. ModelParallel: the model
+        itself, its layers sharded by `fully_shard` once."""
+        if not model.built or not any(True for _ in model.parameters()):
+            with torch.no_grad():  # builds the weights, as the first call would
+                model(x, training=False)
+        if hasattr(self.distribution, "layout_map"):  # ModelParallel
+            if not model.__dict__.get("_lamina_fully_sharded"):
+                shard_model(model, self.distribution)
+            return model
+        version = call_context.trainable_version[0]
+        wrapped = model.__dict__.get("_lamina_ddp")
+        if wrapped is None or wrapped[0] != version:
+            from torch.nn.parallel import DistributedDataParallel
+
+            device = devices_lib.local_device()
+            wrapped = (version, DistributedDataParallel(
+                model, device_ids=[device] if device.type == "cuda" else None))
+            # Kept out of `_modules`: not a sublayer, no state_dict entry.
+            model.__dict__["_lamina_ddp"] = wrapped
+        return wrapped[1]
+
+    # ------------------------------------------------------------------
+    # Metrics
+    def global_metrics_result(self, metrics, result):
+        """`result()` over the metrics' state reduced across the data
+        shards as each variable's `aggregation` says ("sum", "mean",
+        "only_first_replica"; "none" stays local); the local state is
+        restored afterwards."""
+        group = self._data_group()
+        saved = []
+        with torch.no_grad():
+            for metric in metrics:
+                for variable in metric.variables:
+                    aggregation = getattr(variable, "aggregation", "sum")
+                    if aggregation == "none":
+                        continue
+                    saved.append((variable, variable.detach().clone()))
+                    if aggregation == "only_first_replica":
+                        dist.broadcast(variable.data, group=group,
+                                       group_src=0)
+                    else:
+                        dist.all_reduce(variable.data, group=group)
+                        if aggregation == "mean":
+                            variable.data.div_(dist.get_world_size(group))
+        try:
+            return result()
+        finally:
+            with torch.no_grad():
+                for variable, local in saved:
+                    variable.data.copy_(local)
+
+    def _data_group(self):
+        mesh = self.distribution.device_mesh
+        if len(mesh.shape) == 1:
+            return dist.group.WORLD
+        return mesh.backend_mesh.get_group(self.distribution.batch_dim_name)
+
+
+def shard_model(model, distribution):
+    """Applies FSDP2's `fully_shard` to every layer owning a variable the
+    layout map names (sharded as its layout says), then to the model; the
+    layers' Keras weight lists then hold the sharded (DTensor) parameters,
+    which the optimizer updates."""
+    from torch.distributed.fsdp import fully_shard
+
+    layout_map = distribution.layout_map
+    variables = model.weights
+    paths = [v.path for v in variables]
+    unmatched = [key for key in layout_map
+                 if not any(layout_map[p] is layout_map[key] for p in paths)]
+    if unmatched:
+        raise ValueError(
+            f"LayoutMap keys {unmatched} match no variable of model "
+            f"'{model.name}'. Its variables: {paths}")
+    placements = {id(v): distribution.shard_placement(v) for v in variables}
+    owners = {}
+    for layer in model._flatten_layers():
+        for key, parameter in layer._parameters.items():
+            if parameter is not None:
+                owners[id(parameter)] = (layer, key, parameter)
+    mesh = distribution.device_mesh.backend_mesh
+
+    def placement(parameter):
+        return placements.get(id(parameter), torch.distributed.tensor.Shard(0))
+
+    sharded_layers = []
+    for variable in variables:
+        layer = owners[id(variable)][0]
+        if layout_map[variable.path] is not None and layer is not model \
+                and layer not in sharded_layers:
+            sharded_layers.append(layer)
+    for layer in sharded_layers:
+        fully_shard(layer, mesh=mesh, shard_placement_fn=placement)
+    fully_shard(model, mesh=mesh, shard_placement_fn=placement)
+    _rebind_weights(model, owners)
+    model.__dict__["_lamina_fully_sharded"] = True
+
+
+def _rebind_weights(model, owners):
+    """Points every layer's weight lists at the parameters FSDP registered
+    in place of the originals, carrying the Keras attributes over."""
+    replaced = {}
+    for layer, key, old in owners.values():
+        new = layer._parameters[key]
+        if new is old:
+            continue
+        for name in _KERAS_ATTRIBUTES:
+            if hasattr(old, name):
+                setattr(new, name, getattr(old, name))
+        replaced[id(old)] = new
+    for layer in model._flatten_layers():
+        for weights in (layer._trainable_variables,
+                        layer._non_trainable_variables):
+            weights[:] = [replaced.get(id(w), w) for w in weights]
+    call_context.trainable_version[0] += 1

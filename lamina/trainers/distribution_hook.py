@@ -1,0 +1,24 @@
+"""Where a distribution (`lamina.distribution`) plugs into the loops.
+
+The trainers never import `lamina.distribution` (it sits above them); a
+distribution installs an object here with three methods, called at the
+loops' edges:
+
+- `distribute_adapter(adapter, shard)`: the data adapter this process
+  iterates (its shard of every batch when `shard`);
+- `training_module(model, x)`: what the train step calls forward through
+  (a `DistributedDataParallel` wrapper, or the model itself);
+- `global_metrics_result(metrics, result)`: `result()` computed over the
+  metrics' state summed across processes.
+"""
+
+_active = [None]
+
+
+def install(edges):
+    """Makes `edges` (None: none) the loops' distribution hooks."""
+    _active[0] = edges
+
+
+def active():
+    return _active[0]

@@ -1,0 +1,97 @@
+"""Run by `torchrun --nproc_per_node=2` from test_data_parallel.py (and
+imported there for the single-process reference): trains one MLP on arrays,
+a generator and a DataLoader, writing each rank's results to OUT_DIR."""
+
+import contextlib
+import io
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+import lamina as keras
+
+GLOBAL_BATCH = 16
+
+
+def data():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(64, 8)).astype("float32")
+    y = rng.normal(size=(64, 3)).astype("float32")
+    return x, y
+
+
+def mlp():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((8,)),
+                              keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(3)])
+    model.compile(keras.optimizers.SGD(0.1), "mse", metrics=["mae"])
+    return model
+
+
+def batches(x, y):
+    """A generator of the global batches, in order (every rank yields the
+    same ones)."""
+    for start in range(0, len(x), GLOBAL_BATCH):
+        yield x[start:start + GLOBAL_BATCH], y[start:start + GLOBAL_BATCH]
+
+
+def train(source, callbacks=(), verbose=0):
+    """The user's script: the same in one process and under torchrun.
+    `source`: "arrays" (shuffled), "generator" or "loader"."""
+    x, y = data()
+    model = mlp()
+    if source == "arrays":
+        history = model.fit(x, y, batch_size=GLOBAL_BATCH, epochs=2,
+                            shuffle=True, callbacks=list(callbacks),
+                            verbose=verbose)
+    elif source == "generator":
+        history = model.fit(batches(x, y), steps_per_epoch=4, epochs=1,
+                            verbose=0)
+    else:
+        per_process = GLOBAL_BATCH // keras.distribution.get_device_count()
+        loader = torch.utils.data.DataLoader(
+            torch.utils.data.TensorDataset(torch.from_numpy(x),
+                                           torch.from_numpy(y)),
+            batch_size=per_process)
+        history = model.fit(loader, epochs=2, verbose=0)
+    evaluation = model.evaluate(x, y, batch_size=GLOBAL_BATCH, verbose=0,
+                                return_dict=True)
+    prediction = model.predict(x, batch_size=GLOBAL_BATCH, verbose=0)
+    return {"weights": [w.tolist() for w in model.get_weights()],
+            "history": history.history, "evaluation": evaluation,
+            "prediction_shape": list(prediction.shape)}
+
+
+class CountingCheckpoint(keras.callbacks.ModelCheckpoint):
+    saves = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        CountingCheckpoint.saves += 1
+        super().on_epoch_end(epoch, logs)
+
+
+def main(out_dir):
+    torch.set_num_threads(1)
+    keras.distribution.initialize()
+    keras.distribution.set_distribution(keras.distribution.DataParallel())
+    rank = int(os.environ["RANK"])
+    printed = io.StringIO()
+    checkpoint = CountingCheckpoint(
+        os.path.join(out_dir, "model.weights.h5"), save_weights_only=True)
+    with contextlib.redirect_stdout(printed):
+        results = {"arrays": train("arrays", [checkpoint], verbose=2)}
+    for source in ("generator", "loader"):
+        results[source] = train(source)
+    results["printed"] = printed.getvalue()
+    results["checkpoint_saves"] = CountingCheckpoint.saves
+    results["devices"] = keras.distribution.list_devices()
+    with open(os.path.join(out_dir, f"rank{rank}.json"), "w") as f:
+        json.dump(results, f)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
