@@ -33,6 +33,9 @@ ALLOWED = {
         "torch returns generator states (CUDA's too) as host byte tensors",
     ("lamina/callbacks/training_state.py", "_store_snapshot"):
         "torch returns generator states (CUDA's too) as host byte tensors",
+    ("tests/layers/test_weight_snapshots.py",
+     "test_layer_get_weights_and_variable_numpy_are_copies"):
+        "tests Keras's `Variable.numpy()`, which reads through `.cpu()`",
 }
 
 _TORCH_FACTORIES = {

@@ -78,7 +78,7 @@ def test_weights_order_and_set_weights():
     got = layer.get_weights()
     np.testing.assert_array_equal(got[0], weights[0])
     np.testing.assert_array_equal(got[1], weights[1])
-    assert layer.kernel.cpu().numpy().shape == (3, 2)
+    assert layer.kernel.detach().cpu().numpy().shape == (3, 2)
     layer.kernel.assign(np.zeros((3, 2)))
     assert float(layer.kernel.detach().sum()) == 0.0
 

@@ -71,7 +71,8 @@ def test_add_weight_autocast_and_overwrite_with_gradient_work():
     y = np.zeros((1, 2), "float32")
     model.fit(x, y, epochs=1, verbose=0)
     # d/dscale mean((x * scale)^2) = x^2 * scale (scale = 1 before the step)
-    np.testing.assert_allclose(model.layers[0].scale.cpu().numpy(), x[0] ** 2,
+    np.testing.assert_allclose(model.layers[0].scale.detach().cpu().numpy(),
+                               x[0] ** 2,
                                rtol=1e-6)
 
 

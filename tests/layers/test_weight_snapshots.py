@@ -29,7 +29,7 @@ def test_get_weights_returns_copies():
 def test_layer_get_weights_and_variable_numpy_are_copies():
     layer = layers.Dense(2)
     layer.build((None, 3))
-    array = layer.kernel.cpu().numpy()
+    array = layer.kernel.numpy()
     weights = layer.get_weights()
     layer.kernel.assign(np.ones((3, 2)))
     assert not np.any(array == 1.0)

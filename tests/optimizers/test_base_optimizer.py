@@ -36,7 +36,8 @@ def test_keras2_lr_and_decay():
         for t, g in zip(total, grads):
             t += 0.1 / (1 + 0.5 * step) * g
     for v, s, t in zip(variables, start, total):
-        np.testing.assert_allclose(v.cpu().numpy(), (s - t.cpu()).numpy(),
+        np.testing.assert_allclose(v.detach().cpu().numpy(),
+                                   (s - t).cpu().numpy(),
                                    rtol=1e-5,
                                    atol=1e-6)
     # `lr` reads and writes the (undecayed) learning rate, as in Keras 2.
@@ -82,7 +83,8 @@ def test_learning_rate_schedule_and_callable():
     optimizer.apply(grads, variables)
     optimizer.apply(grads, variables)
     # Steps 0 and 1 use rates 1.0 and 0.5; reading now gives step 2's.
-    np.testing.assert_allclose(variables[0].cpu().numpy(), start - 1.5,
+    np.testing.assert_allclose(variables[0].detach().cpu().numpy(),
+                               start - 1.5,
                                rtol=1e-6)
     assert float(optimizer.learning_rate) == pytest.approx(0.25)
     with pytest.raises(TypeError, match="not settable"):
@@ -121,7 +123,8 @@ def test_constraints_applied_after_update():
     variable = Variable(torch.zeros(3), name="w", path="w",
                         constraint=lambda w: torch.clamp(w, -0.05, 0.05))
     optimizers.SGD(1.0).apply([torch.tensor([1.0, -1.0, 0.01])], [variable])
-    np.testing.assert_allclose(variable.cpu().numpy(), [-0.05, 0.05, -0.01],
+    np.testing.assert_allclose(variable.detach().cpu().numpy(),
+                               [-0.05, 0.05, -0.01],
                                rtol=1e-6)
 
 

@@ -39,7 +39,7 @@ def test_matches_keras(keras_ref):
     lamina_opt, scales = run(optimizers, variables)
     assert scales == keras_scales == [1024.0, 2048.0, 1024.0, 1024.0, 2048.0]
     for v, k in zip(variables, keras_opt.inner_optimizer._trainable_variables):
-        np.testing.assert_allclose(v.cpu().numpy(),
+        np.testing.assert_allclose(v.detach().cpu().numpy(),
                                    keras_ref.ops.convert_to_numpy(k),
                                    rtol=1e-5, atol=1e-6)
     assert [(v.path, tuple(v.shape)) for v in lamina_opt.variables] == [

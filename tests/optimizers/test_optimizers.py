@@ -34,7 +34,7 @@ def run_lamina(make, initial, grad_sequence):
     optimizer = make(lamina_optimizers)
     for grads in grad_sequence:
         optimizer.apply([torch.tensor(g) for g in grads], variables)
-    return [v.cpu().numpy() for v in variables], optimizer
+    return [v.detach().cpu().numpy() for v in variables], optimizer
 
 
 def run_keras(keras, make, initial, grad_sequence):
@@ -123,7 +123,8 @@ def test_slot_values_match_keras(keras_ref):
     _, lamina_opt = run_lamina(make, initial, grads)
     for lv, kv in zip(lamina_opt.variables, keras_opt.variables):
         np.testing.assert_allclose(
-            lv.cpu().numpy(), keras_ref.ops.convert_to_numpy(kv), rtol=1e-5,
+            lv.detach().cpu().numpy(), keras_ref.ops.convert_to_numpy(kv),
+            rtol=1e-5,
             atol=1e-7)
 
 
@@ -147,7 +148,8 @@ def test_skipped_gradients_match_keras(keras_ref):
         for n, v in zip(SHAPES, initial)])
     for a, e in zip(actual, expected):
         np.testing.assert_allclose(
-            a.cpu().numpy(), keras_ref.ops.convert_to_numpy(e), rtol=1e-5,
+            a.detach().cpu().numpy(), keras_ref.ops.convert_to_numpy(e),
+            rtol=1e-5,
             atol=1e-6)
 
 
@@ -215,6 +217,7 @@ def test_overwrite_with_gradient_matches_keras(keras_ref, accumulation):
          for n, v in zip(SHAPES, initial)])
     for a, e in zip(actual, expected):
         np.testing.assert_allclose(
-            a.cpu().numpy(), keras_ref.ops.convert_to_numpy(e), rtol=1e-5,
+            a.detach().cpu().numpy(), keras_ref.ops.convert_to_numpy(e),
+            rtol=1e-5,
             atol=1e-6)
     assert variable_signature(lamina_opt) == variable_signature(keras_opt)
