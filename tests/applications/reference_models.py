@@ -20,13 +20,14 @@ def randomize_batch_norms(keras_model, seed=0):
     rng = np.random.default_rng(seed)
     for layer in keras_model.layers:
         if type(layer).__name__ == "BatchNormalization":
-            gamma, beta, mean, variance = layer.get_weights()
-            layer.set_weights([
-                rng.uniform(0.5, 1.5, gamma.shape).astype("float32"),
-                rng.normal(0, 0.1, beta.shape).astype("float32"),
-                rng.normal(0, 0.1, mean.shape).astype("float32"),
-                rng.uniform(0.5, 1.5, variance.shape).astype("float32"),
-            ])
+            values = []
+            for weight in layer.weights:
+                shape = tuple(weight.shape)
+                if weight.name in ("gamma", "moving_variance"):
+                    values.append(rng.uniform(0.5, 1.5, shape))
+                else:
+                    values.append(rng.normal(0, 0.1, shape))
+            layer.set_weights([v.astype("float32") for v in values])
 
 
 def write_legacy_h5(keras_model, path):
