@@ -37,6 +37,17 @@ _EXPORTS = {
     "save_img": "lamina.utils.image_utils",
     "text_dataset_from_directory": "lamina.utils.text_dataset",
     "timeseries_dataset_from_array": "lamina.utils.timeseries_dataset",
+    "audio_dataset_from_directory": "lamina.utils.audio_dataset",
+    "split_dataset": "lamina.utils.dataset_split",
+    "Config": "lamina.utils.config_object",
+    "get_source_inputs": "lamina.utils.graph_utils",
+    "is_keras_tensor": "lamina.graph",
+    "standardize_dtype": "lamina.utils.dtypes",
+    "clear_session": "lamina.backend.session",
+    "pack_x_y_sample_weight":
+        "lamina.trainers.data_adapters.data_adapter_utils",
+    "unpack_x_y_sample_weight":
+        "lamina.trainers.data_adapters.data_adapter_utils",
 }
 
 
