@@ -166,6 +166,9 @@ def test_test_extra_holds_what_the_tests_import(project):
     # Helper modules beside the tests (`harness`, ...), imported by name.
     local = {os.path.splitext(os.path.basename(path))[0]
              for path in _python_files(TESTS)}
+    # ... and by their folder (`applications.reference_models`).
+    local |= {name for name in os.listdir(TESTS)
+              if os.path.isdir(os.path.join(TESTS, name))}
     # A test may importorskip a package that only the reference (Keras)
     # needs for one check and that is far too large to install for CI.
     reference_only = {"tensorflow"}
