@@ -1,0 +1,61 @@
+import numpy as np
+import pytest
+import torch
+
+from lamina.applications import convnext
+from applications.reference_models import (assert_same_architecture,
+                                           assert_same_predictions, slow,
+                                           write_legacy_h5)
+
+SMALL = {"include_top": False, "input_shape": (32, 32, 3)}
+
+
+# ConvNeXtTiny is compared in full in the weight-file test below.
+@slow("10-60 s each to build twice on a shared CPU")
+@pytest.mark.parametrize("size", ["Small", "Base", "Large", "XLarge"])
+def test_architecture_matches_keras(keras_ref, size):
+    ours = getattr(convnext, f"ConvNeXt{size}")(weights=None, **SMALL)
+    theirs = getattr(keras_ref.applications, f"ConvNeXt{size}")(
+        weights=None, **SMALL)
+    assert_same_architecture(ours, theirs)
+
+
+def test_headless_tiny_matches_keras(keras_ref):
+    kwargs = dict(SMALL, weights=None, pooling="avg")
+    assert_same_architecture(convnext.ConvNeXtTiny(**kwargs),
+                             keras_ref.applications.ConvNeXtTiny(**kwargs))
+
+
+def test_keras_weight_file_gives_keras_predictions(keras_ref, tmp_path):
+    kwargs = {"weights": None, "classifier_activation": None}
+    theirs = keras_ref.applications.ConvNeXtTiny(**kwargs)
+    rng = np.random.default_rng(0)
+    for layer in theirs.layers:
+        if type(layer).__name__ == "LayerScale":
+            layer.set_weights([rng.uniform(0.5, 1.5, (layer.projection_dim,))
+                               .astype("float32")])
+    path = write_legacy_h5(theirs, tmp_path / "convnext_tiny.h5")
+    ours = convnext.ConvNeXtTiny(**kwargs)
+    assert_same_architecture(ours, theirs)
+    ours.load_weights(path)
+    x = np.random.default_rng(1).uniform(0, 255, (2, 224, 224, 3))
+    assert_same_predictions(ours, theirs, x.astype("float32"))
+
+
+def test_stochastic_depth_drops_whole_samples_in_training():
+    layer = convnext.StochasticDepth(0.5)
+    x = torch.ones(64, 2, 2, 3)
+    out = layer(x, training=True)
+    per_sample = out.reshape(64, -1)
+    assert set(per_sample.unique().tolist()) <= {0.0, 2.0}
+    assert (per_sample == per_sample[:, :1]).all()
+    assert torch.equal(layer(x), x)
+    with pytest.raises(ValueError, match="drop_path_rate"):
+        convnext.StochasticDepth(1.5)
+
+
+def test_layer_scale_multiplies_channels():
+    layer = convnext.LayerScale(0.1, 3)
+    out = layer(torch.ones(2, 3))
+    assert torch.allclose(out, torch.full((2, 3), 0.1))
+    assert layer.get_config()["projection_dim"] == 3
