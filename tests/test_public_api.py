@@ -209,12 +209,7 @@ MISSING = {
     },
     "issue 15, distribution and mixed precision": {
         "": """
-            distribution mixed_precision""",
-        "distribution": """
-            DataParallel DeviceMesh LayoutMap ModelParallel
-            TensorLayout distribute_tensor distribution
-            get_device_count initialize list_devices
-            set_distribution""",
+            mixed_precision""",
         "mixed_precision": """
             DTypePolicy LossScaleOptimizer Policy dtype_policy
             global_policy set_dtype_policy set_global_policy""",

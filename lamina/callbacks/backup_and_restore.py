@@ -8,6 +8,7 @@ import torch
 
 from lamina.callbacks import training_state
 from lamina.callbacks.callback import Callback
+from lamina.distribution.devices import is_rank_zero
 from lamina.saving.file_io import atomic_path
 
 
@@ -152,7 +153,7 @@ class BackupAndRestore(Callback):
 
     def _remove_torn_writes(self):
         """Temporary files of backups whose writing was interrupted."""
-        if not os.path.isdir(self.backup_dir):
+        if not is_rank_zero() or not os.path.isdir(self.backup_dir):
             return
         prefix = "." + os.path.basename(self._latest_path) + "."
         for name in os.listdir(self.backup_dir):
@@ -208,6 +209,8 @@ class BackupAndRestore(Callback):
             self._save(epoch + 1, epoch_end=True)
 
     def _save(self, epoch, epoch_end=False):
+        if not is_rank_zero():  # every rank resumes from rank 0's backup
+            return
         state = training_state.capture(
             self.model, getattr(self.model, "train_iterator", None), epoch,
             epoch_end)
@@ -220,5 +223,6 @@ class BackupAndRestore(Callback):
                 os.replace(self._latest_path, self._previous_path)
 
     def on_train_end(self, logs=None):
-        if self.delete_checkpoint and os.path.isdir(self.backup_dir):
+        if self.delete_checkpoint and is_rank_zero() and \
+                os.path.isdir(self.backup_dir):
             shutil.rmtree(self.backup_dir)

@@ -3,6 +3,7 @@
 from lamina.callbacks.callback import Callback
 from lamina.callbacks.history import History
 from lamina.callbacks.progbar_logger import ProgbarLogger
+from lamina.distribution.devices import is_rank_zero
 from lamina.trainers.logs import LazyLogs
 from lamina.trainers.logs import pythonify
 from lamina.utils import tree
@@ -46,6 +47,9 @@ class CallbackList(Callback):
             # the epoch logs (e.g. `learning_rate`), after their messages.
             if self._progbar not in self.callbacks:
                 self.callbacks.append(self._progbar)
+        if not is_rank_zero():  # under torchrun, rank 0 alone prints/writes
+            self.callbacks = [c for c in self.callbacks
+                              if not getattr(c, "rank_zero_only", False)]
         if model is not None:
             self.set_model(model)
         if params:

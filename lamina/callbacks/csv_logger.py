@@ -28,6 +28,8 @@ class CSVLogger(Callback):
     >>> # model.fit(x, y, callbacks=[csv_logger])
     """
 
+    rank_zero_only = True  # skipped on other ranks (CallbackList)
+
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
         self.sep = separator

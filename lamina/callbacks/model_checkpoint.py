@@ -51,6 +51,8 @@ class ModelCheckpoint(MonitorCallback):
     >>> # model.fit(x, y, validation_split=0.2, callbacks=[checkpoint])
     """
 
+    rank_zero_only = True  # skipped on other ranks (CallbackList)
+
     def __init__(self, filepath, monitor="val_loss", verbose=0,
                  save_best_only=False, save_weights_only=False, mode="auto",
                  save_freq="epoch", initial_value_threshold=None):

@@ -16,6 +16,8 @@ class ProgbarLogger(Callback):
     so the device is not synchronised at every step.
     """
 
+    rank_zero_only = True  # skipped on other ranks (CallbackList)
+
     def __init__(self):
         super().__init__()
         self.seen = 0

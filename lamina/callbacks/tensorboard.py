@@ -57,6 +57,8 @@ class TensorBoard(Callback):
     >>> # model.fit(x, y, epochs=5, callbacks=[tensorboard])
     """
 
+    rank_zero_only = True  # skipped on other ranks (CallbackList)
+
     def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True,
                  write_images=False, write_steps_per_second=False,
                  update_freq="epoch", profile_batch=0, embeddings_freq=0,

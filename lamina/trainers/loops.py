@@ -10,6 +10,7 @@ from lamina import config
 from lamina.layers import call_context
 from lamina.trainers import argument_checks
 from lamina.trainers import data_adapters
+from lamina.trainers import distribution_hook
 from lamina.trainers.data_adapters import array_data_adapter
 from lamina.trainers.data_adapters.data_adapter_utils import (
     unpack_x_y_sample_weight,
@@ -30,7 +31,8 @@ class LoopsMixin:
         return config.default_device()
 
     def _epoch_iterator(self, x, y=None, sample_weight=None, batch_size=None,
-                        steps=None, shuffle=False, class_weight=None):
+                        steps=None, shuffle=False, class_weight=None,
+                        shard=True):
         device = self._model_device()
         adapter = data_adapters.get_data_adapter(
             x, y, sample_weight=sample_weight, batch_size=batch_size,
@@ -38,6 +40,9 @@ class LoopsMixin:
             shuffle=shuffle, class_weight=class_weight, device=device,
             float_dtype=self._data_float_dtype(),
         )
+        if distribution_hook.active() is not None:  # this process's shard
+            adapter = distribution_hook.active().distribute_adapter(
+                adapter, shard)
         # With `steps`, epochs take consecutive batches from one pass over
         # the data (restarting at its end), as Keras's iterator does.
         return EpochIterator(adapter, steps_per_epoch=steps, device=device)
@@ -204,7 +209,10 @@ class LoopsMixin:
     def _metrics_result_or_logs(self, step_logs):
         """The metrics' results, unless a custom step returned other keys
         (a GAN's d_loss/g_loss): then its last logs, as Keras does."""
-        results = pythonify(self.get_metrics_result())
+        edges = distribution_hook.active()
+        results = pythonify(self.get_metrics_result() if edges is None else
+                            edges.global_metrics_result(
+                                self._flat_metrics(), self.get_metrics_result))
         if step_logs is None or set(step_logs) == set(results):
             return results
         return pythonify(step_logs)
@@ -227,7 +235,8 @@ class LoopsMixin:
 
         _reject_kwargs("predict", kwargs)
         argument_checks.check_predict_arguments(self, x, batch_size, steps)
-        iterator = self._epoch_iterator(x, batch_size=batch_size, steps=steps)
+        iterator = self._epoch_iterator(x, batch_size=batch_size, steps=steps,
+                                        shard=False)
         verbose = _resolve_verbose(verbose)
         if not isinstance(callbacks, callbacks_module.CallbackList):
             callbacks = callbacks_module.CallbackList(
@@ -297,7 +306,8 @@ class LoopsMixin:
         return self._single_batch_result(return_dict)
 
     def predict_on_batch(self, x):
-        iterator = self._epoch_iterator(x, batch_size=_num_rows(x))
+        iterator = self._epoch_iterator(x, batch_size=_num_rows(x),
+                                        shard=False)
         predict_function = self.make_predict_function()
         self.eval()
         with torch.no_grad():

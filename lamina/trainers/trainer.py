@@ -14,6 +14,7 @@ from lamina.layers import call_context
 from lamina.layers.weights_mixin import weight_penalties
 from lamina.trainers import argument_checks
 from lamina.trainers import compile_utils
+from lamina.trainers import distribution_hook
 from lamina.trainers import loops
 from lamina.trainers.data_adapters.data_adapter_utils import (
     unpack_x_y_sample_weight,
@@ -247,7 +248,9 @@ class Trainer(loops.LoopsMixin):
         return self.compute_loss(x, y, y_pred, sample_weight)
 
     def _forward_and_loss(self, x, y, sample_weight):
-        y_pred = self(x, training=True)
+        edges = distribution_hook.active()  # DDP/FSDP2 under a distribution
+        module = self if edges is None else edges.training_module(self, x)
+        y_pred = module(x, training=True)
         loss = self._compute_loss(x, y, y_pred, sample_weight, True)
         return y_pred, loss
 
