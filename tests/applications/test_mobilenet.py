@@ -1,0 +1,39 @@
+import numpy as np
+import pytest
+
+from lamina.applications import mobilenet
+from applications.reference_models import (assert_same_architecture,
+                                           assert_same_predictions,
+                                           randomize_batch_norms,
+                                           write_legacy_h5)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"alpha": 1.0, "include_top": True},
+    {"alpha": 0.5, "depth_multiplier": 2, "include_top": False,
+     "input_shape": (32, 32, 3), "pooling": "max"},
+])
+def test_architecture_matches_keras(keras_ref, kwargs):
+    ours = mobilenet.MobileNet(weights=None, **kwargs)
+    theirs = keras_ref.applications.MobileNet(weights=None, **kwargs)
+    assert_same_architecture(ours, theirs)
+    assert ours.name == theirs.name
+
+
+def test_keras_weight_file_gives_keras_predictions(keras_ref, tmp_path):
+    kwargs = {"alpha": 0.25, "weights": None, "input_shape": (128, 128, 3)}
+    theirs = keras_ref.applications.MobileNet(**kwargs)
+    randomize_batch_norms(theirs)
+    path = write_legacy_h5(theirs, tmp_path / "mobilenet.h5")
+    ours = mobilenet.MobileNet(**kwargs)
+    ours.load_weights(path)
+    x = np.random.default_rng(1).uniform(0, 255, (2, 128, 128, 3))
+    x = mobilenet.preprocess_input(x.astype("float32"))
+    assert_same_predictions(ours, theirs, x)
+
+
+def test_imagenet_arguments_are_checked():
+    with pytest.raises(ValueError, match="depth_multiplier"):
+        mobilenet.MobileNet(weights="imagenet", depth_multiplier=2)
+    with pytest.raises(ValueError, match="alpha"):
+        mobilenet.MobileNet(weights="imagenet", alpha=0.3)
