@@ -38,6 +38,15 @@ _FAMILY_BASES = {
     "DTypePolicy": "dtype_policies", "FloatDTypePolicy": "dtype_policies",
 }
 
+# Top-level functions and classes defined with their families.
+_TOP_LEVEL = {
+    "name_scope": "lamina.utils.scopes",
+    "SymbolicScope": "lamina.utils.scopes",
+    "remat": "lamina.utils.remat",
+    "RematScope": "lamina.utils.remat",
+    "Function": "lamina.utils.graph_function",
+}
+
 
 def __getattr__(name):
     # Submodules load on first use, keeping `import lamina` close to the
@@ -49,8 +58,11 @@ def __getattr__(name):
     if name in _FAMILY_BASES:
         module = importlib.import_module(f"lamina.{_FAMILY_BASES[name]}")
         return getattr(module, name)
+    if name in _TOP_LEVEL:
+        return getattr(importlib.import_module(_TOP_LEVEL[name]), name)
     raise AttributeError(f"module 'lamina' has no attribute '{name}'")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_SUBMODULES) | set(_FAMILY_BASES))
+    return sorted(set(globals()) | set(_SUBMODULES) | set(_FAMILY_BASES)
+                  | set(_TOP_LEVEL))

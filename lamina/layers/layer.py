@@ -34,6 +34,7 @@ from lamina.layers.variable import Variable
 from lamina.layers.weights_mixin import WeightsMixin
 from lamina.graph import symbolic
 from lamina.utils import naming
+from lamina.utils import remat
 from lamina.utils import tree
 from lamina.utils.dtypes import to_torch_dtype
 
@@ -123,6 +124,9 @@ class Layer(WeightsMixin, torch.nn.Module):
             self.supports_masking = (
                 type(self).compute_mask is not Layer.compute_mask
             )
+        remat_scope = remat.get_current_remat_mode()
+        if remat_scope is not None:  # built inside `keras.RematScope`
+            self.call = remat.rematerialized_call(self, self.call, remat_scope)
 
     # ------------------------------------------------------------------
     # Attribute tracking
