@@ -1,0 +1,46 @@
+import numpy as np
+import pytest
+
+from lamina.applications import mobilenet_v3
+from applications.reference_models import (assert_same_architecture,
+                                           assert_same_predictions,
+                                           randomize_batch_norms,
+                                           write_legacy_h5)
+
+SMALL = {"include_top": False, "input_shape": (32, 32, 3)}
+
+
+@pytest.mark.parametrize("builder,kwargs", [
+    ("MobileNetV3Small", {"include_top": True, "input_shape": (32, 32, 3),
+                          "classes": 7, "dropout_rate": 0.0}),
+    ("MobileNetV3Small", dict(SMALL, alpha=0.75, minimalistic=True,
+                              include_preprocessing=False, pooling="avg")),
+    ("MobileNetV3Large", dict(SMALL, alpha=1.25, include_top=True,
+                              classes=5)),
+    ("MobileNetV3Large", dict(SMALL, minimalistic=True, pooling="max")),
+])
+def test_architecture_matches_keras(keras_ref, builder, kwargs):
+    ours = getattr(mobilenet_v3, builder)(weights=None, **kwargs)
+    theirs = getattr(keras_ref.applications, builder)(weights=None, **kwargs)
+    assert_same_architecture(ours, theirs)
+
+
+@pytest.mark.parametrize("builder", ["MobileNetV3Small", "MobileNetV3Large"])
+def test_keras_weight_file_gives_keras_predictions(keras_ref, tmp_path,
+                                                   builder):
+    kwargs = {"weights": None, "input_shape": (64, 64, 3), "classes": 10}
+    theirs = getattr(keras_ref.applications, builder)(**kwargs)
+    randomize_batch_norms(theirs)
+    path = write_legacy_h5(theirs, tmp_path / "mobilenet_v3.h5")
+    ours = getattr(mobilenet_v3, builder)(**kwargs)
+    ours.load_weights(path)
+    x = np.random.default_rng(1).uniform(0, 255, (2, 64, 64, 3))
+    assert_same_predictions(ours, theirs, x.astype("float32"))
+
+
+def test_imagenet_alpha_is_checked():
+    with pytest.raises(ValueError, match="alpha"):
+        mobilenet_v3.MobileNetV3Small(weights="imagenet", alpha=0.75,
+                                      minimalistic=True)
+    with pytest.raises(ValueError, match="32x32"):
+        mobilenet_v3.MobileNetV3Large(weights=None, input_shape=(16, 16, 3))
