@@ -62,6 +62,12 @@ from lamina.layers.normalization.layer_normalization import LayerNormalization
 from lamina.layers.normalization.rms_normalization import RMSNormalization
 from lamina.layers.normalization.spectral_normalization import SpectralNormalization
 from lamina.layers.normalization.unit_normalization import UnitNormalization
+from lamina.layers.pooling.adaptive_pooling import AdaptiveAveragePooling1D
+from lamina.layers.pooling.adaptive_pooling import AdaptiveAveragePooling2D
+from lamina.layers.pooling.adaptive_pooling import AdaptiveAveragePooling3D
+from lamina.layers.pooling.adaptive_pooling import AdaptiveMaxPooling1D
+from lamina.layers.pooling.adaptive_pooling import AdaptiveMaxPooling2D
+from lamina.layers.pooling.adaptive_pooling import AdaptiveMaxPooling3D
 from lamina.layers.pooling.average_pooling1d import AveragePooling1D
 from lamina.layers.pooling.average_pooling1d import AvgPool1D
 from lamina.layers.pooling.average_pooling2d import AveragePooling2D

@@ -1,4 +1,23 @@
-"""Pooling layers: windowed max/average and global max/average pooling."""
+"""Pooling layers: windowed, global and adaptive max/average pooling."""
+
+from lamina.layers.pooling.adaptive_pooling import (
+    AdaptiveAveragePooling1D as AdaptiveAveragePooling1D,
+)
+from lamina.layers.pooling.adaptive_pooling import (
+    AdaptiveAveragePooling2D as AdaptiveAveragePooling2D,
+)
+from lamina.layers.pooling.adaptive_pooling import (
+    AdaptiveAveragePooling3D as AdaptiveAveragePooling3D,
+)
+from lamina.layers.pooling.adaptive_pooling import (
+    AdaptiveMaxPooling1D as AdaptiveMaxPooling1D,
+)
+from lamina.layers.pooling.adaptive_pooling import (
+    AdaptiveMaxPooling2D as AdaptiveMaxPooling2D,
+)
+from lamina.layers.pooling.adaptive_pooling import (
+    AdaptiveMaxPooling3D as AdaptiveMaxPooling3D,
+)
 
 from lamina.layers.pooling.average_pooling1d import (
     AveragePooling1D as AveragePooling1D,
