@@ -136,6 +136,13 @@ class OptimizerVariables:
             initializer, reference_variable.shape, reference_variable.dtype,
             reference_variable.device, like=reference_variable.detach(),
         )
+        if type(value) is not torch.Tensor:
+            # A sharded (DTensor) weight under ModelParallel: its slot is
+            # sharded alike; a tensor subclass cannot become a Variable.
+            slot = torch.nn.Parameter(value, requires_grad=False)
+            slot._keras_name, slot._keras_path = name, self._variable_path(
+                name)
+            return self._track_slot(slot, reference_variable)
         return self._track_slot(Variable(
             value, trainable=False, name=name, path=self._variable_path(name)
         ), reference_variable)

@@ -1,50 +1,20 @@
 """DataParallel under a real 2-process `torchrun` (gloo, loopback): the
 result equals one process training on the same global batches."""
 
-import importlib.util
-import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-
-
-def _worker_module():
-    spec = importlib.util.spec_from_file_location(
-        "dp_worker", os.path.join(HERE, "dp_worker.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def run_torchrun(script, out_dir, timeout=120):
-    env = dict(os.environ, OMP_NUM_THREADS="1",
-               PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
-               "--nproc_per_node=2", os.path.join(HERE, script), str(out_dir)]
-    done = subprocess.run(command, env=env, capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    ranks = []
-    for rank in range(2):
-        with open(os.path.join(out_dir, f"rank{rank}.json")) as f:
-            ranks.append(json.load(f))
-    return ranks
-
 
 @pytest.fixture(scope="module")
-def ranks(tmp_path_factory):
+def ranks(tmp_path_factory, run_torchrun):
     return run_torchrun("dp_worker.py", tmp_path_factory.mktemp("dp"))
 
 
 @pytest.fixture(scope="module")
-def single():
-    worker = _worker_module()
+def single(load_worker):
+    worker = load_worker("dp_worker")
     return {source: worker.train(source)
             for source in ("arrays", "generator", "loader")}
 
