@@ -34,7 +34,8 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     else:
         out = torch.relu(x)
     if max_value is not None:
-        out = out.clamp(0, max_value)
+        # Both bounds floats: torch's ONNX exporter fails on mixed types.
+        out = out.clamp(0.0, float(max_value))
     if negative_slope != 0:
         out = out - negative_slope * torch.relu(threshold - x)
     return out
