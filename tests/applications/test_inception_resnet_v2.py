@@ -1,0 +1,32 @@
+import numpy as np
+import pytest
+import torch
+
+from lamina.applications import inception_resnet_v2
+from applications.reference_models import (assert_same_architecture,
+                                           assert_same_predictions,
+                                           randomize_batch_norms,
+                                           write_legacy_h5)
+
+
+def test_keras_weight_file_gives_keras_predictions(keras_ref, tmp_path):
+    kwargs = {"weights": None, "include_top": False,
+              "input_shape": (75, 75, 3), "pooling": "max"}
+    theirs = keras_ref.applications.InceptionResNetV2(**kwargs)
+    randomize_batch_norms(theirs)
+    path = write_legacy_h5(theirs, tmp_path / "inception_resnet_v2.h5")
+    ours = inception_resnet_v2.InceptionResNetV2(**kwargs)
+    assert_same_architecture(ours, theirs)
+    ours.load_weights(path)
+    x = np.random.default_rng(1).uniform(0, 255, (2, 75, 75, 3))
+    x = inception_resnet_v2.preprocess_input(x.astype("float32"))
+    assert_same_predictions(ours, theirs, x)
+
+
+def test_custom_scale_layer_and_block_type():
+    layer = inception_resnet_v2.CustomScaleLayer(0.5)
+    out = layer([torch.ones(2, 3), torch.full((2, 3), 4.0)])
+    assert torch.equal(out, torch.full((2, 3), 3.0))
+    assert layer.get_config()["scale"] == 0.5
+    with pytest.raises(ValueError, match="block_type"):
+        inception_resnet_v2.inception_resnet_block(None, 1.0, "block9", 1)
