@@ -137,6 +137,12 @@ class BaseConv(LoRAMixin, Layer):
         x, padding = conv_utils.apply_padding(
             x, self.padding, self._torch_kernel_size, self._torch_strides,
             self._torch_dilation)
+        # torch's float16 convolutions on the CPU run ~100x slower than
+        # float32 ones: there they accumulate in float32 and round once (as
+        # Keras does for float16 matmuls on the CPU).
+        rounded = x.dtype == torch.float16 and x.device.type == "cpu"
+        if rounded:
+            x = x.float()
         kernel = conv_utils.kernel_to_torch(conv_utils.cast(kernel, x.dtype),
                                             self.rank)
         try:
@@ -149,6 +155,8 @@ class BaseConv(LoRAMixin, Layer):
             # A clear error naming the layer if the window does not fit.
             self.compute_output_shape(tuple(inputs.shape))
             raise
+        if rounded:
+            outputs = outputs.to(torch.float16)
         return conv_utils.from_torch_layout(outputs, self.data_format,
                                             self.rank)
 
