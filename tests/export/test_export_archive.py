@@ -32,11 +32,12 @@ def test_two_endpoints_as_torch_programs(tmp_path):
 
     x = np.random.default_rng(0).normal(size=(7, 3)).astype("float32")
     serve = torch.export.load(str(tmp_path / "archive" / "serve.pt2"))
-    np.testing.assert_allclose(serve.module()(torch.from_numpy(x)).numpy(),
+    served = serve.module()(torch.from_numpy(x))
+    np.testing.assert_allclose(served.cpu().numpy(),
                                model.predict(x, verbose=0), atol=1e-5)
     features = torch.export.load(str(tmp_path / "archive" / "features.pt2"))
-    expected = model.layers[0](torch.from_numpy(x)).detach().numpy()
-    np.testing.assert_allclose(features.module()(torch.from_numpy(x)[:1])
+    expected = model.layers[0](torch.from_numpy(x)).detach().cpu().numpy()
+    np.testing.assert_allclose(features.module()(torch.from_numpy(x)[:1]).cpu()
                                .numpy(), expected[:1], atol=1e-6)
 
 
@@ -66,7 +67,7 @@ def test_track_and_add_endpoint_uses_inference_mode(tmp_path):
         "serve", model, [keras.InputSpec(shape=(None, 3))])
     x = torch.ones(6, 3)
     # Dropout off: two runs agree and equal predict.
-    np.testing.assert_allclose(program.module()(x).numpy(),
+    np.testing.assert_allclose(program.module()(x).cpu().numpy(),
                                model.predict(x.numpy(), verbose=0), atol=1e-5)
 
 

@@ -70,7 +70,7 @@ def test_torch_program_equals_predict(tmp_path, name, capsys):
     assert "Saved artifact" in capsys.readouterr().out
     program = torch.export.load(path).module()
     for x in _batches(shape):
-        got = program(torch.from_numpy(x)).detach().numpy()
+        got = program(torch.from_numpy(x)).detach().cpu().numpy()
         np.testing.assert_allclose(got, model.predict(x, verbose=0),
                                    atol=1e-5, rtol=0)
 
@@ -126,7 +126,7 @@ def test_two_input_functional_model(tmp_path):
     model.export(str(tmp_path / "m.pt2"), format="torch", verbose=False)
     program = torch.export.load(str(tmp_path / "m.pt2")).module()
     got = program([torch.from_numpy(xa), torch.from_numpy(xb)])
-    np.testing.assert_allclose(got.numpy(), expected, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(got.cpu().numpy(), expected, atol=1e-5, rtol=0)
     model.export(str(tmp_path / "m.onnx"), format="onnx", verbose=False)
     session = ort.InferenceSession(str(tmp_path / "m.onnx"))
     assert [i.name for i in session.get_inputs()] == ["a", "b"]
@@ -149,7 +149,7 @@ def test_subclassed_model_built_by_a_call(tmp_path):
     expected = model.predict(x, verbose=0)
     model.export(str(tmp_path / "net.pt2"), format="torch", verbose=False)
     program = torch.export.load(str(tmp_path / "net.pt2")).module()
-    np.testing.assert_allclose(program(torch.from_numpy(x)).numpy(),
+    np.testing.assert_allclose(program(torch.from_numpy(x)).cpu().numpy(),
                                expected, atol=1e-5, rtol=0)
 
 

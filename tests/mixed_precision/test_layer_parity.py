@@ -21,7 +21,7 @@ def _pair(keras_ref, name, policy, **kwargs):
 def _run_both(ours, theirs, x):
     expected = theirs(x)
     ours(x)
-    ours.set_weights([w.numpy() for w in theirs.weights])
+    ours.set_weights(theirs.get_weights())
     return ours(x), expected
 
 
@@ -42,7 +42,8 @@ def test_mixed_layer_matches_keras(keras_ref, policy, name, kwargs, shape):
     assert ours.compute_dtype == theirs.compute_dtype
     assert ours.variable_dtype == theirs.variable_dtype == "float32"
     np.testing.assert_allclose(
-        got.float().detach().numpy(), expected.float().detach().cpu().numpy(),
+        got.float().detach().cpu().numpy(),
+        expected.float().detach().cpu().numpy(),
         atol=TOLERANCE[policy], rtol=TOLERANCE[policy])
 
 
@@ -59,7 +60,8 @@ def test_float32_kept_inside_matches_keras(keras_ref, policy, name, kwargs):
     got, expected = _run_both(ours, theirs, x)
     assert str(got.dtype) == str(expected.dtype)
     np.testing.assert_allclose(
-        got.float().detach().numpy(), expected.float().detach().cpu().numpy(),
+        got.float().detach().cpu().numpy(),
+        expected.float().detach().cpu().numpy(),
         atol=TOLERANCE[policy], rtol=TOLERANCE[policy])
 
 
@@ -75,12 +77,12 @@ def test_mixed_model_with_float32_head_matches_keras(keras_ref, policy):
         return lib.Model(inputs, outputs)
 
     ours, theirs = build(keras), build(keras_ref)
-    ours.set_weights([w.numpy() for w in theirs.weights])
+    ours.set_weights(theirs.get_weights())
     x = RNG.standard_normal((5, 6)).astype("float32")
     got, expected = ours(x), theirs(x)
     assert got.dtype == torch.float32 and str(expected.dtype) == \
         "torch.float32"
-    np.testing.assert_allclose(got.detach().numpy(),
+    np.testing.assert_allclose(got.detach().cpu().numpy(),
                                expected.detach().cpu().numpy(),
                                atol=TOLERANCE[policy])
     predicted = ours.predict(x, verbose=0)
@@ -97,7 +99,7 @@ def test_sequential_mixed_predict_matches_call(keras_ref):
             lib.layers.Dense(2, dtype="float32")])
 
     ours, theirs = build(keras), build(keras_ref)
-    ours.set_weights([w.numpy() for w in theirs.weights])
+    ours.set_weights(theirs.get_weights())
     x = RNG.standard_normal((5, 6)).astype("float32")
     expected = theirs.predict(x, verbose=0)
     for _ in range(3):
@@ -151,12 +153,12 @@ def test_float64_forward_is_exact(keras_ref, normalize):
     x = RNG.standard_normal((16, 4)) + 1e-9
     ours, theirs = _float64_model(keras, normalize), \
         _float64_model(keras_ref, normalize)
-    ours.set_weights([w.numpy() for w in theirs.weights])
+    ours.set_weights(theirs.get_weights())
     expected = _float64_reference(ours.get_weights(), x, normalize)
-    for got in (ours(x).detach().numpy(), ours.predict(x, verbose=0)):
+    for got in (ours(x).detach().cpu().numpy(), ours.predict(x, verbose=0)):
         assert got.dtype == np.float64
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(ours(x).detach().numpy(),
+    np.testing.assert_allclose(ours(x).detach().cpu().numpy(),
                                theirs(x).detach().cpu().numpy(),
                                rtol=KERAS_FLOAT64_TOLERANCE,
                                atol=KERAS_FLOAT64_TOLERANCE)
@@ -171,7 +173,7 @@ def test_float64_model_trains_as_keras(keras_ref, normalize, optimizer):
     y = RNG.standard_normal((32, 2)).astype("float32").astype("float64")
     ours, theirs = _float64_model(keras, normalize), \
         _float64_model(keras_ref, normalize)
-    ours.set_weights([w.numpy() for w in theirs.weights])
+    ours.set_weights(theirs.get_weights())
     for model in (ours, theirs):
         model.compile(optimizer, "mse")
         model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
@@ -194,7 +196,7 @@ def test_floatx_float64_model_is_exact(keras_ref):
         got = model(x)
         assert got.dtype == torch.float64
         np.testing.assert_allclose(
-            got.detach().numpy(),
+            got.detach().cpu().numpy(),
             _float64_reference(model.get_weights(), x, True),
             rtol=0, atol=1e-12)
     finally:
