@@ -3,6 +3,9 @@
 from lamina.layers.core.activation import Activation as Activation
 from lamina.layers.core.dense import Dense as Dense
 from lamina.layers.core.embedding import Embedding as Embedding
+from lamina.layers.core.reversible_embedding import (
+    ReversibleEmbedding as ReversibleEmbedding,
+)
 from lamina.layers.core.identity import Identity as Identity
 from lamina.layers.core.lambda_layer import Lambda as Lambda
 from lamina.layers.core.masking import Masking as Masking
