@@ -128,7 +128,7 @@ def test_audio_samples_match_tensorflow_decoding(audio_dir):
     ds = utils.audio_dataset_from_directory(
         audio_dir, batch_size=None, shuffle=False, label_mode=None,
         verbose=False)
-    np.testing.assert_allclose(ds[0][:, 0].numpy(), raw / 32768.0)
+    np.testing.assert_allclose(ds[0][:, 0].cpu().numpy(), raw / 32768.0)
 
 
 def test_audio_dataset_checks_arguments(audio_dir):

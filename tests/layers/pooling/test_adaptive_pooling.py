@@ -36,7 +36,7 @@ def test_channels_first_matches_keras(keras_ref, name, size, shape,
     ours = getattr(layers, name)(size, data_format="channels_first")(x)
     theirs = getattr(keras_ref.layers, name)(
         size, data_format="channels_first")(x)
-    np.testing.assert_allclose(ours.numpy(),
+    np.testing.assert_allclose(ours.cpu().numpy(),
                                keras_ref.ops.convert_to_numpy(theirs),
                                atol=1e-6)
     assert ours.shape == (expected[0], expected[-1]) + expected[1:-1]
