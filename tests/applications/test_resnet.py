@@ -71,16 +71,17 @@ def test_fine_tuning_with_frozen_base_trains_only_the_head():
     outputs = keras.layers.Dense(3, activation="softmax")(features)
     model = keras.Model(inputs, outputs)
     assert len(model.trainable_weights) == 2
-    frozen = [w.cpu().numpy().copy() for w in base.weights]
+    frozen = [w.detach().cpu().numpy().copy() for w in base.weights]
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, (8, 32, 32, 3)).astype("float32")
     y = rng.integers(0, 3, 8)
-    head = model.layers[-1].kernel.cpu().numpy().copy()
+    head = model.layers[-1].kernel.detach().cpu().numpy().copy()
     model.fit(x, y, epochs=1, batch_size=4, verbose=0)
-    assert not np.allclose(model.layers[-1].kernel.cpu().numpy(), head)
+    trained = model.layers[-1].kernel.detach().cpu().numpy()
+    assert not np.allclose(trained, head)
     for before, after in zip(frozen, base.weights):
-        np.testing.assert_array_equal(before, after.cpu().numpy())
+        np.testing.assert_array_equal(before, after.detach().cpu().numpy())
 
 
 def test_input_tensor_becomes_the_model_input():
