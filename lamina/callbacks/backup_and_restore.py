@@ -9,6 +9,7 @@ import torch
 from lamina.callbacks import training_state
 from lamina.callbacks.callback import Callback
 from lamina.distribution.devices import is_rank_zero
+from lamina.distribution.devices import wait_for_every_process
 from lamina.saving.file_io import atomic_path
 
 
@@ -210,6 +211,7 @@ class BackupAndRestore(Callback):
 
     def _save(self, epoch, epoch_end=False):
         if not is_rank_zero():  # every rank resumes from rank 0's backup
+            wait_for_every_process()
             return
         state = training_state.capture(
             self.model, getattr(self.model, "train_iterator", None), epoch,
@@ -221,8 +223,10 @@ class BackupAndRestore(Callback):
             if self.double_checkpoint and os.path.exists(self._latest_path):
                 # Killed between these renames, the previous backup remains.
                 os.replace(self._latest_path, self._previous_path)
+        wait_for_every_process()
 
     def on_train_end(self, logs=None):
         if self.delete_checkpoint and is_rank_zero() and \
                 os.path.isdir(self.backup_dir):
             shutil.rmtree(self.backup_dir)
+        wait_for_every_process()  # no rank reads a backup being deleted

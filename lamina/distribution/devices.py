@@ -31,6 +31,13 @@ def is_rank_zero():
     return process_rank() == 0
 
 
+def wait_for_every_process():
+    """A barrier across the process group (nothing outside one): files
+    rank 0 writes are complete for every rank after it."""
+    if is_distributed():
+        dist.barrier()
+
+
 def local_device():
     """This process's device: `cuda:LOCAL_RANK` when CUDA is present, else
     the CPU."""

@@ -39,15 +39,34 @@ def batches(x, y):
         yield x[start:start + GLOBAL_BATCH], y[start:start + GLOBAL_BATCH]
 
 
+class Batches(keras.utils.PyDataset):
+    """The global batches by index; `fit(shuffle=True)` shuffles them."""
+
+    def __init__(self, x, y):
+        super().__init__()
+        self.x, self.y = x, y
+
+    def __len__(self):
+        return len(self.x) // GLOBAL_BATCH
+
+    def __getitem__(self, index):
+        rows = slice(index * GLOBAL_BATCH, (index + 1) * GLOBAL_BATCH)
+        return self.x[rows], self.y[rows]
+
+
 def train(source, callbacks=(), verbose=0):
     """The user's script: the same in one process and under torchrun.
-    `source`: "arrays" (shuffled), "generator" or "loader"."""
+    `source`: "arrays" (shuffled), "pydataset" (shuffled), "generator" or
+    "loader"."""
     x, y = data()
     model = mlp()
     if source == "arrays":
         history = model.fit(x, y, batch_size=GLOBAL_BATCH, epochs=2,
                             shuffle=True, callbacks=list(callbacks),
                             verbose=verbose)
+    elif source == "pydataset":
+        history = model.fit(Batches(x, y), epochs=2, shuffle=True,
+                            verbose=0)
     elif source == "generator":
         history = model.fit(batches(x, y), steps_per_epoch=4, epochs=1,
                             verbose=0)
@@ -64,6 +83,22 @@ def train(source, callbacks=(), verbose=0):
     return {"weights": [w.tolist() for w in model.get_weights()],
             "history": history.history, "evaluation": evaluation,
             "prediction_shape": list(prediction.shape)}
+
+
+def resume(backup_dir):
+    """Two epochs backed up, then a new `fit` of three resuming there."""
+    x, y = data()
+    mlp().fit(x, y, batch_size=GLOBAL_BATCH, epochs=2, shuffle=False,
+              verbose=0, callbacks=[keras.callbacks.BackupAndRestore(
+                  backup_dir, delete_checkpoint=False)])
+    model = mlp()
+    history = model.fit(x, y, batch_size=GLOBAL_BATCH, epochs=3,
+                        shuffle=False, verbose=0,
+                        callbacks=[keras.callbacks.BackupAndRestore(
+                            backup_dir)])
+    return {"epochs": history.epoch, "loss": history.history["loss"],
+            "weights": [w.tolist() for w in model.get_weights()],
+            "backup_left": os.path.exists(backup_dir)}
 
 
 class CountingCheckpoint(keras.callbacks.ModelCheckpoint):
@@ -84,8 +119,9 @@ def main(out_dir):
         os.path.join(out_dir, "model.weights.h5"), save_weights_only=True)
     with contextlib.redirect_stdout(printed):
         results = {"arrays": train("arrays", [checkpoint], verbose=2)}
-    for source in ("generator", "loader"):
+    for source in ("pydataset", "generator", "loader"):
         results[source] = train(source)
+    results["resume"] = resume(os.path.join(out_dir, "backup"))
     results["printed"] = printed.getvalue()
     results["checkpoint_saves"] = CountingCheckpoint.saves
     results["devices"] = keras.distribution.list_devices()

@@ -6,6 +6,7 @@ import os
 import numpy as np
 import pytest
 
+SOURCES = ["arrays", "pydataset", "generator", "loader"]
 
 @pytest.fixture(scope="module")
 def ranks(tmp_path_factory, run_torchrun):
@@ -16,10 +17,10 @@ def ranks(tmp_path_factory, run_torchrun):
 def single(load_worker):
     worker = load_worker("dp_worker")
     return {source: worker.train(source)
-            for source in ("arrays", "generator", "loader")}
+            for source in SOURCES}
 
 
-@pytest.mark.parametrize("source", ["arrays", "generator", "loader"])
+@pytest.mark.parametrize("source", SOURCES)
 def test_weights_equal_a_single_process_run(ranks, single, source):
     for rank in ranks:
         for got, want in zip(rank[source]["weights"],
@@ -27,7 +28,7 @@ def test_weights_equal_a_single_process_run(ranks, single, source):
             np.testing.assert_allclose(got, want, atol=1e-6, rtol=0)
 
 
-@pytest.mark.parametrize("source", ["arrays", "generator", "loader"])
+@pytest.mark.parametrize("source", SOURCES)
 def test_logs_are_global_and_equal_on_every_rank(ranks, single, source):
     assert ranks[0][source]["history"] == ranks[1][source]["history"]
     assert ranks[0][source]["evaluation"] == ranks[1][source]["evaluation"]
@@ -56,3 +57,15 @@ def test_rank_zero_alone_prints_and_writes_checkpoints(ranks, tmp_path_factory):
 
 def test_devices_are_one_per_process(ranks):
     assert ranks[0]["devices"] == ["cpu:0", "cpu:1"]
+
+
+def test_backup_and_restore_resumes_every_rank(ranks, load_worker, tmp_path):
+    single = load_worker("dp_worker").resume(str(tmp_path / "backup"))
+    assert single["epochs"] == [2]
+    for rank in ranks:
+        assert rank["resume"]["epochs"] == [2]
+        assert not rank["resume"]["backup_left"]
+        np.testing.assert_allclose(rank["resume"]["loss"], single["loss"],
+                                   rtol=1e-5)
+        for got, want in zip(rank["resume"]["weights"], single["weights"]):
+            np.testing.assert_allclose(got, want, atol=1e-6, rtol=0)
