@@ -130,3 +130,8 @@ def moments(x, axes, keepdims=False, synchronized=False):
         mean = mean.squeeze(tuple(axes))
         variance = variance.squeeze(tuple(axes))
     return mean, variance
+
+
+from lamina.ops.nn_conv import *  # noqa: E402,F401,F403
+from lamina.ops.nn_functional import *  # noqa: E402,F401,F403
+from lamina.ops.ctc import ctc_decode  # noqa: E402,F401

@@ -392,3 +392,10 @@ def size(x):
     """The number of elements, as an int64 scalar tensor (as Keras)."""
     return torch.tensor(_tensor(x).numel(), dtype=torch.int64,
                         device=_tensor(x).device)
+
+
+from lamina.ops._arrays_more import *  # noqa: E402,F401,F403
+from lamina.ops._elementwise import *  # noqa: E402,F401,F403
+from lamina.ops._statistics import *  # noqa: E402,F401,F403
+from lamina.ops.core import get_item  # noqa: E402,F401
+from lamina.ops.linalg import slogdet  # noqa: E402,F401

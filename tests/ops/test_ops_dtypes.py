@@ -3,9 +3,7 @@ against Keras 3 (torch backend): the same result dtype and values where
 Keras accepts the dtype, and a clear TypeError/ValueError naming the op
 where Keras raises."""
 
-import importlib
 import inspect
-import pkgutil
 
 import numpy as np
 import pytest
@@ -100,6 +98,31 @@ CASES = {
     "while_loop": lambda o, x, d: o.while_loop(
         lambda v: False, lambda v: v, o.convert_to_tensor(x)),
     "zeros": lambda o, x, d: o.zeros((2, 2), dtype=d),
+    "allclose": lambda o, x, d: o.allclose(x, x),
+    "associative_scan": lambda o, x, d: o.associative_scan(
+        lambda a, b: a + b, o.cast(x, "float32"), axis=1),
+    "bartlett": lambda o, x, d: o.bartlett(5),
+    "blackman": lambda o, x, d: o.blackman(6),
+    "hamming": lambda o, x, d: o.hamming(4),
+    "hanning": lambda o, x, d: o.hanning(7),
+    "custom_gradient": lambda o, x, d: o.custom_gradient(
+        lambda v: (v * 2, lambda up: up * 2))(o.cast(x, "float32")),
+    "empty": lambda o, x, d: o.empty((0, 3), dtype=d),
+    "identity": lambda o, x, d: o.identity(3, dtype=d),
+    "jvp": lambda o, x, d: o.jvp(lambda v: v * 3, (o.cast(x, "float32"),),
+                                 (o.ones((3, 4)),)),
+    "kaiser": lambda o, x, d: o.kaiser(5, 2.0),
+    "map": lambda o, x, d: o.map(lambda v: o.flip(v), o.convert_to_tensor(x)),
+    "scan": lambda o, x, d: o.scan(
+        lambda c, v: (o.maximum(c, v), v), o.convert_to_tensor(x[0]),
+        o.convert_to_tensor(x)),
+    "switch": lambda o, x, d: o.switch(
+        5, [lambda v: v, lambda v: o.zeros_like(v)], o.convert_to_tensor(x)),
+    "tri": lambda o, x, d: o.tri(3, 4, k=1, dtype=d),
+    "vectorize": lambda o, x, d: o.vectorize(lambda v: o.flip(v))(
+        o.convert_to_tensor(x)),
+    "vectorized_map": lambda o, x, d: o.vectorized_map(
+        lambda v: o.max(v), o.convert_to_tensor(x)),
     # Second forms of some functions.
     "argmax/flat": lambda o, x, d: o.argmax(x),
     "sum/all": lambda o, x, d: o.sum(x),
@@ -116,17 +139,15 @@ BINARY = {"add", "subtract", "multiply", "divide", "true_divide",
 
 
 def _public_functions():
-    modules = [lamina.ops] + [
-        importlib.import_module(f"lamina.ops.{info.name}")
-        for info in pkgutil.iter_modules(lamina.ops.__path__)
-        if not info.name.startswith("_")
-    ]
+    """The plain (not graph-recording) functions of `lamina.ops`; the ops
+    that record graph nodes are covered by `test_ops_keras.py` and by the
+    cases below."""
     names = set()
-    for module in modules:
-        for name, value in vars(module).items():
-            if not name.startswith("_") and callable(value) and \
-                    getattr(value, "__module__", "").startswith("lamina.ops"):
-                names.add(name)
+    for name in dir(lamina.ops):
+        value = getattr(lamina.ops, name)
+        if not name.startswith("_") and inspect.isfunction(value) and \
+                value.__module__.startswith("lamina.ops"):
+            names.add(name)
     return sorted(names)
 
 
