@@ -42,8 +42,9 @@ def write_onnx(program, input_signature, filepath, opset_version=None,
     """Writes the `torch.export` program `program` as an ONNX model (one
     file, weights inside) with its dynamic dimensions kept dynamic."""
     require_onnx()
+    device = next((t.device for t in program.state_dict.values()), "cpu")
     args = tuple(signature_lib.sample_inputs(
-        signature_lib.normalize(input_signature), "cpu"))
+        signature_lib.normalize(input_signature), device))
     with warnings.catch_warnings():
         # torch's exporter trips over its own pytree deprecation.
         warnings.filterwarnings("ignore", message=".*LeafSpec.*",
@@ -55,4 +56,27 @@ def write_onnx(program, input_signature, filepath, opset_version=None,
             external_data=False,
         )
     onnx_program.save(str(filepath))
+    _name_batch_dimension(str(filepath))
     return str(filepath)
+
+
+def _name_batch_dimension(filepath):
+    """Renames the symbol of the inputs' leading dynamic dimension (torch
+    calls it `s0`, `s33`, ...) to "batch", as Keras's ONNX files have it."""
+    import onnx
+
+    model = onnx.load(filepath)
+    symbols = {value.type.tensor_type.shape.dim[0].dim_param
+               for value in model.graph.input
+               if value.type.tensor_type.shape.dim}
+    symbols.discard("")
+    if len(symbols) != 1:
+        return
+    (symbol,) = symbols
+    values = list(model.graph.input) + list(model.graph.output) + list(
+        model.graph.value_info)
+    for value in values:
+        for dim in value.type.tensor_type.shape.dim:
+            if dim.dim_param == symbol:
+                dim.dim_param = "batch"
+    onnx.save(model, filepath)

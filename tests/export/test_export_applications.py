@@ -29,6 +29,7 @@ def test_application_exports_to_torch_and_onnx(tmp_path, build):
     program = torch.export.load(str(tmp_path / "m.pt2")).module()
     session = ort.InferenceSession(str(tmp_path / "m.onnx"))
     feed = session.get_inputs()[0].name
+    assert session.get_inputs()[0].shape == ["batch", 32, 32, 3]
     rng = np.random.default_rng(0)
     for batch in (1, 7):
         x = rng.uniform(-1, 1, (batch, 32, 32, 3)).astype("float32")
