@@ -93,6 +93,10 @@ from lamina.layers.pooling.max_pooling2d import MaxPool2D
 from lamina.layers.pooling.max_pooling2d import MaxPooling2D
 from lamina.layers.pooling.max_pooling3d import MaxPool3D
 from lamina.layers.pooling.max_pooling3d import MaxPooling3D
+from lamina.layers.preprocessing.auto_contrast import AutoContrast
+from lamina.layers.preprocessing.random_grayscale import RandomGrayscale
+from lamina.layers.preprocessing.random_invert import RandomInvert
+from lamina.layers.preprocessing.solarization import Solarization
 from lamina.layers.preprocessing.category_encoding import CategoryEncoding
 from lamina.layers.preprocessing.center_crop import CenterCrop
 from lamina.layers.preprocessing.discretization import Discretization
