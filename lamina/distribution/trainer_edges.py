@@ -56,6 +56,32 @@ class TrainerEdges:
             model.__dict__["_lamina_ddp"] = wrapped
         return wrapped[1]
 
+    def check_train_step(self, model):
+        """DataParallel averages gradients in the default train step, whose
+        forward goes through DDP; a custom `train_step` calls the model
+        itself, which DDP cannot see, so its gradients would silently stay
+        per-process. ModelParallel's FSDP2 hooks see any call of a sharded
+        model: a built model is sharded here for a custom step."""
+        if getattr(type(model).train_step, "_is_default_step", False):
+            return
+        if hasattr(self.distribution, "layout_map"):  # ModelParallel
+            if not model.built:
+                raise ValueError(
+                    f"Model '{model.name}' overrides `train_step`: under "
+                    "`ModelParallel` it must be built before `fit` (start it "
+                    "with an `Input`, or call it on a batch) so that its "
+                    "variables are sharded before the first step.")
+            if not model.__dict__.get("_lamina_fully_sharded"):
+                shard_model(model, self.distribution)
+            return
+        raise ValueError(
+            f"Model '{model.name}' overrides `train_step`, which "
+            f"`DataParallel` over {devices_lib.num_processes()} processes "
+            "cannot synchronize: gradients are averaged (by torch's "
+            "DistributedDataParallel) only in the default train step. Use "
+            "the default `train_step` (customize `compute_loss` instead), or"
+            " `ModelParallel`.")
+
     # ------------------------------------------------------------------
     # Metrics
     def global_metrics_result(self, metrics, result):

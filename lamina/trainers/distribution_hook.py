@@ -1,15 +1,17 @@
 """Where a distribution (`lamina.distribution`) plugs into the loops.
 
 The trainers never import `lamina.distribution` (it sits above them); a
-distribution installs an object here with three methods, called at the
-loops' edges:
+distribution installs an object here whose methods the loops call at
+their edges:
 
 - `distribute_adapter(adapter, shard)`: the data adapter this process
   iterates (its shard of every batch when `shard`);
 - `training_module(model, x)`: what the train step calls forward through
   (a `DistributedDataParallel` wrapper, or the model itself);
 - `global_metrics_result(metrics, result)`: `result()` computed over the
-  metrics' state summed across processes.
+  metrics' state summed across processes;
+- `check_train_step(model)`: refuses a train step the distribution cannot
+  synchronize.
 """
 
 _active = [None]

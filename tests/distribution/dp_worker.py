@@ -101,6 +101,22 @@ def resume(backup_dir):
             "backup_left": os.path.exists(backup_dir)}
 
 
+def custom_step_error():
+    """A custom train_step cannot have its gradients averaged by DDP."""
+    class Custom(keras.Sequential):
+        def train_step(self, data):
+            return super().train_step(data)
+
+    x, y = data()
+    model = Custom([keras.Input((8,)), keras.layers.Dense(3)])
+    model.compile("sgd", "mse")
+    try:
+        model.fit(x, y, batch_size=GLOBAL_BATCH, verbose=0)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
 class CountingCheckpoint(keras.callbacks.ModelCheckpoint):
     saves = 0
 
@@ -122,6 +138,7 @@ def main(out_dir):
     for source in ("pydataset", "generator", "loader"):
         results[source] = train(source)
     results["resume"] = resume(os.path.join(out_dir, "backup"))
+    results["custom_step_error"] = custom_step_error()
     results["printed"] = printed.getvalue()
     results["checkpoint_saves"] = CountingCheckpoint.saves
     results["devices"] = keras.distribution.list_devices()

@@ -19,9 +19,24 @@ def data():
     return x, y
 
 
-def model():
+class CustomStep(keras.Sequential):
+    """A train_step written as the Keras torch guides do."""
+
+    def train_step(self, data):
+        x, y = data
+        weights = self.trainable_weights
+        for weight in weights:
+            weight.grad = None
+        loss = self.compute_loss(x, y, self(x, training=True))
+        loss.backward()
+        self.optimizer.apply([w.grad for w in weights], weights)
+        return {"loss": loss}
+
+
+def model(custom=False):
+    keras.backend.clear_session()  # layer names dense, dense_1 again
     keras.utils.set_random_seed(0)
-    network = keras.Sequential([keras.Input((4,)),
+    network = (CustomStep if custom else keras.Sequential)([keras.Input((4,)),
                                 keras.layers.Dense(8, activation="tanh"),
                                 keras.layers.Dense(2)])
     network.compile(keras.optimizers.Adam(0.05), "mse", metrics=["mae"])
@@ -34,9 +49,9 @@ def full_weights(network):
             .detach().cpu().numpy().tolist() for w in network.weights]
 
 
-def train():
+def train(custom=False):
     x, y = data()
-    network = model()
+    network = model(custom)
     history = network.fit(x, y, batch_size=16, epochs=3, shuffle=False,
                           verbose=0)
     evaluation = network.evaluate(x, y, batch_size=16, verbose=0,
@@ -64,6 +79,7 @@ def main(out_dir):
     results["kernel_local_shape"] = list(kernel.to_local().shape)
     results["in_weight_lists"] = any(w is kernel
                                      for w in network.trainable_weights)
+    results["custom_step_weights"] = train(custom=True)[1]["weights"]
     # A key that names no variable is refused before any sharding.
     bad_map = distribution.LayoutMap(mesh)
     bad_map["no_such_layer/kernel"] = (None, "model")

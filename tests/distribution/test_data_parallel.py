@@ -69,3 +69,10 @@ def test_backup_and_restore_resumes_every_rank(ranks, load_worker, tmp_path):
                                    rtol=1e-5)
         for got, want in zip(rank["resume"]["weights"], single["weights"]):
             np.testing.assert_allclose(got, want, atol=1e-6, rtol=0)
+
+
+def test_a_custom_train_step_is_refused(ranks):
+    for rank in ranks:
+        message = rank["custom_step_error"]
+        assert message is not None and "overrides `train_step`" in message
+        assert "DistributedDataParallel" in message

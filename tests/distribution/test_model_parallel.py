@@ -43,3 +43,9 @@ def test_layout_map_key_matching_nothing_is_refused(ranks):
         assert message is not None
         assert "no_such_layer/kernel" in message
         assert "match no variable" in message
+
+
+def test_a_custom_train_step_trains_the_sharded_model(ranks, single):
+    for rank in ranks:
+        for got, want in zip(rank["custom_step_weights"], single["weights"]):
+            np.testing.assert_allclose(got, want, atol=1e-5, rtol=0)
