@@ -140,3 +140,60 @@ def test_imagenet_weights_come_from_keras_url_with_hash_check(
     with pytest.raises(Exception, match="4d473c1dd8becc155b73f8504c6f6626"):
         keras.applications.ResNet50(include_top=False)
     assert not (tmp_path / "home" / "models" / name).exists()
+
+
+def _write_keras2_layout(keras_model, path):
+    """A weights file in the layout of Keras's published ImageNet files
+    (written by Keras 2: `layer_names`, and `<layer>/<weight>:0` datasets
+    listed in each layer group's `weight_names`)."""
+    import h5py
+
+    with h5py.File(path, "w") as f:
+        f.attrs["backend"] = b"tensorflow"
+        f.attrs["keras_version"] = b"2.2.4"
+        f.attrs["layer_names"] = [layer.name.encode()
+                                  for layer in keras_model.layers]
+        for layer in keras_model.layers:
+            group = f.create_group(layer.name)
+            names = [f"{layer.name}/{w.name}:0".encode()
+                     for w in layer.weights]
+            group.attrs["weight_names"] = names
+            for name, weight in zip(names, layer.get_weights()):
+                group.create_dataset(name.decode(), data=weight)
+    return str(path)
+
+
+def test_resnet50_notop_loads_the_published_file_layout(tmp_path, keras_ref):
+    kwargs = dict(include_top=False, input_shape=(64, 64, 3))
+    theirs = keras_ref.applications.ResNet50(weights=None, **kwargs)
+    randomize_batch_norms(theirs)
+    path = _write_keras2_layout(
+        theirs, tmp_path / "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5")
+    x = resnet.preprocess_input(np.random.default_rng(2).uniform(
+        0, 255, (2, 64, 64, 3)).astype("float32"))
+    ours = keras.applications.ResNet50(weights=path, **kwargs)
+    assert_same_predictions(ours, theirs, x, atol=1e-4)
+
+
+def test_imagenet_weights_download_into_the_keras_cache(tmp_path, keras_ref,
+                                                        monkeypatch):
+    # Keras's published file, served from a local folder (no network) with
+    # its md5 standing in for the published one.
+    import hashlib
+
+    kwargs = dict(include_top=False, input_shape=(64, 64, 3))
+    theirs = keras_ref.applications.ResNet50(weights=None, **kwargs)
+    randomize_batch_norms(theirs, seed=3)
+    served = tmp_path / "served"
+    served.mkdir()
+    name = "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    path = _write_keras2_layout(theirs, served / name)
+    digest = hashlib.md5(open(path, "rb").read()).hexdigest()
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(resnet, "BASE_WEIGHTS_PATH", served.as_uri() + "/")
+    monkeypatch.setitem(resnet.WEIGHTS_HASHES, "resnet50", ("0" * 32, digest))
+    ours = keras.applications.ResNet50(weights="imagenet", **kwargs)
+    assert (tmp_path / "home" / "models" / name).exists()
+    x = resnet.preprocess_input(np.random.default_rng(4).uniform(
+        0, 255, (1, 64, 64, 3)).astype("float32"))
+    assert_same_predictions(ours, theirs, x, atol=1e-4)
