@@ -10,6 +10,7 @@ from lamina.applications import inception_v3 as inception_v3
 from lamina.applications import mobilenet as mobilenet
 from lamina.applications import mobilenet_v2 as mobilenet_v2
 from lamina.applications import mobilenet_v3 as mobilenet_v3
+from lamina.applications import nasnet as nasnet
 from lamina.applications import xception as xception
 from lamina.applications import imagenet_utils as imagenet_utils
 from lamina.applications import resnet as resnet
@@ -46,6 +47,8 @@ from lamina.applications.mobilenet import MobileNet as MobileNet
 from lamina.applications.mobilenet_v2 import MobileNetV2 as MobileNetV2
 from lamina.applications.mobilenet_v3 import MobileNetV3Small as MobileNetV3Small
 from lamina.applications.mobilenet_v3 import MobileNetV3Large as MobileNetV3Large
+from lamina.applications.nasnet import NASNetLarge as NASNetLarge
+from lamina.applications.nasnet import NASNetMobile as NASNetMobile
 from lamina.applications.xception import Xception as Xception
 from lamina.applications.resnet import ResNet50 as ResNet50
 from lamina.applications.resnet import ResNet101 as ResNet101
