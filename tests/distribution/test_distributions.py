@@ -127,3 +127,23 @@ def test_shard_batch_gives_contiguous_rows():
     assert shards[0][0].tolist() == [[0, 1], [2, 3]]
     assert shards[1][0].tolist() == [[4, 5], [6, 7], [8, 9]]
     assert shards[1][1].tolist() == [2, 3, 4]
+
+
+def test_distribute_dataset_gives_this_process_its_share():
+    dataset = torch.utils.data.TensorDataset(torch.arange(10.0))
+    whole = distribution.DataParallel().distribute_dataset(dataset)
+    assert isinstance(whole.sampler, torch.utils.data.DistributedSampler)
+    assert sum(len(b[0]) for b in whole) == 10
+    # A mesh whose batch axis has 2 entries: process 0 reads every other row.
+    mesh = distribution.DeviceMesh((2,), ["batch"], ["cpu:0", "cpu:1"])
+    model_parallel = distribution.ModelParallel(
+        layout_map=distribution.LayoutMap(mesh))
+    assert (model_parallel.num_data_shards, model_parallel.data_shard_id) == (
+        2, 0)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=4)
+    half = model_parallel.distribute_dataset(loader)
+    assert half.batch_size == 4
+    assert torch.cat([b[0] for b in half]).tolist() == [0.0, 2.0, 4.0, 6.0,
+                                                        8.0]
+    with pytest.raises(ValueError, match="torch `Dataset` or `DataLoader`"):
+        model_parallel.distribute_dataset([1, 2, 3])
