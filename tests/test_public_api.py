@@ -72,10 +72,7 @@ MISSING = {
     },
     "issue 11, optimizers": {
         "optimizers": """
-            MultiOptimizer Muon OptimizerMap ScheduleFreeAdamW
-            legacy""",
-        "optimizers.legacy": """
-            Adagrad Adam Ftrl Optimizer RMSprop SGD""",
+            MultiOptimizer OptimizerMap""",
     },
     "issue 11, quantization": {
         "": """
@@ -103,10 +100,6 @@ MISSING = {
         "wrappers": """
             SKLearnClassifier SKLearnRegressor
             SKLearnTransformer""",
-    },
-    "issue 16, applications and export": {
-        "applications": """
-            NASNetLarge NASNetMobile nasnet""",
     },
     "issue 17, saving and legacy formats": {
         "": """
