@@ -1,6 +1,8 @@
 """Array ops of `keras.ops.numpy`: creation, shapes, joining and
 splitting, sorting, indexing. Re-exported by `lamina.ops.numpy`."""
 
+import builtins
+
 import torch
 
 from lamina.graph.symbolic import symbolic_aware
@@ -151,12 +153,23 @@ def pad(x, pad_width, mode="constant", constant_values=None):
 
 @symbolic_aware("linspace")
 @_dtypes.explain_dtype_errors("linspace")
-def linspace(start, stop, num=50, endpoint=True, dtype=None):
-    if not endpoint:
-        step = (stop - start) / num
-        stop = stop - step
-    return torch.linspace(start, stop, num,
-                          dtype=to_torch_dtype(dtype or "float32"))
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None,
+             axis=0):
+    """`num` evenly spaced values from `start` to `stop` (arrays of bounds
+    give one sequence per element, laid along `axis`)."""
+    out_dtype = to_torch_dtype(dtype or "float32")
+    if out_dtype == torch.bool:
+        raise TypeError("ops.linspace cannot make bool values (Keras raises "
+                        "too). Received: dtype=bool")
+    start = _tensor(start).to(torch.float64)
+    stop = _tensor(stop).to(torch.float64)
+    step = (stop - start) / builtins.max((num - 1) if endpoint else num, 1)
+    ramp = torch.arange(num, dtype=torch.float64, device=start.device)
+    values = start + ramp.reshape((num,) + (1,) * start.dim()) * step
+    if endpoint and num > 1:
+        values[-1] = stop
+    values = torch.movedim(values.to(out_dtype), 0, axis)
+    return (values, step.to(out_dtype)) if retstep else values
 
 
 def arange(start, stop=None, step=None, dtype=None):
@@ -196,10 +209,10 @@ def full(shape, fill_value, dtype=None):
     return convert_to_tensor(fill.expand(shape).clone())
 
 
-def eye(n, m=None, k=0, dtype=None):
+def eye(N, M=None, k=0, dtype=None):  # noqa: N803 (Keras's names)
     """Ones on diagonal `k` (above the main one when k > 0)."""
-    m = n if m is None else m
-    ones = torch.ones(n, m, dtype=to_torch_dtype(dtype))
+    M = N if M is None else M
+    ones = torch.ones(N, M, dtype=to_torch_dtype(dtype))
     return convert_to_tensor(torch.triu(torch.tril(ones, k), k))
 
 

@@ -190,4 +190,29 @@ def argpartition(x, kth, axis=-1):
     return torch.argsort(x, dim=axis, stable=True).to(torch.int32)
 
 
+@op("average")
+def average(x, axis=None, weights=None):
+    x = _dtypes.to_float(_tensor(x))
+    if weights is None:
+        return torch.mean(x) if axis is None else torch.mean(x, dim=axis)
+    weights = _tensor(weights)
+    dtype = torch.promote_types(x.dtype, _dtypes.float_dtype(weights.dtype))
+    x, weights = x.to(dtype), weights.to(dtype)
+    if axis is not None and weights.dim() == 1:
+        shape = [1] * x.dim()
+        shape[axis] = -1
+        weights = weights.reshape(shape)
+    total = torch.sum(x * weights) if axis is None else torch.sum(
+        x * weights, dim=axis)
+    norm = torch.sum(weights.expand_as(x)) if axis is None else torch.sum(
+        weights.expand_as(x), dim=axis)
+    return total / norm
+
+
+def size(x):
+    """The number of elements, as an int64 scalar tensor (as Keras)."""
+    return torch.tensor(_tensor(x).numel(), dtype=torch.int64,
+                        device=_tensor(x).device)
+
+
 __all__ = _op.public(globals())

@@ -13,8 +13,12 @@ from lamina.utils.dtypes import standardize_dtype
 from lamina.utils.dtypes import to_torch_dtype
 
 
-def convert_to_tensor(x, dtype=None, sparse=None):
+def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
     """A torch tensor on the default device; floats default to floatx."""
+    if ragged:
+        raise ValueError("convert_to_tensor: torch has no ragged tensors "
+                         "(Keras's torch backend raises too). Pad the "
+                         "values to a common length instead.")
     if isinstance(x, KerasTensor):
         return x if dtype is None else cast(x, dtype)
     torch_dtype = to_torch_dtype(dtype) if dtype is not None else None
@@ -82,8 +86,8 @@ def get_item(x, key):
 
 @symbolic_aware("stop_gradient")
 @_dtypes.explain_dtype_errors("stop_gradient")
-def stop_gradient(x):
-    return x.detach()
+def stop_gradient(variable):
+    return _tensor(variable).detach()
 
 
 def _index(start_indices, sizes):
@@ -93,14 +97,14 @@ def _index(start_indices, sizes):
 
 @symbolic_aware("slice")
 @_dtypes.explain_dtype_errors("slice")
-def slice(x, start_indices, shape):  # noqa: A001 (Keras's name)
-    return _tensor(x)[_index(start_indices, shape)]
+def slice(inputs, start_indices, shape):  # noqa: A001 (Keras's name)
+    return _tensor(inputs)[_index(start_indices, shape)]
 
 
 @symbolic_aware("slice_update")
 @_dtypes.explain_dtype_errors("slice_update")
-def slice_update(x, start_indices, updates):
-    out = _tensor(x).clone()
+def slice_update(inputs, start_indices, updates):
+    out = _tensor(inputs).clone()
     updates = _tensor(updates)
     out[_index(start_indices, updates.shape)] = updates
     return out
@@ -117,11 +121,11 @@ def fori_loop(lower, upper, body_fun, init_val):
     return value
 
 
-def while_loop(cond_fn, body, loop_vars, maximum_iterations=None):
+def while_loop(cond, body, loop_vars, maximum_iterations=None):
     single = not isinstance(loop_vars, (list, tuple))
     state = (loop_vars,) if single else tuple(loop_vars)
     steps = 0
-    while cond_fn(*state) and (
+    while cond(*state) and (
         maximum_iterations is None or steps < maximum_iterations
     ):
         result = body(*state)

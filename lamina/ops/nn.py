@@ -5,6 +5,7 @@ support so they can be used while building functional models.
 """
 
 import builtins
+import inspect
 
 import torch
 
@@ -24,10 +25,18 @@ def _wrap(name):
 
     op.__name__ = name
     op.__doc__ = fn.__doc__
+    op.__signature__ = inspect.signature(fn)
     return symbolic_aware(name)(_dtypes.explain_dtype_errors(name)(op))
 
 
-relu = _wrap("relu")
+
+
+@symbolic_aware("relu")
+@_dtypes.explain_dtype_errors("relu")
+def relu(x):
+    return activations.relu(_tensor(x))
+
+
 relu6 = _wrap("relu6")
 sigmoid = _wrap("sigmoid")
 tanh = _wrap("tanh")
@@ -87,8 +96,19 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
 
 @symbolic_aware("multi_hot")
 @_dtypes.explain_dtype_errors("multi_hot")
-def multi_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
-    encoded = one_hot(x, num_classes, dtype=dtype)
+def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False,
+              **kwargs):
+    """Multi-hot encoding of integer labels (`x=` is the older spelling of
+    `inputs`)."""
+    if "x" in kwargs:
+        inputs = kwargs.pop("x")
+    if kwargs:
+        raise TypeError("ops.multi_hot got unexpected keyword arguments "
+                        f"{sorted(kwargs)}")
+    if num_classes is None:
+        raise ValueError("ops.multi_hot needs `num_classes`. Received: "
+                         "num_classes=None")
+    encoded = one_hot(inputs, num_classes, dtype=dtype)
     reduced = encoded.amax(dim=-2) if encoded.dim() > 1 else encoded
     return reduced if axis == -1 else torch.movedim(reduced, -1, axis)
 

@@ -1,6 +1,7 @@
 """`keras.ops.nn` beyond activations and convolutions: normalization,
 attention, cross-entropies, CTC, PSNR, patches and pixel shuffles."""
 
+import inspect
 import math
 
 import torch
@@ -22,6 +23,7 @@ def _activation(name):
 
     activation.__name__ = name
     activation.__doc__ = fn.__doc__
+    activation.__signature__ = inspect.signature(fn)
     return op(name)(activation)
 
 

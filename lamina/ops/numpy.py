@@ -20,6 +20,7 @@ from lamina.ops._arrays import (  # noqa: F401 (re-exported)
     tril, triu, zeros, zeros_like,
 )
 from lamina.ops.core import _tensor
+from lamina.ops.core import cast
 from lamina.utils.dtypes import to_torch_dtype
 
 
@@ -195,11 +196,31 @@ def _amax_or_all(fn):
 
 sum = _reduction("sum", _sum)  # noqa: A001
 mean = _reduction("mean", _mean)
-max = _reduction("max", _amax_or_all(torch.amax))  # noqa: A001
-amax = max
-min = _reduction("min", _amax_or_all(torch.amin))  # noqa: A001
-amin = min
-prod = _reduction("prod", _prod)
+_max = _reduction("max", _amax_or_all(torch.amax))
+_min = _reduction("min", _amax_or_all(torch.amin))
+_prod_op = _reduction("prod", _prod)
+
+
+def max(x, axis=None, keepdims=False, initial=None):  # noqa: A001
+    """The largest value over `axis`, and at least `initial` if given."""
+    out = _max(x, axis, keepdims)
+    return out if initial is None else maximum(out, initial)
+
+
+def min(x, axis=None, keepdims=False, initial=None):  # noqa: A001
+    """The smallest value over `axis`, and at most `initial` if given."""
+    out = _min(x, axis, keepdims)
+    return out if initial is None else minimum(out, initial)
+
+
+def prod(x, axis=None, keepdims=False, dtype=None):
+    """The product over `axis`, in `dtype` when given."""
+    out = _prod_op(x, axis, keepdims)
+    return out if dtype is None else cast(out, dtype)
+
+
+amax = _max
+amin = _min
 def _logical(torch_fn):
     # Always bool (torch keeps uint8 for uint8 inputs).
     def reduce(x, dim=None, keepdim=False):
@@ -308,7 +329,10 @@ def dot(x1, x2):
 
 @symbolic_aware("einsum")
 @_dtypes.explain_dtype_errors("einsum")
-def einsum(subscripts, *operands):
+def einsum(subscripts, *operands, **kwargs):
+    if kwargs:
+        raise TypeError(f"ops.einsum got unexpected keyword arguments "
+                        f"{sorted(kwargs)}")
     operands = [_tensor(x) for x in operands]
     if builtins.all(x.dtype == torch.int8 for x in operands):
         # int8 products accumulate in int32, as Keras's.
@@ -366,32 +390,6 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
 @_dtypes.explain_dtype_errors("outer")
 def outer(x1, x2):
     return torch.outer(_tensor(x1).flatten(), _tensor(x2).flatten())
-
-
-@symbolic_aware("average")
-@_dtypes.explain_dtype_errors("average")
-def average(x, axis=None, weights=None):
-    x = _dtypes.to_float(_tensor(x))
-    if weights is None:
-        return torch.mean(x) if axis is None else torch.mean(x, dim=axis)
-    weights = _tensor(weights)
-    dtype = torch.promote_types(x.dtype, _dtypes.float_dtype(weights.dtype))
-    x, weights = x.to(dtype), weights.to(dtype)
-    if axis is not None and weights.dim() == 1:
-        shape = [1] * x.dim()
-        shape[axis] = -1
-        weights = weights.reshape(shape)
-    total = torch.sum(x * weights) if axis is None else torch.sum(
-        x * weights, dim=axis)
-    norm = torch.sum(weights.expand_as(x)) if axis is None else torch.sum(
-        weights.expand_as(x), dim=axis)
-    return total / norm
-
-
-def size(x):
-    """The number of elements, as an int64 scalar tensor (as Keras)."""
-    return torch.tensor(_tensor(x).numel(), dtype=torch.int64,
-                        device=_tensor(x).device)
 
 
 from lamina.ops._arrays_more import *  # noqa: E402,F401,F403
