@@ -31,6 +31,19 @@ def is_rank_zero():
     return process_rank() == 0
 
 
+def check_joined():
+    """Refuses to lay out a distribution in a process that torchrun
+    started as one of several but that has not joined their group: it
+    would train alone, on all the data, without a word."""
+    launched = int(os.environ.get("WORLD_SIZE") or 1)
+    if launched > 1 and not is_distributed():
+        raise ValueError(
+            f"This process is one of {launched} (WORLD_SIZE={launched}) but "
+            "has not joined their process group: call "
+            "`keras.distribution.initialize()` before creating a "
+            "distribution.")
+
+
 def wait_for_every_process():
     """A barrier across the process group (nothing outside one): files
     rank 0 writes are complete for every rank after it."""

@@ -39,6 +39,7 @@ class Distribution:
             raise ValueError(
                 "Argument `device_mesh` must be a `DeviceMesh`. Received: "
                 f"device_mesh={device_mesh!r}")
+        devices_lib.check_joined()
         batch_dim_name = batch_dim_name or device_mesh.axis_names[0]
         if batch_dim_name not in device_mesh.axis_names:
             raise ValueError(
@@ -143,6 +144,7 @@ class DataParallel(Distribution):
 
     def __init__(self, device_mesh=None, devices=None,
                  auto_shard_dataset=True):
+        devices_lib.check_joined()
         if device_mesh is None:
             available = devices_lib.list_devices()
             if devices is None:

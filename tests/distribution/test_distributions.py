@@ -147,3 +147,12 @@ def test_distribute_dataset_gives_this_process_its_share():
                                                         8.0]
     with pytest.raises(ValueError, match="torch `Dataset` or `DataLoader`"):
         model_parallel.distribute_dataset([1, 2, 3])
+
+
+def test_a_distribution_before_initialize_under_torchrun(monkeypatch):
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(ValueError, match="call `keras.distribution.initialize"):
+        distribution.DataParallel()
+    mesh = distribution.DeviceMesh((1,), ["model"], ["cpu:0"])
+    with pytest.raises(ValueError, match="WORLD_SIZE=2"):
+        distribution.ModelParallel(layout_map=distribution.LayoutMap(mesh))
