@@ -97,6 +97,9 @@ from lamina.layers.preprocessing.auto_contrast import AutoContrast
 from lamina.layers.preprocessing.random_grayscale import RandomGrayscale
 from lamina.layers.preprocessing.random_invert import RandomInvert
 from lamina.layers.preprocessing.solarization import Solarization
+from lamina.layers.preprocessing.random_color_degeneration import RandomColorDegeneration
+from lamina.layers.preprocessing.random_posterization import RandomPosterization
+from lamina.layers.preprocessing.random_sharpness import RandomSharpness
 from lamina.layers.preprocessing.category_encoding import CategoryEncoding
 from lamina.layers.preprocessing.center_crop import CenterCrop
 from lamina.layers.preprocessing.discretization import Discretization
