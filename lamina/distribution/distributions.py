@@ -8,8 +8,6 @@
 import contextlib
 
 import torch
-from torch.distributed.tensor import Replicate
-from torch.distributed.tensor import Shard
 
 from lamina.distribution import devices as devices_lib
 from lamina.distribution import trainer_edges
@@ -229,6 +227,9 @@ class ModelParallel(Distribution):
     def shard_placement(self, variable):
         """The FSDP placement of `variable`: `Shard(dim)` for the dimension
         its layout puts on the model axis, else `Shard(0)`."""
+        # DTensor is imported on use: it costs a second at import time.
+        from torch.distributed.tensor import Shard
+
         layout = self._layout_map[getattr(variable, "path", "")]
         if layout is None:
             return Shard(0)
@@ -281,6 +282,8 @@ def distribute_tensor(tensor, layout):
             f"{tuple(tensor.shape)}.")
     if not devices_lib.is_distributed():
         return tensor
+    from torch.distributed.tensor import Replicate
+    from torch.distributed.tensor import Shard
     from torch.distributed.tensor import distribute_tensor as to_dtensor
 
     mesh = layout.device_mesh

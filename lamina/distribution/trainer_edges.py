@@ -125,6 +125,7 @@ def shard_model(model, distribution):
     layers' Keras weight lists then hold the sharded (DTensor) parameters,
     which the optimizer updates."""
     from torch.distributed.fsdp import fully_shard
+    from torch.distributed.tensor import Shard
 
     layout_map = distribution.layout_map
     variables = model.weights
@@ -143,8 +144,8 @@ def shard_model(model, distribution):
                 owners[id(parameter)] = (layer, key, parameter)
     mesh = distribution.device_mesh.backend_mesh
 
-    def placement(parameter):
-        return placements.get(id(parameter), torch.distributed.tensor.Shard(0))
+    def placement(parameter):  # a parameter outside `weights`: dim 0
+        return placements.get(id(parameter)) or Shard(0)
 
     sharded_layers = []
     for variable in variables:
