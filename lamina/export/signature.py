@@ -49,8 +49,10 @@ def model_signature(model):
                 "built without input shapes. Pass `input_signature` (a list "
                 "of `keras.InputSpec`), or call the model once on data."
             )
+        # The batch size of the first call is not part of the signature.
         structure = _map_shapes(
-            lambda s: InputSpec(shape=s, dtype=config.floatx()), shapes)
+            lambda s: InputSpec(shape=(None,) + s[1:], dtype=config.floatx()),
+            shapes)
     return [structure]
 
 

@@ -151,6 +151,19 @@ def test_subclassed_model_built_by_a_call(tmp_path):
     program = torch.export.load(str(tmp_path / "net.pt2")).module()
     np.testing.assert_allclose(program(torch.from_numpy(x)).cpu().numpy(),
                                expected, atol=1e-5, rtol=0)
+    # Built on a batch of 7, exported with a dynamic batch.
+    np.testing.assert_allclose(program(torch.from_numpy(x[:2])).cpu().numpy(),
+                               expected[:2], atol=1e-5, rtol=0)
+
+
+def test_sequential_built_without_input(tmp_path):
+    model = keras.Sequential([keras.layers.Dense(3)])
+    model.build((None, 4))
+    model.export(str(tmp_path / "m.pt2"), format="torch", verbose=False)
+    program = torch.export.load(str(tmp_path / "m.pt2")).module()
+    x = np.ones((5, 4), "float32")
+    np.testing.assert_allclose(program(torch.from_numpy(x)).cpu().numpy(),
+                               model.predict(x, verbose=0), atol=1e-6)
 
 
 def test_explicit_input_signature(tmp_path):
