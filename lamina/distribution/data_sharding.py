@@ -60,6 +60,14 @@ class _ShardedArrays:
     def num_batches(self):
         return self.adapter.num_batches
 
+    @property
+    def num_samples(self):  # read by BackupAndRestore's checks
+        return self.adapter.num_samples
+
+    @property
+    def device(self):  # where a resumed sample order goes
+        return self.adapter.device
+
     def draw_order(self):
         order = self.adapter.draw_order()
         if order is not None:
