@@ -56,7 +56,7 @@ MISSING = {
         "layers": """
             AugMix ContrastLimitedAdaptiveHistogramEqualization
             CutMix Equalization HashedCrossing
-            MaxNumBoundingBoxes MelSpectrogram MixUp Pipeline
+            MaxNumBoundingBoxes MelSpectrogram MixUp
             RandAugment
             RandomColorJitter RandomElasticTransform
             RandomErasing RandomGaussianBlur RandomHue

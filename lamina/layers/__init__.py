@@ -100,6 +100,7 @@ from lamina.layers.preprocessing.solarization import Solarization
 from lamina.layers.preprocessing.random_color_degeneration import RandomColorDegeneration
 from lamina.layers.preprocessing.random_posterization import RandomPosterization
 from lamina.layers.preprocessing.random_sharpness import RandomSharpness
+from lamina.layers.preprocessing.pipeline import Pipeline
 from lamina.layers.preprocessing.category_encoding import CategoryEncoding
 from lamina.layers.preprocessing.center_crop import CenterCrop
 from lamina.layers.preprocessing.discretization import Discretization
