@@ -80,7 +80,9 @@ class Model(Trainer, Layer):
         self.built = True
 
     def _register_layer(self, layer):
-        key = layer.name
+        # torch refuses "." in a child's name; Keras's names may hold one
+        # (MobileNet's "mobilenetv2_0.35_224").
+        key = layer.name.replace(".", "_")
         if key in self._modules and self._modules[key] is layer:
             return
         while key in self._modules or (

@@ -54,3 +54,46 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="pooling"):
         mobilenet_v2.MobileNetV2(weights=None, include_top=False,
                                  pooling="mean", input_shape=(32, 32, 3))
+
+
+def test_imagenet_weights_come_from_the_keras_cache(keras_ref, tmp_path,
+                                                    monkeypatch):
+    # Keras publishes MobileNetV2 files without a hash, so a file already in
+    # the cache under Keras's name is used as it is (no download).
+    kwargs = {"alpha": 0.35, "include_top": False,
+              "input_shape": (96, 96, 3)}
+    theirs = keras_ref.applications.MobileNetV2(weights=None, **kwargs)
+    randomize_batch_norms(theirs)
+    (tmp_path / "models").mkdir()
+    write_legacy_h5(theirs, tmp_path / "models" / (
+        "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_96_no_top.h5"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    ours = mobilenet_v2.MobileNetV2(weights="imagenet", **kwargs)
+    assert ours.name == "mobilenetv2_0.35_96"
+    x = np.random.default_rng(2).uniform(-1, 1, (1, 96, 96, 3))
+    assert_same_predictions(ours, theirs, x.astype("float32"))
+
+
+def test_frozen_base_fine_tuning():
+    # The transfer-learning guide: a frozen feature extractor, a new head.
+    import lamina
+    from lamina import layers
+
+    base = mobilenet_v2.MobileNetV2(weights=None, alpha=0.35,
+                                    include_top=False,
+                                    input_shape=(32, 32, 3), pooling="avg")
+    base.trainable = False
+    inputs = layers.Input((32, 32, 3))
+    outputs = layers.Dense(2)(base(inputs, training=False))
+    model = lamina.Model(inputs, outputs)
+    model.compile(optimizer="adam", loss="mse")
+    frozen = [w.numpy().copy() for w in base.weights]
+    head = model.layers[-1].kernel.numpy().copy()
+    rng = np.random.default_rng(0)
+    model.fit(rng.uniform(-1, 1, (8, 32, 32, 3)).astype("float32"),
+              rng.normal(size=(8, 2)).astype("float32"), epochs=1,
+              batch_size=4, verbose=0)
+    assert len(model.trainable_weights) == 2
+    for before, after in zip(frozen, base.weights):
+        np.testing.assert_array_equal(before, after.numpy())
+    assert not np.array_equal(head, model.layers[-1].kernel.numpy())
