@@ -117,6 +117,34 @@ def custom_step_error():
     return None
 
 
+class Interrupt(keras.callbacks.Callback):
+    """Stops `fit` in the middle of its second epoch."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.epoch == 1 and batch == 1:
+            raise RuntimeError("interrupted")
+
+
+def resume_mid_epoch(backup_dir):
+    """A shuffled `fit` backed up every batch, interrupted mid-epoch, then
+    resumed by a new `fit`: the weights of an uninterrupted run."""
+    x, y = data()
+    try:
+        mlp().fit(x, y, batch_size=GLOBAL_BATCH, epochs=2, verbose=0,
+                  callbacks=[keras.callbacks.BackupAndRestore(
+                      backup_dir, save_freq=1), Interrupt()])
+    except RuntimeError:
+        pass
+    model = mlp()
+    model.fit(x, y, batch_size=GLOBAL_BATCH, epochs=2, verbose=0,
+              callbacks=[keras.callbacks.BackupAndRestore(
+                  backup_dir, save_freq=1)])
+    return [w.tolist() for w in model.get_weights()]
+
+
 class CountingCheckpoint(keras.callbacks.ModelCheckpoint):
     saves = 0
 
@@ -139,6 +167,8 @@ def main(out_dir):
         results[source] = train(source)
     results["resume"] = resume(os.path.join(out_dir, "backup"))
     results["custom_step_error"] = custom_step_error()
+    results["resume_mid_epoch"] = resume_mid_epoch(
+        os.path.join(out_dir, "backup_mid_epoch"))
     results["printed"] = printed.getvalue()
     results["checkpoint_saves"] = CountingCheckpoint.saves
     results["devices"] = keras.distribution.list_devices()

@@ -76,3 +76,12 @@ def test_a_custom_train_step_is_refused(ranks):
         message = rank["custom_step_error"]
         assert message is not None and "overrides `train_step`" in message
         assert "DistributedDataParallel" in message
+
+
+def test_a_shuffled_fit_resumes_mid_epoch_on_every_rank(ranks, load_worker,
+                                                       tmp_path):
+    worker = load_worker("dp_worker")
+    single = worker.resume_mid_epoch(str(tmp_path / "backup"))
+    for rank in ranks:
+        for got, want in zip(rank["resume_mid_epoch"], single):
+            np.testing.assert_allclose(got, want, atol=1e-6, rtol=0)
