@@ -55,3 +55,12 @@ def slow(reason):
     return pytest.mark.skipif(
         not os.environ.get("LAMINA_SLOW_TESTS"),
         reason=f"{reason}; run with LAMINA_SLOW_TESTS=1")
+
+
+def assert_same_preprocessing(ours, keras_module):
+    """The module's `preprocess_input` equals Keras's on an RGB batch."""
+    x = np.random.default_rng(3).uniform(0, 255, (2, 8, 8, 3))
+    x = x.astype("float32")
+    expected = np.asarray(keras_module.preprocess_input(x.copy()))
+    got = np.asarray(ours.preprocess_input(x.copy()))
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-5)

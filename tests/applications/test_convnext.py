@@ -59,3 +59,9 @@ def test_layer_scale_multiplies_channels():
     out = layer(torch.ones(2, 3))
     assert torch.allclose(out, torch.full((2, 3), 0.1))
     assert layer.get_config()["projection_dim"] == 3
+
+
+def test_preprocess_input_matches_keras(keras_ref):
+    from applications.reference_models import assert_same_preprocessing
+
+    assert_same_preprocessing(convnext, keras_ref.applications.convnext)

@@ -37,3 +37,9 @@ def test_unknown_blocks_have_no_imagenet_weights():
     with pytest.raises(ValueError, match="DenseNet121, 169 and 201"):
         densenet.DenseNet([1, 1, 1, 1], weights="imagenet",
                           include_top=False, input_shape=(32, 32, 3))
+
+
+def test_preprocess_input_matches_keras(keras_ref):
+    from applications.reference_models import assert_same_preprocessing
+
+    assert_same_preprocessing(densenet, keras_ref.applications.densenet)

@@ -50,3 +50,9 @@ def test_imagenet_head_rescales_by_the_standard_deviations():
     assert [type(l).__name__ for l in model.layers[1:3]] == [
         "Rescaling", "Normalization"]
     assert efficientnet.preprocess_input("unchanged") == "unchanged"
+
+
+def test_preprocess_input_matches_keras(keras_ref):
+    from applications.reference_models import assert_same_preprocessing
+
+    assert_same_preprocessing(efficientnet, keras_ref.applications.efficientnet)

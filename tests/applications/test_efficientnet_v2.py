@@ -38,3 +38,9 @@ def test_unknown_name_with_default_blocks():
     with pytest.raises(ValueError, match="blocks_args='default'"):
         efficientnet_v2.EfficientNetV2(1.0, 1.0, 224, name="mine",
                                        weights=None)
+
+
+def test_preprocess_input_matches_keras(keras_ref):
+    from applications.reference_models import assert_same_preprocessing
+
+    assert_same_preprocessing(efficientnet_v2, keras_ref.applications.efficientnet_v2)

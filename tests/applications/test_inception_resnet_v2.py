@@ -30,3 +30,9 @@ def test_custom_scale_layer_and_block_type():
     assert layer.get_config()["scale"] == 0.5
     with pytest.raises(ValueError, match="block_type"):
         inception_resnet_v2.inception_resnet_block(None, 1.0, "block9", 1)
+
+
+def test_preprocess_input_matches_keras(keras_ref):
+    from applications.reference_models import assert_same_preprocessing
+
+    assert_same_preprocessing(inception_resnet_v2, keras_ref.applications.inception_resnet_v2)

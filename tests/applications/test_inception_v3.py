@@ -25,3 +25,9 @@ def test_keras_weight_file_gives_keras_predictions(keras_ref, tmp_path):
     x = np.random.default_rng(1).uniform(0, 255, (2, 299, 299, 3))
     x = inception_v3.preprocess_input(x.astype("float32"))
     assert_same_predictions(ours, theirs, x)
+
+
+def test_preprocess_input_matches_keras(keras_ref):
+    from applications.reference_models import assert_same_preprocessing
+
+    assert_same_preprocessing(inception_v3, keras_ref.applications.inception_v3)

@@ -37,3 +37,9 @@ def test_imagenet_arguments_are_checked():
         mobilenet.MobileNet(weights="imagenet", depth_multiplier=2)
     with pytest.raises(ValueError, match="alpha"):
         mobilenet.MobileNet(weights="imagenet", alpha=0.3)
+
+
+def test_preprocess_input_matches_keras(keras_ref):
+    from applications.reference_models import assert_same_preprocessing
+
+    assert_same_preprocessing(mobilenet, keras_ref.applications.mobilenet)

@@ -97,3 +97,9 @@ def test_frozen_base_fine_tuning():
     for before, after in zip(frozen, base.weights):
         np.testing.assert_array_equal(before, after.numpy())
     assert not np.array_equal(head, model.layers[-1].kernel.numpy())
+
+
+def test_preprocess_input_matches_keras(keras_ref):
+    from applications.reference_models import assert_same_preprocessing
+
+    assert_same_preprocessing(mobilenet_v2, keras_ref.applications.mobilenet_v2)

@@ -44,3 +44,9 @@ def test_imagenet_alpha_is_checked():
                                       minimalistic=True)
     with pytest.raises(ValueError, match="32x32"):
         mobilenet_v3.MobileNetV3Large(weights=None, input_shape=(16, 16, 3))
+
+
+def test_preprocess_input_matches_keras(keras_ref):
+    from applications.reference_models import assert_same_preprocessing
+
+    assert_same_preprocessing(mobilenet_v3, keras_ref.applications.mobilenet_v3)

@@ -57,3 +57,9 @@ def test_bad_arguments():
                       include_top=False)
     with pytest.raises(ValueError, match="static"):
         nasnet.NASNetLarge(input_shape=(None, None, 3), include_top=False)
+
+
+def test_preprocess_input_matches_keras(keras_ref):
+    from applications.reference_models import assert_same_preprocessing
+
+    assert_same_preprocessing(nasnet, keras_ref.applications.nasnet)

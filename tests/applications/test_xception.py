@@ -28,3 +28,9 @@ def test_top_matches_keras(keras_ref):
     # weights.
     assert_same_architecture(xception.Xception(**kwargs),
                              keras_ref.applications.Xception(**kwargs))
+
+
+def test_preprocess_input_matches_keras(keras_ref):
+    from applications.reference_models import assert_same_preprocessing
+
+    assert_same_preprocessing(xception, keras_ref.applications.xception)
