@@ -280,3 +280,7 @@ def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5,
 
 
 __all__ = _op.public(globals()) + ["map_coordinates"]
+from lamina.ops.image_warps import *  # noqa: E402,F401,F403
+from lamina.ops import image_warps as _warps  # noqa: E402
+
+__all__ += _warps.__all__

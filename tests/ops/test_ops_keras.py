@@ -266,6 +266,27 @@ CASES = [
      {"fill_mode": "mirror"}),
     ("image.map_coordinates", (_f(5, 6), _f(2, 7, low=-2, high=8), 1),
      {"fill_mode": "nearest"}),
+    ("image.sobel_edges", (IMG,), {}),
+    ("image.sobel_edges", (IMG_CF,), {"data_format": "channels_first"}),
+    ("image.extract_patches_3d", (_f(2, 6, 6, 6, 2), 2), {}),
+    ("image.extract_patches_3d", (_f(2, 5, 6, 7, 2), (2, 3, 2)),
+     {"strides": 1, "padding": "same"}),
+    ("image.perspective_transform", (IMG, np.array(
+        [[0, 0], [0, 8], [9, 0], [9, 8]], "float32"), np.array(
+        [[1, 0], [0, 7], [8, 1], [9, 8]], "float32")), {}),
+    ("image.perspective_transform", (IMG, np.array(
+        [[0, 0], [0, 8], [9, 0], [9, 8]], "float32"), np.array(
+        [[2, 1], [0, 8], [9, 0], [7, 6]], "float32")),
+     {"interpolation": "nearest", "fill_value": 0.5}),
+    *[("image.scale_and_translate", (IMG, shape, np.array(scale, "float32"),
+                                     np.array(shift, "float32"), (1, 2),
+                                     method), kw)
+      for shape, scale, shift, method, kw in (
+          ((2, 5, 6, 3), [0.6, 0.7], [0.1, -0.3], "bilinear", {}),
+          ((2, 12, 14, 3), [1.6, 1.5], [0.0, 0.5], "bicubic",
+           {"antialias": False}),
+          ((2, 4, 4, 3), [0.5, 0.45], [0.0, 0.0], "lanczos3", {}),
+          ((2, 4, 5, 3), [0.5, 0.6], [0.2, 0.0], "lanczos5", {}))],
     ("image.ssim", (_f(2, 16, 16, 3, low=0, high=1),
                     _f(2, 16, 16, 3, low=0, high=1)), {}),
     # control flow and indexing
