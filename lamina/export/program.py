@@ -48,7 +48,16 @@ def trace(fn, resources, input_signature, **export_kwargs):
     """
     args = signature_lib.normalize(input_signature)
     module = EndpointModule(fn, resources)
+    modes = [(m, m.training) for m in module.modules()]
     module.eval()
+    try:
+        return _trace(module, args, resources, export_kwargs)
+    finally:
+        for m, training in modes:   # the user's modules keep their mode
+            m.training = training
+
+
+def _trace(module, args, resources, export_kwargs):
     samples = tuple(signature_lib.sample_inputs(args, _device_of(resources)))
     # `forward(*args)`: the dynamic shapes of the positional arguments.
     export_kwargs.setdefault(

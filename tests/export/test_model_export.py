@@ -203,3 +203,10 @@ def test_missing_onnx_names_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnxscript", None)
     with pytest.raises(ImportError, match=r"pip install lamina\[onnx\]"):
         seed_mlp().export(str(tmp_path / "m.onnx"), format="onnx")
+
+
+def test_export_leaves_the_module_modes_alone(tmp_path):
+    model = seed_mlp()
+    model.train()
+    model.export(str(tmp_path / "m.pt2"), format="torch", verbose=False)
+    assert all(m.training for m in model.modules())
