@@ -167,8 +167,8 @@ def test_resnet50_notop_loads_the_published_file_layout(tmp_path, keras_ref):
     kwargs = dict(include_top=False, input_shape=(64, 64, 3))
     theirs = keras_ref.applications.ResNet50(weights=None, **kwargs)
     randomize_batch_norms(theirs)
-    path = _write_keras2_layout(
-        theirs, tmp_path / "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5")
+    name = "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    path = _write_keras2_layout(theirs, tmp_path / name)
     x = resnet.preprocess_input(np.random.default_rng(2).uniform(
         0, 255, (2, 64, 64, 3)).astype("float32"))
     ours = keras.applications.ResNet50(weights=path, **kwargs)
