@@ -101,6 +101,8 @@ from lamina.layers.preprocessing.random_color_degeneration import RandomColorDeg
 from lamina.layers.preprocessing.random_posterization import RandomPosterization
 from lamina.layers.preprocessing.random_sharpness import RandomSharpness
 from lamina.layers.preprocessing.pipeline import Pipeline
+from lamina.layers.preprocessing.cut_mix import CutMix
+from lamina.layers.preprocessing.mix_up import MixUp
 from lamina.layers.preprocessing.category_encoding import CategoryEncoding
 from lamina.layers.preprocessing.center_crop import CenterCrop
 from lamina.layers.preprocessing.discretization import Discretization
