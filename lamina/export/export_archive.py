@@ -4,6 +4,7 @@ layers and models, each with its input signature) written as
 
 import os
 
+import numpy as np
 import torch
 
 from lamina.export import export_lib
@@ -18,7 +19,8 @@ class ExportArchive:
     `add_endpoint()` each function with its input signature, then
     `write_out()` a folder holding one file per endpoint:
     `<name>.pt2` (format "torch", read back with `torch.export.load`) or
-    `<name>.onnx` (format "onnx", for onnxruntime).
+    `<name>.onnx` (format "onnx", for onnxruntime), and one `<name>.npz`
+    per `add_variable_collection()`.
 
     Args:
         format: "torch" (default) or "onnx".
@@ -45,6 +47,7 @@ class ExportArchive:
         self.format = format
         self._resources = []
         self._endpoints = {}
+        self._collections = {}
 
     @property
     def endpoint_names(self):
@@ -88,7 +91,7 @@ class ExportArchive:
                 "Argument `name` must be a non-empty string without '/'. "
                 f"Received: name={name!r}"
             )
-        if name in self._endpoints:
+        if name in self._endpoints or name in self._collections:
             raise ValueError(
                 f"Endpoint name '{name}' is already taken. Endpoints: "
                 f"{self.endpoint_names}"
@@ -122,6 +125,29 @@ class ExportArchive:
         return self.add_endpoint(name, program_lib.model_function(resource),
                                  input_signature, **kwargs)
 
+    def add_variable_collection(self, name, variables):
+        """Registers variables to write beside the endpoints, as
+        `<filepath>/<name>.npz` (NumPy arrays keyed by variable path).
+
+        Args:
+            name: The collection's name.
+            variables: A list, tuple or set of weights (tensors).
+        """
+        if not isinstance(name, str) or not name or "/" in name:
+            raise ValueError(
+                "Argument `name` must be a non-empty string without '/'. "
+                f"Received: name={name!r}"
+            )
+        if name in self._endpoints or name in self._collections:
+            raise ValueError(f"The name '{name}' is already taken.")
+        if not isinstance(variables, (list, tuple, set)) or not all(
+                isinstance(v, torch.Tensor) for v in variables):
+            raise ValueError(
+                "Expected `variables` to be a list, tuple or set of weights "
+                f"(tensors). Received: {type(variables).__name__}"
+            )
+        self._collections[name] = list(variables)
+
     def write_out(self, filepath, options=None, verbose=True):
         """Writes each endpoint to `<filepath>/<name>.pt2` (or `.onnx`).
 
@@ -144,6 +170,13 @@ class ExportArchive:
         filepath = os.fspath(filepath)
         os.makedirs(filepath, exist_ok=True)
         suffix = ".pt2" if self.format == "torch" else ".onnx"
+        for name, variables in self._collections.items():
+            arrays = {}
+            for index, variable in enumerate(variables):
+                key = getattr(variable, "path", None) or f"variable_{index}"
+                arrays[key if key not in arrays else f"{key}_{index}"] = (
+                    variable.detach().cpu().numpy())
+            np.savez(os.path.join(filepath, name + ".npz"), **arrays)
         for name, (program, input_signature) in self._endpoints.items():
             target = os.path.join(filepath, name + suffix)
             if self.format == "torch":

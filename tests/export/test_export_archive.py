@@ -93,3 +93,21 @@ def test_archive_errors(tmp_path):
         archive.write_out(str(tmp_path / "a"), options=object())
     with pytest.raises(ValueError, match="Unrecognized format=zip"):
         keras.export.ExportArchive(format="zip")
+
+
+def test_variable_collection_written_as_npz(tmp_path):
+    model = _model()
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint("serve", lambda x: model(x, training=False),
+                         [keras.InputSpec(shape=(None, 3))])
+    archive.add_variable_collection("weights", model.weights)
+    with pytest.raises(ValueError, match="already taken"):
+        archive.add_variable_collection("serve", model.weights)
+    with pytest.raises(ValueError, match="list, tuple or set of weights"):
+        archive.add_variable_collection("bad", model)
+    archive.write_out(str(tmp_path / "out"), verbose=False)
+    saved = np.load(tmp_path / "out" / "weights.npz")
+    assert sorted(saved.files) == sorted(w.path for w in model.weights)
+    np.testing.assert_array_equal(saved[model.weights[0].path],
+                                  model.weights[0].numpy())
