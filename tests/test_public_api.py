@@ -58,7 +58,7 @@ MISSING = {
             Equalization HashedCrossing
             MaxNumBoundingBoxes MelSpectrogram MixUp RandAugment
             RandomColorJitter RandomElasticTransform
-            RandomErasing RandomGaussianBlur RandomHue
+            RandomErasing RandomHue
             RandomPerspective RandomSaturation RandomShear
             STFTSpectrogram Wrapper""",
     },
