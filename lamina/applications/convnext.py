@@ -9,6 +9,7 @@ from lamina import initializers, layers
 from lamina.applications import common, imagenet_utils
 from lamina.layers import Layer
 from lamina.models import Model, Sequential
+from lamina.saving.registry import Registry
 
 WEIGHTS_BASE = ("https://storage.googleapis.com/tensorflow/"
                 "keras-applications/convnext/")
@@ -43,8 +44,11 @@ MODEL_CONFIGS = {
                "projection_dims": [256, 512, 1024, 2048],
                "default_size": 224},
 }
+# Configs name Keras's module, so `.keras` files move both ways.
+LAYERS = Registry("convnext layer", "keras.src.applications.convnext")
 
 
+@LAYERS.register()
 class StochasticDepth(Layer):
     """Drops a whole residual branch per sample during training, scaling
     the kept ones by `1 / (1 - drop_path_rate)`.
@@ -78,6 +82,7 @@ class StochasticDepth(Layer):
         return {**super().get_config(), "drop_path_rate": self.drop_path_rate}
 
 
+@LAYERS.register()
 class LayerScale(Layer):
     """Multiplies the channels by a learned vector `gamma`, initialized to
     `init_values`.

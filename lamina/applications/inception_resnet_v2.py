@@ -6,6 +6,7 @@ from lamina import layers
 from lamina.applications import common, imagenet_utils
 from lamina.layers import Layer
 from lamina.models import Model
+from lamina.saving.registry import Registry
 
 WEIGHTS_BASE = ("https://storage.googleapis.com/tensorflow/"
                 "keras-applications/inception_resnet_v2/")
@@ -15,8 +16,12 @@ WEIGHTS_FILES = {
     False: ("inception_resnet_v2_weights_tf_dim_ordering_tf_kernels_notop.h5",
             "d19885ff4a710c122648d3b5c3b684e4"),
 }
+# Configs name Keras's module, so `.keras` files move both ways.
+LAYERS = Registry("inception_resnet_v2 layer",
+                  "keras.src.applications.inception_resnet_v2")
 
 
+@LAYERS.register()
 class CustomScaleLayer(Layer):
     """`inputs[0] + scale * inputs[1]`: a shortcut plus a scaled residual.
 

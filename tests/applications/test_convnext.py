@@ -65,3 +65,26 @@ def test_preprocess_input_matches_keras(keras_ref):
     from applications.reference_models import assert_same_preprocessing
 
     assert_same_preprocessing(convnext, keras_ref.applications.convnext)
+
+
+def test_keras_file_with_layer_scale_loads(keras_ref, tmp_path):
+    # Keras writes its ConvNeXt layers under keras.src.applications.convnext;
+    # Lamina reads them back as its own classes, and writes the same names.
+    from keras.src.applications import convnext as keras_convnext
+
+    import lamina
+
+    inputs = keras_ref.Input((4, 4, 3))
+    x = keras_convnext.LayerScale(0.5, 3)(inputs)
+    x = keras_convnext.StochasticDepth(0.1)(x)
+    theirs = keras_ref.Model(inputs, x)
+    theirs.layers[1].set_weights([np.array([1.0, 2.0, 3.0], "float32")])
+    theirs.save(tmp_path / "theirs.keras")
+    ours = lamina.saving.load_model(tmp_path / "theirs.keras")
+    assert isinstance(ours.layers[1], convnext.LayerScale)
+    assert isinstance(ours.layers[2], convnext.StochasticDepth)
+    x = np.random.default_rng(0).normal(size=(2, 4, 4, 3)).astype("float32")
+    assert_same_predictions(ours, theirs, x)
+    ours.save(tmp_path / "ours.keras")
+    back = keras_ref.saving.load_model(tmp_path / "ours.keras")
+    assert_same_predictions(ours, back, x)

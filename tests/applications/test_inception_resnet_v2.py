@@ -36,3 +36,19 @@ def test_preprocess_input_matches_keras(keras_ref):
     from applications.reference_models import assert_same_preprocessing
 
     assert_same_preprocessing(inception_resnet_v2, keras_ref.applications.inception_resnet_v2)
+
+
+def test_keras_file_with_custom_scale_layer_loads(keras_ref, tmp_path):
+    from keras.src.applications import inception_resnet_v2 as keras_irv2
+
+    import lamina
+
+    a = keras_ref.Input((3,))
+    b = keras_ref.Input((3,))
+    theirs = keras_ref.Model([a, b], keras_irv2.CustomScaleLayer(0.25)([a, b]))
+    theirs.save(tmp_path / "theirs.keras")
+    ours = lamina.saving.load_model(tmp_path / "theirs.keras")
+    assert isinstance(ours.layers[-1], inception_resnet_v2.CustomScaleLayer)
+    x = [np.ones((2, 3), "float32"), np.full((2, 3), 4.0, "float32")]
+    np.testing.assert_allclose(ours.predict(x, verbose=0),
+                               np.full((2, 3), 2.0))
