@@ -51,6 +51,9 @@ def test_bad_arguments():
         mobilenet_v2.MobileNetV2(weights="imagenet", alpha=0.6)
     with pytest.raises(ValueError, match="classes"):
         mobilenet_v2.MobileNetV2(weights="imagenet", classes=10)
+    with pytest.raises(ValueError, match="input_shape"):
+        mobilenet_v2.MobileNetV2(weights="imagenet", include_top=True,
+                                 input_shape=(100, 100, 3))
     with pytest.raises(ValueError, match="pooling"):
         mobilenet_v2.MobileNetV2(weights=None, include_top=False,
                                  pooling="mean", input_shape=(32, 32, 3))
