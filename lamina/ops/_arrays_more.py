@@ -61,7 +61,7 @@ def ndim(x):
 
 @op("append")
 def append(x1, x2, axis=None):
-    a, b = _op.promoted(x1, x2)
+    a, b = _op.strongly_promoted(x1, x2)
     if axis is None:
         return torch.cat([a.reshape(-1), b.reshape(-1)])
     return torch.cat([a, b], dim=axis)
@@ -164,7 +164,7 @@ def diff(a, n=1, axis=-1):
 
 @op("inner")
 def inner(x1, x2):
-    a, b = _op.promoted(x1, x2)
+    a, b = _op.strongly_promoted(x1, x2)
     if a.dtype == torch.bool:
         return torch.inner(a.to(torch.int32), b.to(torch.int32)) != 0
     return torch.inner(a, b)
@@ -178,7 +178,7 @@ def vdot(x1, x2):
 
 @op("kron")
 def kron(x1, x2):
-    a, b = _op.promoted(x1, x2)
+    a, b = _op.strongly_promoted(x1, x2)
     return torch.kron(a, b)
 
 

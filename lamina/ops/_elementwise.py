@@ -19,10 +19,10 @@ def _float_unary(name, fn):
     unary.__doc__ = f"Element-wise `{name}` (floatx for bool/int inputs)."
     return unary
 
-def _float_binary(name, fn):
+def _float_binary(name, fn, weak=True):
     @op(name)
     def binary(x1, x2):
-        a, b = _op.float_promoted(x1, x2)
+        a, b = _op.float_promoted(x1, x2, weak=weak)
         return fn(a, b)
 
     binary.__name__ = name
@@ -86,10 +86,13 @@ def isreal(x):
 def conjugate(x):
     return torch.conj(_tensor(x))
 
-hypot = _float_binary("hypot", torch.hypot)
-logaddexp = _float_binary("logaddexp", torch.logaddexp)
-logaddexp2 = _float_binary("logaddexp2", torch.logaddexp2)
-nextafter = _float_binary("nextafter", torch.nextafter)
+# Keras converts Python numbers to tensors first for these.
+hypot = _float_binary("hypot", torch.hypot, weak=False)
+logaddexp = _float_binary("logaddexp", torch.logaddexp, weak=False)
+logaddexp2 = _float_binary("logaddexp2", torch.logaddexp2, weak=False)
+# Keras steps in float64, then casts back (so narrower floats round back).
+nextafter = _float_binary("nextafter", lambda a, b: torch.nextafter(
+    a.double(), b.double()).to(a.dtype), weak=False)
 
 
 def _nan_ignoring(name, torch_fn):
@@ -117,7 +120,7 @@ def fmod(x1, x2):
 
 @op("heaviside")
 def heaviside(x1, x2):
-    a, b = _op.promoted(x1, x2)
+    a, b = _op.strongly_promoted(x1, x2)
     if a.dtype == torch.bool:  # Keras keeps bools
         return torch.where(a, a, b)
     if not a.is_floating_point():

@@ -23,17 +23,43 @@ def tensors(*values):
 
 
 def promoted(*values):
-    """The values as tensors of their common (torch-promoted) dtype."""
-    values = tensors(*values)
-    dtype = values[0].dtype
-    for value in values[1:]:
+    """The values as tensors of their common dtype. Python numbers next to
+    tensors are weakly typed, as in Keras: they never widen the tensors'
+    dtype except to reach their kind (an int8 tensor with `2` stays int8,
+    with `2.5` becomes floatx)."""
+    scalar = (bool, int, float)
+    if all(isinstance(v, scalar) for v in values):
+        values = tensors(*values)
+        dtype = values[0].dtype
+        for value in values[1:]:
+            dtype = torch.promote_types(dtype, value.dtype)
+        return [v.to(dtype) for v in values]
+    strong = [_tensor(v) for v in values if not isinstance(v, scalar)]
+    dtype = strong[0].dtype
+    for value in strong[1:]:
         dtype = torch.promote_types(dtype, value.dtype)
-    return [v.to(dtype) for v in values]
+    for value in values:
+        if isinstance(value, float) and not (dtype.is_floating_point or
+                                             dtype.is_complex):
+            dtype = _dtypes.floatx()
+        elif isinstance(value, int) and not isinstance(value, bool) and \
+                dtype == torch.bool:
+            dtype = torch.int32
+    device = strong[0].device
+    return [torch.as_tensor(v, dtype=dtype, device=device)
+            if isinstance(v, scalar) else _tensor(v).to(dtype)
+            for v in values]
 
 
-def float_promoted(*values):
+def strongly_promoted(*values):
+    """The values as tensors of their common dtype, Python numbers counting
+    as tensors (floatx/int32) as some Keras ops convert them first."""
+    return promoted(*tensors(*values))
+
+
+def float_promoted(*values, weak=True):
     """As `promoted`, then floatx for bool and integer results."""
-    values = promoted(*values)
+    values = promoted(*values) if weak else strongly_promoted(*values)
     dtype = _dtypes.float_dtype(values[0].dtype)
     return [v.to(dtype) for v in values]
 
