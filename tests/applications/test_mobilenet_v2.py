@@ -106,3 +106,24 @@ def test_preprocess_input_matches_keras(keras_ref):
     from applications.reference_models import assert_same_preprocessing
 
     assert_same_preprocessing(mobilenet_v2, keras_ref.applications.mobilenet_v2)
+
+
+def test_channels_first_matches_keras(keras_ref, tmp_path):
+    import lamina
+
+    kwargs = {"weights": None, "alpha": 0.35, "include_top": False,
+              "input_shape": (3, 32, 32), "pooling": "avg"}
+    lamina.config.set_image_data_format("channels_first")
+    keras_ref.config.set_image_data_format("channels_first")
+    try:
+        theirs = keras_ref.applications.MobileNetV2(**kwargs)
+        randomize_batch_norms(theirs)
+        path = write_legacy_h5(theirs, tmp_path / "channels_first.h5")
+        ours = mobilenet_v2.MobileNetV2(**kwargs)
+        assert_same_architecture(ours, theirs)
+        ours.load_weights(path)
+        x = np.random.default_rng(4).uniform(-1, 1, (2, 3, 32, 32))
+        assert_same_predictions(ours, theirs, x.astype("float32"))
+    finally:
+        lamina.config.set_image_data_format("channels_last")
+        keras_ref.config.set_image_data_format("channels_last")
