@@ -303,6 +303,9 @@ def view(x, dtype=None):
 @op("histogram")
 def histogram(x, bins=10, range=None):  # noqa: A002 (Keras's name)
     x = _dtypes.to_float(_tensor(x))
+    if x.dim() != 1:
+        raise ValueError("ops.histogram takes a 1D tensor (as Keras). "
+                         f"Received: x.shape={tuple(x.shape)}")
     low, high = (x.min().item(), x.max().item()) if range is None else range
     counts = torch.histc(x, bins=bins, min=low, max=high)
     edges = torch.linspace(low, high, bins + 1, dtype=x.dtype)

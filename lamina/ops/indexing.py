@@ -76,11 +76,11 @@ def saturate_cast(x, dtype):
         in_low, in_high = _limits(x.dtype)
         low, high = max(low, in_low), min(high, in_high)
         if x.is_floating_point() and not target.is_floating_point:
-            # The largest float below the integer bound, so the cast
-            # cannot wrap around.
-            high = torch.nextafter(torch.tensor(float(high), dtype=x.dtype),
-                                   torch.tensor(0.0, dtype=x.dtype)).item() \
-                if float(torch.tensor(high, dtype=x.dtype)) > high else high
+            # The bound as a float of x's dtype may round up past the
+            # integer range (int32's max in float32): step below it.
+            bound = torch.tensor(float(high), dtype=x.dtype)
+            if bound.item() > high:
+                high = torch.nextafter(bound, torch.zeros_like(bound)).item()
         x = torch.clamp(x, low, high)
     return x.to(target)
 

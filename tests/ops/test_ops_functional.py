@@ -116,3 +116,48 @@ def test_beam_search_ranks_paths_by_probability():
                                      top_paths=2)
     assert decoded[0, 0].tolist()[:1] == [1]
     assert scores[0, 0] >= scores[0, 1]
+
+
+def test_argpartition_partitions_around_kth():
+    x = rng.standard_normal((4, 9)).astype("float32")
+    indices = ops.argpartition(x, 3).numpy()
+    picked = np.take_along_axis(x, indices, axis=1)
+    assert indices.dtype == np.int32
+    assert (picked[:, :3] <= picked[:, 3:4]).all()
+    assert (picked[:, 4:] >= picked[:, 3:4]).all()
+    assert sorted(indices[0].tolist()) == list(range(9))
+
+
+def test_saturate_cast_clips_to_the_target_range():
+    """Keras's torch backend wraps float32 3e9 around to int32's minimum;
+    Lamina saturates to the largest float32 below int32's maximum."""
+    out = ops.saturate_cast(np.array([3e9, -3e9, 5.5], "float32"), "int32")
+    assert out.dtype == torch.int32
+    assert out.tolist() == [2147483520, -2147483648, 5]
+
+
+def test_histogram_takes_1d_input_only():
+    counts, edges = ops.histogram(np.array([0.1, 0.2, 0.9], "float32"),
+                                  bins=2, range=(0.0, 1.0))
+    assert counts.tolist() == [2.0, 1.0] and edges.tolist() == [0, 0.5, 1]
+    with pytest.raises(ValueError, match="1D"):
+        ops.histogram(np.zeros((2, 2), "float32"))
+
+
+def test_ops_build_a_functional_model_that_matches_eager():
+    import lamina
+
+    images = rng.uniform(size=(2, 8, 8, 3)).astype("float32")
+    kernel = rng.standard_normal((3, 3, 3, 4)).astype("float32")
+    inputs = lamina.Input((8, 8, 3))
+    x = ops.conv(inputs, kernel, padding="same")
+    x = ops.max_pool(ops.relu(x), 2)
+    x = ops.image.resize(x, (6, 6))
+    outputs = ops.logsumexp(ops.reshape(x, (-1, 6 * 6 * 4)), axis=-1)
+    model = lamina.Model(inputs, outputs)
+    assert tuple(outputs.shape) == (None,)
+    eager = ops.logsumexp(ops.reshape(ops.image.resize(ops.max_pool(
+        ops.relu(ops.conv(images, kernel, padding="same")), 2), (6, 6)),
+        (-1, 144)), axis=-1)
+    np.testing.assert_allclose(_numpy(model(images)), eager.numpy(),
+                               rtol=1e-5, atol=1e-5)
