@@ -74,14 +74,14 @@ def test_custom_gradient_replaces_the_gradient(keras_ref):
 
     x = torch.tensor(X, requires_grad=True)
     clipped_identity(x).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), np.full_like(X, 0.5))
+    np.testing.assert_allclose(x.grad.cpu().numpy(), np.full_like(X, 0.5))
 
 
 def test_jvp_matches_the_analytic_derivative():
     x, t = torch.tensor(X), torch.ones(5, 3)
     out, tangent = ops.jvp(lambda v: torch.sin(v), (x,), (t,))
-    np.testing.assert_allclose(tangent.numpy(), np.cos(X), rtol=1e-6)
-    np.testing.assert_allclose(out.numpy(), np.sin(X), rtol=1e-6)
+    np.testing.assert_allclose(tangent.cpu().numpy(), np.cos(X), rtol=1e-6)
+    np.testing.assert_allclose(out.cpu().numpy(), np.sin(X), rtol=1e-6)
 
 
 def test_elastic_transform_is_seeded_and_alpha_zero_is_identity():
@@ -90,10 +90,10 @@ def test_elastic_transform_is_seeded_and_alpha_zero_is_identity():
     again = ops.image.elastic_transform(images, seed=5)
     other = ops.image.elastic_transform(images, seed=6)
     assert first.shape == (2, 12, 10, 3)
-    np.testing.assert_array_equal(first.numpy(), again.numpy())
-    assert not np.allclose(first.numpy(), other.numpy())
+    np.testing.assert_array_equal(first.cpu().numpy(), again.cpu().numpy())
+    assert not np.allclose(first.cpu().numpy(), other.cpu().numpy())
     still = ops.image.elastic_transform(images, alpha=0.0, seed=5)
-    np.testing.assert_allclose(still.numpy(), images, atol=1e-6)
+    np.testing.assert_allclose(still.cpu().numpy(), images, atol=1e-6)
 
 
 def test_scatter_update_reductions():
@@ -101,9 +101,9 @@ def test_scatter_update_reductions():
     index = np.array([[0, 1], [0, 1], [1, 2]])
     updates = np.array([10.0, 20.0, -1.0], "float32")
     added = ops.scatter_update(base, index, updates, reduction="add")
-    np.testing.assert_allclose(added.numpy(), [[0, 31, 2], [3, 4, 4]])
+    np.testing.assert_allclose(added.cpu().numpy(), [[0, 31, 2], [3, 4, 4]])
     largest = ops.scatter_update(base, index, updates, reduction="max")
-    np.testing.assert_allclose(largest.numpy(), [[0, 20, 2], [3, 4, 5]])
+    np.testing.assert_allclose(largest.cpu().numpy(), [[0, 20, 2], [3, 4, 5]])
     with pytest.raises(ValueError, match="reduction"):
         ops.scatter_update(base, index, updates, reduction="mean")
 
@@ -120,7 +120,7 @@ def test_beam_search_ranks_paths_by_probability():
 
 def test_argpartition_partitions_around_kth():
     x = rng.standard_normal((4, 9)).astype("float32")
-    indices = ops.argpartition(x, 3).numpy()
+    indices = ops.argpartition(x, 3).cpu().numpy()
     picked = np.take_along_axis(x, indices, axis=1)
     assert indices.dtype == np.int32
     assert (picked[:, :3] <= picked[:, 3:4]).all()
@@ -159,5 +159,5 @@ def test_ops_build_a_functional_model_that_matches_eager():
     eager = ops.logsumexp(ops.reshape(ops.image.resize(ops.max_pool(
         ops.relu(ops.conv(images, kernel, padding="same")), 2), (6, 6)),
         (-1, 144)), axis=-1)
-    np.testing.assert_allclose(_numpy(model(images)), eager.numpy(),
+    np.testing.assert_allclose(_numpy(model(images)), eager.cpu().numpy(),
                                rtol=1e-5, atol=1e-5)
