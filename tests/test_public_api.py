@@ -58,7 +58,7 @@ MISSING = {
             Equalization HashedCrossing MaxNumBoundingBoxes
             MelSpectrogram RandAugment RandomColorJitter
             RandomElasticTransform RandomHue RandomPerspective
-            RandomSaturation RandomShear STFTSpectrogram Wrapper""",
+            RandomSaturation RandomShear Wrapper""",
     },
     "issue 11, optimizers": {
         "optimizers": """

@@ -13,6 +13,7 @@ from lamina.layers.preprocessing.mix_up import MixUp
 from lamina.layers.preprocessing.random_gaussian_blur import RandomGaussianBlur
 from lamina.layers.preprocessing.random_erasing import RandomErasing
 from lamina.layers.preprocessing.mel_spectrogram import MelSpectrogram
+from lamina.layers.preprocessing.stft_spectrogram import STFTSpectrogram
 from lamina.layers.preprocessing.category_encoding import CategoryEncoding
 from lamina.layers.preprocessing.center_crop import CenterCrop
 from lamina.layers.preprocessing.discretization import Discretization
