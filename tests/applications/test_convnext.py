@@ -88,3 +88,19 @@ def test_keras_file_with_layer_scale_loads(keras_ref, tmp_path):
     ours.save(tmp_path / "ours.keras")
     back = keras_ref.saving.load_model(tmp_path / "ours.keras")
     assert_same_predictions(ours, back, x)
+
+
+def test_keras_3_weights_file_loads(keras_ref, tmp_path):
+    # The `.weights.h5` layout nests the stem and downsampling Sequentials.
+    kwargs = dict(SMALL, weights=None, pooling="avg")
+    theirs = keras_ref.applications.ConvNeXtTiny(**kwargs)
+    rng = np.random.default_rng(5)
+    for weight in theirs.trainable_weights:
+        weight.assign(rng.normal(0, 0.05, tuple(weight.shape))
+                      .astype("float32"))
+    theirs.save_weights(tmp_path / "convnext.weights.h5")
+    ours = convnext.ConvNeXtTiny(**kwargs)
+    ours.load_weights(tmp_path / "convnext.weights.h5")
+    x = rng.uniform(0, 255, (2, 32, 32, 3)).astype("float32")
+    assert np.isfinite(np.asarray(ours.predict(x, verbose=0))).all()
+    assert_same_predictions(ours, theirs, x)
