@@ -56,7 +56,7 @@ MISSING = {
         "layers": """
             AugMix ContrastLimitedAdaptiveHistogramEqualization
             Equalization HashedCrossing MaxNumBoundingBoxes
-            MelSpectrogram RandAugment RandomColorJitter
+            RandAugment RandomColorJitter
             RandomElasticTransform RandomHue RandomPerspective
             RandomSaturation RandomShear Wrapper""",
     },
