@@ -97,8 +97,9 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size,
     x = layers.Rescaling(1.0 / 255.0)(img_input)
     x = layers.Normalization(axis=bn_axis)(x)
     if weights == "imagenet":
-        # The published weights expect the variance, not the standard
-        # deviation, in the normalization; this undoes the difference.
+        # The published files hold the standard deviations as the
+        # Normalization's variance (so it divides by their square roots);
+        # this completes the division by the standard deviation.
         x = layers.Rescaling(
             [1.0 / math.sqrt(stddev) for stddev in IMAGENET_STDDEV_RGB])(x)
     x = layers.ZeroPadding2D(padding=imagenet_utils.correct_pad(x, 3),

@@ -44,7 +44,7 @@ def test_keras_weight_file_gives_keras_predictions(keras_ref, tmp_path):
     assert_same_predictions(ours, theirs, x)
 
 
-def test_imagenet_head_rescales_by_the_standard_deviations():
+def test_model_starts_with_rescaling_and_normalization():
     model = efficientnet.EfficientNetB0(weights=None, include_top=False,
                                         input_shape=(32, 32, 3))
     assert [type(l).__name__ for l in model.layers[1:3]] == [
