@@ -1,11 +1,13 @@
 """Control flow and functional transforms of `keras.ops` (`scan`,
 `associative_scan`, `switch`, `map`, `vectorized_map`, `custom_gradient`)
-run eagerly in Python over torch tensors, so autograd sees every step."""
+run eagerly in Python over torch tensors, so autograd sees every step. On
+KerasTensors they record a node (the function runs on placeholders)."""
 
 import builtins
 
 import torch
 
+from lamina.graph.symbolic import symbolic_aware
 from lamina.ops import _op
 from lamina.ops.core import _tensor
 from lamina.utils import tree
@@ -31,6 +33,7 @@ def _take(xs, i, axis=0):
     return tree.map_structure(lambda v: _tensor(v).select(axis, i), xs)
 
 
+@symbolic_aware("scan")
 def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     """Runs `carry, y = f(carry, x)` over the leading axis of `xs` (or
     `length` times with `x=None`); returns `(carry, stacked ys)`."""
@@ -53,6 +56,7 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     return carry, _stack(ys)
 
 
+@symbolic_aware("associative_scan")
 def associative_scan(f, elems, reverse=False, axis=0):
     """Inclusive prefix combination `f(previous, current)` along `axis`."""
     steps = _length(elems, axis)
@@ -69,6 +73,7 @@ def associative_scan(f, elems, reverse=False, axis=0):
     return tree.map_structure(lambda v: torch.movedim(v, 0, axis), stacked)
 
 
+@symbolic_aware("switch")
 def switch(index, branches, *operands):
     """Calls `branches[index](*operands)`; an index out of range is clamped
     to the first or last branch."""
@@ -78,12 +83,14 @@ def switch(index, branches, *operands):
     return branches[position](*operands)
 
 
+@symbolic_aware("map")
 def map(f, xs):  # noqa: A001 (Keras's name)
     """`f` applied to each slice along the leading axis of `xs`; the
     results stacked."""
     return _stack([f(_take(xs, i)) for i in range(_length(xs))])
 
 
+@symbolic_aware("vectorized_map")
 def vectorized_map(function, elements):
     """`function` on each slice along the leading axis, results stacked."""
     return map(function, elements)

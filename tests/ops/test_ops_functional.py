@@ -161,3 +161,28 @@ def test_ops_build_a_functional_model_that_matches_eager():
         (-1, 144)), axis=-1)
     np.testing.assert_allclose(_numpy(model(images)), eager.cpu().numpy(),
                                rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["scan", "associative_scan", "switch",
+                                  "map", "vectorized_map"])
+def test_function_ops_work_on_keras_tensors(name):
+    import lamina
+
+    x = lamina.KerasTensor((5, 3))
+    calls = {
+        "scan": lambda o, v: o.scan(lambda c, r: (c + r, c * r),
+                                    o.zeros((3,)), v),
+        "associative_scan": lambda o, v: o.associative_scan(
+            lambda a, b: a + b, v),
+        "switch": lambda o, v: o.switch(0, [lambda a: a * 2,
+                                            lambda a: a], v),
+        "map": lambda o, v: o.map(lambda r: o.sum(r), v),
+        "vectorized_map": lambda o, v: o.vectorized_map(
+            lambda r: o.flip(r), v),
+    }
+    symbolic = calls[name](ops, x)
+    eager = calls[name](ops, torch.tensor(X))
+    flat = symbolic if isinstance(symbolic, tuple) else (symbolic,)
+    eager = eager if isinstance(eager, tuple) else (eager,)
+    assert [tuple(s.shape) for s in flat] == [tuple(e.shape) for e in eager]
+    assert all(isinstance(s, lamina.KerasTensor) for s in flat)
