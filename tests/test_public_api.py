@@ -57,8 +57,8 @@ MISSING = {
             AugMix ContrastLimitedAdaptiveHistogramEqualization
             Equalization HashedCrossing MaxNumBoundingBoxes
             RandAugment RandomColorJitter
-            RandomElasticTransform RandomHue RandomPerspective
-            RandomSaturation RandomShear Wrapper""",
+            RandomElasticTransform RandomPerspective
+            RandomShear Wrapper""",
     },
     "issue 11, optimizers": {
         "optimizers": """

@@ -48,3 +48,38 @@ def unit_factor(owner, factor, name="factor"):
             and 0 <= factor <= 1:
         return (0, factor)
     raise ValueError(message)
+
+
+def rgb_to_hsv(images, channel_axis):
+    """HSV planes (all in [0, 1] for RGB in [0, 1]) of float RGB images,
+    with `keras.ops.image.rgb_to_hsv`'s formulas."""
+    eps = torch.finfo(images.dtype).eps
+    images = torch.where(images.abs() < eps, torch.zeros_like(images),
+                         images)
+    red, green, blue = images.unbind(channel_axis)
+    value = torch.maximum(torch.maximum(red, green), blue)
+    minimum = torch.minimum(torch.minimum(red, green), blue)
+    spread = value - minimum
+    one = torch.ones_like(value)
+    saturation = torch.where(value > 0, spread / torch.where(
+        value > 0, value, one), torch.zeros_like(value))
+    norm = 1.0 / (6.0 * torch.where(spread > 0, spread, one))
+    hue = torch.where(value == green, norm * (blue - red) + 2.0 / 6.0,
+                      norm * (red - green) + 4.0 / 6.0)
+    hue = torch.where(value == red, norm * (green - blue), hue)
+    hue = torch.where(spread > 0, hue, torch.zeros_like(hue)) + \
+        (hue < 0.0).to(hue.dtype)
+    return torch.stack((hue, saturation, value), dim=channel_axis)
+
+
+def hsv_to_rgb(images, channel_axis):
+    """RGB images from HSV planes (`keras.ops.image.hsv_to_rgb`)."""
+    hue, saturation, value = images.unbind(channel_axis)
+    dh = torch.remainder(hue, 1.0) * 6.0
+    dr = torch.clamp((dh - 3.0).abs() - 1.0, 0.0, 1.0)
+    dg = torch.clamp(2.0 - (dh - 2.0).abs(), 0.0, 1.0)
+    db = torch.clamp(2.0 - (dh - 4.0).abs(), 0.0, 1.0)
+    gray = 1.0 - saturation
+    return torch.stack((value * (gray + saturation * dr),
+                        value * (gray + saturation * dg),
+                        value * (gray + saturation * db)), dim=channel_axis)
