@@ -56,7 +56,7 @@ MISSING = {
         "layers": """
             AugMix ContrastLimitedAdaptiveHistogramEqualization
             Equalization HashedCrossing MaxNumBoundingBoxes
-            RandAugment RandomColorJitter
+            RandAugment
             RandomElasticTransform RandomPerspective
             RandomShear Wrapper""",
     },
