@@ -45,6 +45,7 @@ _TOP_LEVEL = {
     "remat": "lamina.utils.remat",
     "RematScope": "lamina.utils.remat",
     "Function": "lamina.utils.graph_function",
+    "StatelessScope": "lamina.utils.stateless_scope",
 }
 
 

@@ -38,7 +38,7 @@ NOT_FOR_TORCH = {
 MISSING = {
     "issue 11, random, tree, config, utils, visualization and top-level scopes": {
         "": """
-            StatelessScope visualization""",
+            visualization""",
         "callbacks": """
             SwapEMAWeights""",
         "utils": """
