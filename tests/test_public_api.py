@@ -55,7 +55,7 @@ MISSING = {
     "issue 11, the missing layers": {
         "layers": """
             AugMix ContrastLimitedAdaptiveHistogramEqualization
-            Equalization HashedCrossing MaxNumBoundingBoxes
+            HashedCrossing MaxNumBoundingBoxes
             RandAugment
             RandomElasticTransform RandomPerspective
             RandomShear Wrapper""",
