@@ -62,7 +62,8 @@ def scalar_dtype(*values):
 # means that; these RuntimeErrors too).
 _DTYPE_ERROR_WORDS = ("not implemented for", "not supported", "only support",
                       "could not infer output dtype",
-                      "non-complex dtypes")
+                      "non-complex dtypes", "Unsupported dtype",
+                      "on an unsigned type")
 
 
 def explain_dtype_errors(name):
