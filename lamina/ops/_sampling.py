@@ -52,7 +52,8 @@ def sample(inputs, coordinates, order, fill_mode, fill_value):
         for c in coords:
             low = torch.floor(c)
             weight = c - low
-            corners.append([(low.long(), 1 - weight), (low.long() + 1, weight)])
+            corners.append([(low.long(), 1 - weight),
+                            (low.long() + 1, weight)])
     result = 0
     for combo in _product(corners):
         valid, flat, weight = None, 0, None

@@ -141,9 +141,10 @@ def _kernel(method):
     def cubic(t):
         t = torch.abs(t)
         a = -0.5
-        return torch.where(t <= 1, ((a + 2) * t - (a + 3)) * t * t + 1,
-                           torch.where(t < 2, ((t - 5) * t + 8) * t * a - 4 * a,
-                                       torch.zeros_like(t)))
+        near = ((a + 2) * t - (a + 3)) * t * t + 1
+        far = ((t - 5) * t + 8) * t * a - 4 * a
+        return torch.where(t <= 1, near, torch.where(t < 2, far,
+                                                     torch.zeros_like(t)))
 
     def lanczos(radius):
         def fn(t):

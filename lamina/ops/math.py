@@ -139,7 +139,8 @@ def _window(window, sequence_length, dtype, device):
     window = _tensor(window).to(dtype)
     if window.shape != (sequence_length,):
         raise ValueError("A `window` tensor must have shape "
-                         f"({sequence_length},). Received: {tuple(window.shape)}")
+                         f"({sequence_length},). Received: "
+                         f"{tuple(window.shape)}")
     return window
 
 
