@@ -58,7 +58,7 @@ MISSING = {
             HashedCrossing MaxNumBoundingBoxes
             RandAugment
             RandomElasticTransform RandomPerspective
-            RandomShear Wrapper""",
+            Wrapper""",
     },
     "issue 11, optimizers": {
         "optimizers": """
