@@ -56,7 +56,6 @@ MISSING = {
         "layers": """
             AugMix ContrastLimitedAdaptiveHistogramEqualization
             HashedCrossing MaxNumBoundingBoxes
-            RandAugment
             RandomElasticTransform RandomPerspective
             Wrapper""",
     },
