@@ -25,6 +25,6 @@ from lamina.ops.numpy import abs, all, any, max, min, round, sum  # noqa: F401,A
 # helpers; keep the namespace to the ops themselves.
 for _name in ("torch", "np", "builtins", "config", "activations",
               "KerasTensor", "symbolic_aware", "standardize_dtype",
-              "to_torch_dtype", "F", "check_index_range"):
+              "to_torch_dtype", "F", "check_index_range", "inspect"):
     globals().pop(_name, None)
 del _name

@@ -162,6 +162,11 @@ def diff(a, n=1, axis=-1):
     return torch.diff(_tensor(a), n=n, dim=axis)
 
 
+@op("outer")
+def outer(x1, x2):
+    return torch.outer(_tensor(x1).flatten(), _tensor(x2).flatten())
+
+
 @op("inner")
 def inner(x1, x2):
     a, b = _op.strongly_promoted(x1, x2)

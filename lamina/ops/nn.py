@@ -155,3 +155,9 @@ def moments(x, axes, keepdims=False, synchronized=False):
 from lamina.ops.nn_conv import *  # noqa: E402,F401,F403
 from lamina.ops.nn_functional import *  # noqa: E402,F401,F403
 from lamina.ops.ctc import ctc_decode  # noqa: E402,F401
+
+# The ops only: module helpers stay out of `from lamina.ops.nn import *`.
+__all__ = [n for n, v in list(globals().items()) if callable(v) and not (
+    n.startswith("_") or n in ("symbolic_aware", "to_torch_dtype",
+                               "check_index_range")
+    or isinstance(v, type(builtins)))]

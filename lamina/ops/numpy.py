@@ -386,14 +386,13 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
     return torch.nan_to_num(_tensor(x), nan=nan, posinf=posinf, neginf=neginf)
 
 
-@symbolic_aware("outer")
-@_dtypes.explain_dtype_errors("outer")
-def outer(x1, x2):
-    return torch.outer(_tensor(x1).flatten(), _tensor(x2).flatten())
-
-
 from lamina.ops._arrays_more import *  # noqa: E402,F401,F403
 from lamina.ops._elementwise import *  # noqa: E402,F401,F403
 from lamina.ops._statistics import *  # noqa: E402,F401,F403
 from lamina.ops.core import get_item  # noqa: E402,F401
 from lamina.ops.linalg import slogdet  # noqa: E402,F401
+
+# The ops only: module helpers stay out of `from lamina.ops.numpy import *`.
+__all__ = [n for n, v in list(globals().items()) if callable(v) and not (
+    n.startswith("_") or n in ("cast", "symbolic_aware", "to_torch_dtype")
+    or isinstance(v, type(builtins)))]
