@@ -54,7 +54,7 @@ MISSING = {
     },
     "issue 11, the missing layers": {
         "layers": """
-            AugMix ContrastLimitedAdaptiveHistogramEqualization
+            ContrastLimitedAdaptiveHistogramEqualization
             HashedCrossing MaxNumBoundingBoxes
             RandomElasticTransform RandomPerspective
             Wrapper""",

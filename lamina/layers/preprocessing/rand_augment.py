@@ -7,22 +7,14 @@ from lamina.layers.preprocessing._base_image_layer import (
     BaseImagePreprocessingLayer,
 )
 from lamina.layers.preprocessing._base_image_layer import parse_factor
-from lamina.layers.preprocessing.auto_contrast import AutoContrast
-from lamina.layers.preprocessing.equalization import Equalization
-from lamina.layers.preprocessing.random_brightness import RandomBrightness
-from lamina.layers.preprocessing.random_color_degeneration import (
-    RandomColorDegeneration,
-)
-from lamina.layers.preprocessing.random_contrast import RandomContrast
-from lamina.layers.preprocessing.random_posterization import (
-    RandomPosterization,
-)
-from lamina.layers.preprocessing.random_rotation import RandomRotation
-from lamina.layers.preprocessing.random_sharpness import RandomSharpness
-from lamina.layers.preprocessing.random_shear import RandomShear
-from lamina.layers.preprocessing.random_translation import RandomTranslation
-from lamina.layers.preprocessing.solarization import Solarization
+from lamina.layers.preprocessing import augmentation_ops
 from lamina.layers.registry import register
+
+# Keras's order: the picked indices refer to it.
+_OPS = ("random_shear", "random_translation", "random_rotation",
+        "random_brightness", "random_color_degeneration", "random_contrast",
+        "random_sharpness", "random_posterization", "solarization",
+        "auto_contrast", "equalization")
 
 
 @register()
@@ -59,26 +51,9 @@ class RandAugment(BaseImagePreprocessingLayer):
         self.factor = parse_factor("RandAugment", factor, bounds=(0, 1))
         self.interpolation = interpolation
         self._make_generator(seed)
-        geometric = {"interpolation": interpolation, "seed": seed,
-                     "data_format": self.data_format}
-        color = {"value_range": value_range, "seed": seed,
-                 "data_format": self.data_format}
-        f = self.factor
-        self._augmenters = [
-            RandomShear(x_factor=f, y_factor=f, **geometric),
-            RandomTranslation(height_factor=f, width_factor=f, **geometric),
-            RandomRotation(factor=f, **geometric),
-            RandomBrightness(factor=f, **color),
-            RandomColorDegeneration(factor=f, **color),
-            RandomContrast(factor=f, **color),
-            RandomSharpness(factor=f, **color),
-            RandomPosterization(factor=max(1, int(8 * f[1])), **color),
-            Solarization(addition_factor=f, threshold_factor=f, **color),
-            AutoContrast(value_range=value_range,
-                         data_format=self.data_format),
-            Equalization(value_range=value_range,
-                         data_format=self.data_format),
-        ]
+        self._augmenters = augmentation_ops.build_augmentations(
+            _OPS, self.factor, value_range, interpolation, seed,
+            self.data_format)
         self.built = True
 
     def get_random_transformation(self, images, training=True):
@@ -93,10 +68,8 @@ class RandAugment(BaseImagePreprocessingLayer):
         if not training or transformation is None:
             return images
         for index in transformation["layer_idxes"].tolist():
-            layer = self._augmenters[index]
-            drawn = layer.get_random_transformation(images, training=True)
-            images = self._to_compute_dtype(
-                layer.transform_images(images, drawn, training=True))
+            images = self._to_compute_dtype(augmentation_ops.apply(
+                self._augmenters[index], images))
         return images
 
     def get_config(self):
