@@ -6,6 +6,7 @@ import warnings
 
 import torch
 
+from lamina import config
 from lamina.graph import KerasTensor
 from lamina.layers import call_context
 from lamina.utils import naming
@@ -18,10 +19,11 @@ def backend():
 
 
 def clear_session(free_memory=True):
-    """Resets the layer-name counters and the learning phase (and frees
-    cached device memory)."""
+    """Resets the layer-name counters, the learning phase and the global
+    dtype policy, as Keras does (and frees cached device memory)."""
     naming.reset_names()
     call_context.state.training = None
+    config.set_dtype_policy(None)
     if free_memory:
         gc.collect()
         if torch.cuda.is_available():

@@ -153,6 +153,9 @@ class Sequential(Model):
         self._trace(self._input_layer._inbound_nodes[0].outputs)
 
     def call(self, inputs, training=None, mask=None):
+        if torch.compiler.is_compiling():
+            # Traced: the shortcut's bookkeeping would only add guards.
+            return self._call_layers(inputs, mask)
         shortcut = self._shortcut()
         if mask is None and isinstance(inputs, torch.Tensor) and \
                 shortcut.usable() and mask_of(inputs) is None:

@@ -14,6 +14,7 @@ from lamina.layers import call_context
 from lamina.layers.weights_mixin import weight_penalties
 from lamina.trainers import argument_checks
 from lamina.trainers import compile_utils
+from lamina.trainers import compiled_step
 from lamina.trainers import distribution_hook
 from lamina.trainers import loops
 from lamina.trainers.data_adapters.data_adapter_utils import (
@@ -103,6 +104,8 @@ class Trainer(loops.LoopsMixin):
         self.train_function = None
         self.test_function = None
         self.predict_function = None
+        for kind in ("train", "custom train", "test"):
+            self.__dict__.pop(f"_compiled_{kind}_step", None)
         self.compiled = True
 
     def _init_trainer_if_needed(self):
@@ -256,9 +259,7 @@ class Trainer(loops.LoopsMixin):
 
     def train_step(self, data):
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        forward = self.__dict__.get("_compiled_forward") or \
-            self._forward_and_loss
-        y_pred, loss = forward(x, y, sample_weight)
+        y_pred, loss = self._forward_and_loss(x, y, sample_weight)
         trainable = self._training_cache()["trainable"]
         for weight in trainable:
             weight.grad = None
@@ -296,15 +297,8 @@ class Trainer(loops.LoopsMixin):
         if distribution_hook.active() is not None:
             distribution_hook.active().check_train_step(self)
         step = self.train_step
-        self.__dict__.pop("_compiled_forward", None)
         if self.jit_compile:
-            if getattr(type(self).train_step, "_is_default_step", False):
-                # Forward and loss compile into one graph; backward and the
-                # optimizer's in-place update stay eager (no graph breaks).
-                self.__dict__["_compiled_forward"] = torch.compile(
-                    self._forward_and_loss)
-            else:
-                step = torch.compile(step)
+            step = self._compiled_train_step()
 
         def train_function(batches):
             logs = None
@@ -315,12 +309,39 @@ class Trainer(loops.LoopsMixin):
         self.train_function = train_function
         return train_function
 
+    def _compiled(self, kind, make_step):
+        """The compiled `kind` step, made once per `compile()` and kept
+        across `fit`/`evaluate` calls (so is its graph cache)."""
+        key = f"_compiled_{kind}_step"
+        compiled = self.__dict__.get(key)
+        if compiled is None:
+            compiled = compiled_step.CompiledStep(make_step(), f"{kind} step")
+            self.__dict__[key] = compiled
+        return compiled
+
+    def _compiled_train_step(self):
+        if not getattr(type(self).train_step, "_is_default_step", False):
+            # A custom train_step compiles as it is.
+            return self._compiled("custom train", lambda: self.train_step)
+        whole = self._compiled(
+            "train", lambda: compiled_step.whole_train_step(self))
+
+        def step(data):
+            x, y, sample_weight = unpack_x_y_sample_weight(data)
+            trainable = self._training_cache()["trainable"]
+            y_pred, grads = whole(x, y, sample_weight, trainable)
+            if grads is not None:
+                self.optimizer.apply(grads, trainable)
+            return self.compute_metrics(x, y, y_pred, sample_weight)
+
+        return step
+
     def make_test_function(self, force=False):
         if self.test_function is not None and not force:
             return self.test_function
         step = self.test_step
         if self.jit_compile:
-            step = torch.compile(step)
+            step = self._compiled("test", lambda: self.test_step)
 
         @torch.no_grad()
         def test_function(batches):

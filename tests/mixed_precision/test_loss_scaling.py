@@ -39,7 +39,7 @@ def test_global_mixed_float16_wraps_optimizer_as_keras(keras_ref):
         (theirs, their_loss), (ours, our_loss) = _fit_both(
             keras_ref, lambda lib: lib.optimizers.SGD(0.05))
     finally:
-        keras.mixed_precision.set_global_policy("float32")
+        keras.mixed_precision.set_global_policy(None)
         keras_ref.mixed_precision.set_global_policy("float32")
     assert isinstance(ours.optimizer, keras.mixed_precision.LossScaleOptimizer)
     assert [v.path for v in ours.optimizer.variables] == \
@@ -77,7 +77,7 @@ def test_nan_gradient_leaves_weights_unchanged():
     try:
         model = _model(keras)
     finally:
-        keras.mixed_precision.set_global_policy("float32")
+        keras.mixed_precision.set_global_policy(None)
     model.compile(keras.optimizers.SGD(0.1), "mse")
     assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
     layer_weights = [w.copy() for w in model.get_weights()]
@@ -98,7 +98,7 @@ def test_auto_scale_loss_off_and_bfloat16_keep_the_optimizer():
     try:
         model = _model(keras)
     finally:
-        keras.mixed_precision.set_global_policy("float32")
+        keras.mixed_precision.set_global_policy(None)
     model.compile("sgd", "mse", auto_scale_loss=False)
     assert not isinstance(model.optimizer,
                           keras.optimizers.LossScaleOptimizer)
@@ -113,4 +113,4 @@ def test_auto_scale_loss_off_and_bfloat16_keep_the_optimizer():
         assert model(X).dtype == torch.float32  # the float32 head
         assert model.layers[0](X).dtype == torch.bfloat16
     finally:
-        keras.mixed_precision.set_global_policy("float32")
+        keras.mixed_precision.set_global_policy(None)

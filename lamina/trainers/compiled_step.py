@@ -1,0 +1,110 @@
+"""`jit_compile=True`: the whole default train step (forward, loss,
+gradients, optimizer update, loss and metric bookkeeping) compiled into one
+`torch.compile` graph.
+
+The step computes gradients with `torch.autograd.grad` rather than
+`loss.backward()` (which would write `.grad` on the weights, something
+`torch.compile` cannot trace on parameter subclasses), with Dynamo told to
+trace autograd calls and to keep host scalars (the optimizer's iteration
+count) inside the graph. A step that fails to compile warns once and runs
+eagerly from then on; errors that eager execution raises too are the
+user's and are raised as they are.
+"""
+
+import warnings
+
+import torch
+
+from lamina import optimizers
+from lamina.utils import tree
+
+# Dynamo settings the step is traced under: `torch.autograd.grad` in the
+# graph, and `int(tensor)` (iteration counts) kept as graph values instead of
+# breaking the graph.
+_TRACE_SETTINGS = {"trace_autograd_ops": True,
+                   "capture_scalar_outputs": True}
+
+
+class CompiledStep:
+    """`step(*args)` run through `torch.compile`, or eagerly once
+    compilation has failed. Built once per `compile()` and kept across
+    steps, epochs and `fit` calls, so the graph is traced once (again only
+    when a guard fails: a new batch shape, a changed `trainable` flag)."""
+
+    def __init__(self, step, name):
+        self.eager = step
+        self.name = name
+        self.compiled = torch.compile(step)
+        self.failed = None  # the reason, once compilation failed
+        self.warm = False
+
+    def __call__(self, *args):
+        if self.failed is not None:
+            return self.eager(*args)
+        if not self.warm:
+            # The first step runs eagerly: it builds the optimizer and fills
+            # the caches layers keep (call specs, shortcut plans), which the
+            # graph's guards would otherwise see change and retrace.
+            self.warm = True
+            return self.eager(*args)
+        try:
+            with torch._dynamo.config.patch(_TRACE_SETTINGS):
+                return self.compiled(*args)
+        except Exception as error:  # noqa: BLE001 (eager decides below)
+            reason = f"{type(error).__name__}: {error}"
+            # A trace that raised can leave Dynamo's caches holding frames
+            # that later eager calls pick up; start them afresh.
+            torch._dynamo.reset()
+        # The same step eagerly: an error it raises too is the user's (a
+        # shape mismatch, a bad loss) and propagates as in eager mode.
+        result = self.eager(*args)
+        self.failed = reason
+        warnings.warn(
+            f"jit_compile=True: the {self.name} could not be compiled with "
+            "torch.compile, so it runs eagerly from now on. Reason: "
+            f"{reason.splitlines()[0][:300]}", stacklevel=3)
+        return result
+
+
+def updates_in_graph(optimizer):
+    """True for the optimizers whose update traces into the step's graph
+    as it is. The others (Adam and its family, loss scaling) keep host
+    arithmetic on the step count or a finite-gradient test that would
+    retrace the graph at every step, so they update eagerly after it."""
+    return type(optimizer) in (
+        optimizers.SGD, optimizers.RMSprop, optimizers.Adagrad,
+        optimizers.Adadelta, optimizers.Ftrl, optimizers.Lion)
+
+
+def whole_train_step(model):
+    """The default `train_step`'s work up to the compiled metrics, as one
+    function of a batch's (x, y, sample_weight) and the trainable weights
+    (given by the caller, so no cache of the model's is guarded). It
+    returns the detached predictions, and the gradients when the optimizer
+    is left to the caller (see `updates_in_graph`). The metrics update
+    eagerly: Dynamo's guards on metric state variables fail to build in
+    torch 2.13."""
+    in_graph = updates_in_graph(model.optimizer)
+
+    def step(x, y, sample_weight, trainable):
+        y_pred, loss = model._forward_and_loss(x, y, sample_weight)
+        model._track_loss(loss, x)
+        grads = None
+        if trainable:
+            optimizer = model.optimizer
+            scaled = optimizer.scale_loss(loss) \
+                if hasattr(optimizer, "scale_loss") else loss
+            grads = list(torch.autograd.grad(scaled, trainable,
+                                             allow_unused=True))
+            if in_graph:
+                optimizer.apply(grads, trainable)
+                grads = None
+        else:
+            warnings.warn("The model does not have any trainable weights.")
+        # Detached: the gradients consumed the graph behind them.
+        y_pred = tree.map_structure(
+            lambda t: t.detach() if isinstance(t, torch.Tensor) else t,
+            y_pred)
+        return y_pred, grads
+
+    return step
