@@ -197,7 +197,7 @@ def _spaced(start, stop, num, endpoint, dtype):
     dtype = to_torch_dtype(dtype) if dtype else _dtypes.floatx()
     start = _tensor(start).to(torch.float64)
     stop = _tensor(stop).to(torch.float64)
-    steps = torch.arange(num, dtype=torch.float64)
+    steps = torch.arange(num, dtype=torch.float64, device=start.device)
     divisor = (num - 1) if endpoint else num
     fraction = steps / max(divisor, 1)
     shape = (num,) + (1,) * start.dim()

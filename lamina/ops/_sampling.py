@@ -75,6 +75,41 @@ def sample(inputs, coordinates, order, fill_mode, fill_value):
     return result
 
 
+def sample_images(x, y_in, x_in, order, fill_mode, fill_value):
+    """A `(B, C, H, W)` batch read at per-image points `(y_in, x_in)` of
+    shape `(B, H', W')`, all images and channels at once."""
+    if fill_mode not in FILL_MODES:
+        raise ValueError(f"Argument `fill_mode` must be one of {FILL_MODES}. "
+                         f"Received: fill_mode={fill_mode!r}")
+    batch, channels, h, w = x.shape
+    out_shape = y_in.shape[1:]
+    flat_x = x.reshape(batch, channels, h * w)
+    if order == 0:
+        corners = [[(torch.round(y_in).long(), None)],
+                   [(torch.round(x_in).long(), None)]]
+    else:
+        corners = []
+        for c in (y_in, x_in):
+            low = torch.floor(c)
+            corners.append([(low.long(), 1 - (c - low)),
+                            (low.long() + 1, c - low)])
+    result = 0
+    for (iy, wy), (ix, wx) in _product(corners):
+        valid = (iy >= 0) & (iy < h) & (ix >= 0) & (ix < w)
+        fy = torch.clamp(_fold(iy, h, fill_mode), 0, h - 1)
+        fx = torch.clamp(_fold(ix, w, fill_mode), 0, w - 1)
+        index = (fy * w + fx).reshape(batch, 1, -1).expand(-1, channels, -1)
+        values = flat_x.gather(2, index).reshape(batch, channels,
+                                                 *out_shape)
+        if fill_mode == "constant":
+            values = torch.where(valid.unsqueeze(1), values,
+                                 torch.full_like(values, fill_value))
+        if wy is not None:
+            values = values * (wy * wx).unsqueeze(1)
+        result = result + values
+    return result
+
+
 def _product(lists):
     combos = [[]]
     for options in lists:

@@ -11,7 +11,7 @@ from lamina.ops import _dtypes
 from lamina.ops import _op
 from lamina.ops._op import op
 from lamina.ops._sampling import map_coordinates  # noqa: F401 (re-exported)
-from lamina.ops._sampling import sample
+from lamina.ops._sampling import sample_images
 from lamina.ops.core import _tensor
 
 _MODES = {"bilinear": "bilinear", "nearest": "nearest-exact",
@@ -239,18 +239,15 @@ def affine_transform(images, transform, interpolation="bilinear",
     t = _tensor(transform).to(x.dtype)
     t = t.unsqueeze(0) if t.dim() == 1 else t
     batch, channels, h, w = x.shape
-    ys, xs = torch.meshgrid(torch.arange(h, dtype=x.dtype),
-                            torch.arange(w, dtype=x.dtype), indexing="ij")
-    outputs = []
-    for i in range(batch):
-        a0, a1, a2, b0, b1, b2, c0, c1 = t[i % t.shape[0]]
-        k = c0 * xs + c1 * ys + 1.0
-        x_in = (a0 * xs + a1 * ys + a2) / k
-        y_in = (b0 * xs + b1 * ys + b2) / k
-        per_channel = [sample(x[i, c], [y_in, x_in], orders[interpolation],
-                              fill_mode, fill_value) for c in range(channels)]
-        outputs.append(torch.stack(per_channel))
-    out = torch.stack(outputs)
+    ys, xs = torch.meshgrid(torch.arange(h, dtype=x.dtype, device=x.device),
+                            torch.arange(w, dtype=x.dtype, device=x.device),
+                            indexing="ij")
+    a0, a1, a2, b0, b1, b2, c0, c1 = (
+        t.expand(batch, 8)[:, i, None, None] for i in range(8))
+    k = c0 * xs + c1 * ys + 1.0
+    out = sample_images(x, (b0 * xs + b1 * ys + b2) / k,
+                        (a0 * xs + a1 * ys + a2) / k, orders[interpolation],
+                        fill_mode, fill_value)
     return restore(out if dtype.is_floating_point else out.to(dtype))
 
 

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from lamina.ops import _dtypes
 from lamina.ops import _op
 from lamina.ops._op import op
-from lamina.ops._sampling import sample
+from lamina.ops._sampling import sample_images
 from lamina.ops.core import _tensor
 
 _ORDERS = {"nearest": 0, "bilinear": 1}
@@ -34,11 +34,9 @@ def _images(images, data_format, name):
 
 def _warp(x, x_in, y_in, order, fill_mode, fill_value):
     """Samples each image `i` of `x` at per-image grids `(y_in, x_in)`."""
-    out = torch.stack([
-        torch.stack([sample(x[i, c], [y_in[i], x_in[i]], order, fill_mode,
-                            fill_value) for c in range(x.shape[1])])
-        for i in range(x.shape[0])])
-    return out
+    shape = (x.shape[0],) + tuple(x_in.shape[-2:])
+    return sample_images(x, y_in.expand(shape), x_in.expand(shape), order,
+                         fill_mode, fill_value)
 
 
 def _homography(start, end):
@@ -73,9 +71,10 @@ def perspective_transform(images, start_points, end_points,
     start = _tensor(start_points).to(x.dtype).reshape(-1, 4, 2)
     end = _tensor(end_points).to(x.dtype).reshape(-1, 4, 2)
     h = _homography(start, end).expand(x.shape[0], 8)
-    ys, xs = torch.meshgrid(torch.arange(x.shape[2], dtype=x.dtype),
-                            torch.arange(x.shape[3], dtype=x.dtype),
-                            indexing="ij")
+    ys, xs = torch.meshgrid(
+        torch.arange(x.shape[2], dtype=x.dtype, device=x.device),
+        torch.arange(x.shape[3], dtype=x.dtype, device=x.device),
+        indexing="ij")
     a0, a1, a2, b0, b1, b2, c0, c1 = (h[:, i, None, None] for i in range(8))
     k = c0 * xs + c1 * ys + 1.0
     out = _warp(x, (a0 * xs + a1 * ys + a2) / k, (b0 * xs + b1 * ys + b2) / k,
@@ -85,7 +84,8 @@ def perspective_transform(images, start_points, end_points,
 
 def _smooth(noise, sigma):
     size = int(2 * round(3 * sigma) + 1)
-    grid = torch.arange(size, dtype=noise.dtype) - (size - 1) / 2.0
+    grid = torch.arange(size, dtype=noise.dtype, device=noise.device) - (
+        size - 1) / 2.0
     kernel = torch.exp(-(grid * grid) / (2.0 * sigma * sigma))
     kernel = kernel / kernel.sum()
     pad = size // 2
@@ -113,11 +113,11 @@ def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear",
     generator = torch.Generator().manual_seed(_seed_value(seed))
     batch, _, height, width = x.shape
     noise = torch.rand((2, batch, height, width), generator=generator,
-                       dtype=x.dtype) * 2.0 - 1.0
+                       dtype=x.dtype).to(x.device) * 2.0 - 1.0
     dy, dx = (_smooth(noise, float(sigma)) * float(alpha)).unbind(0)
-    ys, xs = torch.meshgrid(torch.arange(height, dtype=x.dtype),
-                            torch.arange(width, dtype=x.dtype),
-                            indexing="ij")
+    ys, xs = torch.meshgrid(
+        torch.arange(height, dtype=x.dtype, device=x.device),
+        torch.arange(width, dtype=x.dtype, device=x.device), indexing="ij")
     out = _warp(x, xs + dx, ys + dy, _ORDERS[interpolation], fill_mode,
                 fill_value)
     return restore(out if dtype.is_floating_point else
@@ -196,7 +196,8 @@ def scale_and_translate(images, output_shape, scale, translation, spatial_dims,
         w = _weights(x.shape[dim], output_shape[dim], float(scale[i]),
                      float(translation[i]), kernel, antialias, torch.float64)
         moved = torch.movedim(x, dim, -1)
-        x = torch.movedim(torch.matmul(moved, w.T.to(x.dtype)), -1, dim)
+        x = torch.movedim(torch.matmul(moved, w.T.to(x.dtype).to(x.device)),
+                          -1, dim)
     return x
 
 
@@ -208,7 +209,8 @@ def sobel_edges(images, data_format=None):
     fmt = _op.data_format(data_format)
     x, _ = _images(images, data_format, "sobel_edges")
     x = _dtypes.to_float(x)
-    dy = torch.tensor([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype=x.dtype)
+    dy = torch.tensor([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype=x.dtype,
+                      device=x.device)
     kernels = torch.stack([dy, dy.T]).unsqueeze(1)
     channels = x.shape[1]
     padded = F.pad(x, (1, 1, 1, 1))
@@ -251,7 +253,8 @@ def extract_patches_3d(volumes, size, strides=None, dilation_rate=1,
                          f"Received: padding={padding!r}")
     channels = x.shape[1]
     count = size[0] * size[1] * size[2]
-    eye = torch.eye(count * channels, dtype=_dtypes.float_dtype(x.dtype))
+    eye = torch.eye(count * channels, dtype=_dtypes.float_dtype(x.dtype),
+                    device=x.device)
     # Output channel (patch position) * channels + channel, as Keras.
     kernel = eye.reshape(count * channels, *size, channels).permute(
         0, 4, 1, 2, 3)
