@@ -56,8 +56,7 @@ MISSING = {
         "layers": """
             ContrastLimitedAdaptiveHistogramEqualization
             HashedCrossing MaxNumBoundingBoxes
-            RandomElasticTransform RandomPerspective
-            Wrapper""",
+            RandomElasticTransform RandomPerspective""",
     },
     "issue 11, optimizers": {
         "optimizers": """

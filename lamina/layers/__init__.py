@@ -33,6 +33,7 @@ from lamina.layers.core.dense import Dense
 from lamina.layers.core.einsum_dense import EinsumDense
 from lamina.layers.core.embedding import Embedding
 from lamina.layers.core.reversible_embedding import ReversibleEmbedding
+from lamina.layers.core.wrapper import Wrapper
 from lamina.layers.core.identity import Identity
 from lamina.layers.core.lambda_layer import Lambda
 from lamina.layers.core.masking import Masking

@@ -14,3 +14,4 @@ from lamina.layers.reshaping.flatten import Flatten as Flatten
 from lamina.layers.reshaping.permute import Permute as Permute
 from lamina.layers.reshaping.repeat_vector import RepeatVector as RepeatVector
 from lamina.layers.reshaping.reshape import Reshape as Reshape
+from lamina.layers.core.wrapper import Wrapper as Wrapper
