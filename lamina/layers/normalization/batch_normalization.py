@@ -174,9 +174,15 @@ class BatchNormalization(Layer):
 
     def _fused_call(self, x, mean, variance, training, momentum=0.0):
         view, shape = self._to_channels_second(x)
+        gamma = self._flat(self.gamma, x.dtype)
+        beta = self._flat(self.beta, x.dtype)
+        if gamma is None and beta is not None:
+            # CUDA's batch-norm backward returns an empty bias gradient
+            # when the weight is absent ("invalid gradient at index 2").
+            gamma = x.new_ones(self._num_features)
         outputs = F.batch_norm(
-            view, mean, variance, self._flat(self.gamma, x.dtype),
-            self._flat(self.beta, x.dtype), training, momentum, self.epsilon,
+            view, mean, variance, gamma, beta, training, momentum,
+            self.epsilon,
         )
         return self._from_channels_second(outputs, shape)
 
