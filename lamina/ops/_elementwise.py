@@ -8,6 +8,7 @@ from lamina.ops import _dtypes
 from lamina.ops import _op
 from lamina.ops._op import op
 from lamina.ops.core import _tensor
+from lamina.utils.dtypes import to_torch_dtype
 
 def _float_unary(name, fn):
     """Float math: bools and integers compute in floatx, as Keras."""
@@ -192,8 +193,6 @@ def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None,
     return torch.movedim(result, 0, axis) if result.dim() > 1 else result
 
 def _spaced(start, stop, num, endpoint, dtype):
-    from lamina.utils.dtypes import to_torch_dtype
-
     dtype = to_torch_dtype(dtype) if dtype else _dtypes.floatx()
     start = _tensor(start).to(torch.float64)
     stop = _tensor(stop).to(torch.float64)
@@ -208,8 +207,6 @@ def _spaced(start, stop, num, endpoint, dtype):
 
 @op("geomspace")
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
-    from lamina.utils.dtypes import to_torch_dtype
-
     out = to_torch_dtype(dtype) if dtype else _dtypes.floatx()
     s, e = _tensor(start).to(torch.float64), _tensor(stop).to(torch.float64)
     logs = _spaced(torch.log10(torch.abs(s)),

@@ -7,6 +7,7 @@ from lamina.ops import _dtypes
 from lamina.ops import _op
 from lamina.ops._op import op
 from lamina.ops.core import _tensor
+from lamina.utils.dtypes import to_torch_dtype
 
 _METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
 
@@ -162,8 +163,6 @@ def nanargmin(x, axis=None, keepdims=False):
 
 
 def _nan_cumulative(fn, x, axis, dtype, fill):
-    from lamina.utils.dtypes import to_torch_dtype
-
     x = _nan_filled(x, fill)
     if axis is None:
         x, axis = x.reshape(-1), 0

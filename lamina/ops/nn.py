@@ -10,6 +10,7 @@ import inspect
 import torch
 
 from lamina import activations
+from lamina import config
 from lamina.graph.symbolic import symbolic_aware
 from lamina.ops import _dtypes
 from lamina.ops.core import _tensor
@@ -118,8 +119,6 @@ def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False,
 def normalize(x, axis=-1, order=2, epsilon=None):
     """Lp-normalizes `x` along `axis`; L2 uses Keras's `x * rsqrt(sum x^2)`
     capped at `1 / epsilon`, so results match Keras bit for bit."""
-    from lamina import config
-
     if not isinstance(order, int) or order < 1:
         raise ValueError(
             f"Argument `order` must be an int >= 1. Received: order={order}"
