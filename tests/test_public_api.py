@@ -56,7 +56,7 @@ MISSING = {
         "layers": """
             ContrastLimitedAdaptiveHistogramEqualization
             HashedCrossing MaxNumBoundingBoxes
-            RandomElasticTransform RandomPerspective""",
+            RandomElasticTransform""",
     },
     "issue 11, optimizers": {
         "optimizers": """
