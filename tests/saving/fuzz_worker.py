@@ -20,29 +20,10 @@ FIXTURES = os.environ.get("LAMINA_FIXTURES", "/work/shared/fixtures")
 
 
 def _custom_objects():
-    import lamina
-    from lamina import ops
+    # This script's folder is sys.path[0]; lamina is imported on first use.
+    from fixture_helpers import CUSTOM
 
-    class ScaledDense(lamina.layers.Layer):
-        def __init__(self, units, scale=1.0, **kwargs):
-            super().__init__(**kwargs)
-            self.units = units
-            self.scale = scale
-
-        def build(self, input_shape):
-            self.kernel = self.add_weight(
-                name="kernel", shape=(int(input_shape[-1]), self.units))
-            self.bias = self.add_weight(name="bias", shape=(self.units,),
-                                        initializer="zeros")
-
-        def call(self, inputs):
-            return self.scale * (ops.matmul(inputs, self.kernel) + self.bias)
-
-        def get_config(self):
-            return {**super().get_config(), "units": self.units,
-                    "scale": self.scale}
-
-    return {"ScaledDense": ScaledDense}
+    return CUSTOM
 
 
 class Loader:

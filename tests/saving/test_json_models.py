@@ -12,32 +12,7 @@ import pytest
 import lamina
 from lamina import ops
 from lamina.models import model_from_json
-
-ROOT = "/work/shared/fixtures"
-FOLDERS = ["keras2", "keras2-tf2.10", "keras2-standalone-2.3.1", "keras3"]
-MODELS = ["mlp", "cnn", "multi_io", "rnn", "bidir_timedist", "nested",
-          "custom_layer"]
-
-
-class ScaledDense(lamina.layers.Layer):
-    def __init__(self, units, scale=1.0, **kwargs):
-        super().__init__(**kwargs)
-        self.units = units
-        self.scale = scale
-
-    def build(self, input_shape):
-        self.kernel = self.add_weight(
-            name="kernel", shape=(int(input_shape[-1]), self.units))
-        self.bias = self.add_weight(name="bias", shape=(self.units,),
-                                    initializer="zeros")
-
-    def call(self, inputs):
-        return self.scale * (ops.matmul(inputs, self.kernel) + self.bias)
-
-    def get_config(self):
-        return {**super().get_config(), "units": self.units,
-                "scale": self.scale}
-
+from saving.fixture_helpers import FOLDERS, MODELS, ROOT, ScaledDense
 
 @pytest.mark.skipif(not os.path.isdir(ROOT), reason="no shared fixtures")
 @pytest.mark.parametrize("name", MODELS)

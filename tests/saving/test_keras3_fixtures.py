@@ -5,65 +5,21 @@ import json
 import os
 import zipfile
 
-import numpy as np
 import pytest
 
 import lamina
-from lamina import ops
 from lamina.saving import load_model
+from saving import fixture_helpers
+from saving.fixture_helpers import CUSTOM, MODELS, ROOT, ScaledDense
 
-FIXTURES = "/work/shared/fixtures/keras3"
-MODELS = ["mlp", "cnn", "multi_io", "rnn", "bidir_timedist", "nested",
-          "custom_layer"]
+FIXTURES = os.path.join(ROOT, "keras3")
 
 pytestmark = pytest.mark.skipif(not os.path.isdir(FIXTURES),
                                 reason="shared fixtures not present")
 
 
-class ScaledDense(lamina.layers.Layer):
-    """The fixtures' custom layer: y = scale * (x @ kernel + bias)."""
-
-    def __init__(self, units, scale=1.0, **kwargs):
-        super().__init__(**kwargs)
-        self.units = units
-        self.scale = scale
-
-    def build(self, input_shape):
-        self.kernel = self.add_weight(
-            name="kernel", shape=(int(input_shape[-1]), self.units))
-        self.bias = self.add_weight(name="bias", shape=(self.units,),
-                                    initializer="zeros")
-
-    def call(self, inputs):
-        return self.scale * (ops.matmul(inputs, self.kernel) + self.bias)
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape[:-1]) + (self.units,)
-
-    def get_config(self):
-        return {**super().get_config(), "units": self.units,
-                "scale": self.scale}
-
-
-CUSTOM = {"ScaledDense": ScaledDense}
-
-
-def reference(name):
-    data = np.load(os.path.join(FIXTURES, f"{name}.io.npz"))
-    xs = [data[k] for k in sorted(data.files) if k.startswith("x")]
-    ys = [data[k] for k in sorted(data.files) if k.startswith("y")]
-    return (xs[0] if len(xs) == 1 else xs), ys
-
-
 def assert_predicts(model, name):
-    x, ys = reference(name)
-    predictions = model.predict(x, batch_size=4, verbose=0)
-    if not isinstance(predictions, (list, tuple)):
-        predictions = [predictions]
-    assert len(predictions) == len(ys)
-    for ours, theirs in zip(predictions, ys):
-        np.testing.assert_allclose(np.asarray(ours), theirs, atol=1e-5,
-                                   rtol=0)
+    fixture_helpers.assert_predicts(model, "keras3", name)
 
 
 @pytest.mark.parametrize("name", MODELS)

@@ -12,67 +12,20 @@ import numpy as np
 import pytest
 
 import lamina
-from lamina import ops
 from lamina.models import model_from_json
 from lamina.saving.formats import legacy_h5
 from lamina.saving.formats.legacy_h5_weights import LegacyH5Error
+from saving.fixture_helpers import (CUSTOM, FOLDERS, MODELS, ROOT,
+                                    ScaledDense, assert_predicts)
 
-ROOT = "/work/shared/fixtures"
-FOLDERS = ["keras2", "keras2-tf2.10", "keras2-standalone-2.3.1", "keras3"]
 KERAS2 = FOLDERS[:3]
-MODELS = ["mlp", "cnn", "multi_io", "rnn", "bidir_timedist", "nested",
-          "custom_layer"]
 
 pytestmark = pytest.mark.skipif(not os.path.isdir(ROOT),
                                 reason="shared fixtures not present")
 
 
-class ScaledDense(lamina.layers.Layer):
-    """The fixtures' custom layer: y = scale * (x @ kernel + bias)."""
-
-    def __init__(self, units, scale=1.0, **kwargs):
-        super().__init__(**kwargs)
-        self.units = units
-        self.scale = scale
-
-    def build(self, input_shape):
-        self.kernel = self.add_weight(
-            name="kernel", shape=(int(input_shape[-1]), self.units))
-        self.bias = self.add_weight(name="bias", shape=(self.units,),
-                                    initializer="zeros")
-
-    def call(self, inputs):
-        return self.scale * (ops.matmul(inputs, self.kernel) + self.bias)
-
-    def get_config(self):
-        return {**super().get_config(), "units": self.units,
-                "scale": self.scale}
-
-
-CUSTOM = {"ScaledDense": ScaledDense}
-
-
 def path(folder, name, suffix):
     return os.path.join(ROOT, folder, name + suffix)
-
-
-def reference(folder, name):
-    arrays = np.load(path(folder, name, ".io.npz"))
-    xs = [arrays[k] for k in sorted(arrays) if k.startswith("x")]
-    ys = [arrays[k] for k in sorted(arrays) if k.startswith("y")]
-    return (xs[0] if len(xs) == 1 else xs), ys
-
-
-def assert_predicts(model, folder, name):
-    x, ys = reference(folder, name)
-    predicted = model.predict(x, batch_size=4, verbose=0)
-    if isinstance(predicted, dict):
-        predicted = list(predicted.values())
-    if not isinstance(predicted, (list, tuple)):
-        predicted = [predicted]
-    assert len(predicted) == len(ys)
-    for got, want in zip(predicted, ys):
-        np.testing.assert_allclose(np.asarray(got), want, atol=1e-5, rtol=0)
 
 
 def builders():
