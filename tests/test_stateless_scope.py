@@ -42,9 +42,9 @@ def test_matches_keras_semantics(keras_ref):
     ours_var = keras.Variable(torch.ones(3))
     with keras.StatelessScope([(ours_var, np.zeros(3, "float32"))]) as ours:
         ours_var.assign(ours_var + 2.0)
-    np.testing.assert_allclose(ours.get_current_value(ours_var).numpy(),
-                               theirs)
-    np.testing.assert_allclose(ours_var.detach().numpy(),
+    np.testing.assert_allclose(
+        ours.get_current_value(ours_var).detach().cpu().numpy(), theirs)
+    np.testing.assert_allclose(ours_var.detach().cpu().numpy(),
                                keras_ref.ops.convert_to_numpy(v))
 
 

@@ -90,16 +90,17 @@ def test_frozen_base_fine_tuning():
     outputs = layers.Dense(2)(base(inputs, training=False))
     model = lamina.Model(inputs, outputs)
     model.compile(optimizer="adam", loss="mse")
-    frozen = [w.numpy().copy() for w in base.weights]
-    head = model.layers[-1].kernel.numpy().copy()
+    frozen = [w.detach().cpu().numpy().copy() for w in base.weights]
+    head = model.layers[-1].kernel.detach().cpu().numpy().copy()
     rng = np.random.default_rng(0)
     model.fit(rng.uniform(-1, 1, (8, 32, 32, 3)).astype("float32"),
               rng.normal(size=(8, 2)).astype("float32"), epochs=1,
               batch_size=4, verbose=0)
     assert len(model.trainable_weights) == 2
     for before, after in zip(frozen, base.weights):
-        np.testing.assert_array_equal(before, after.numpy())
-    assert not np.array_equal(head, model.layers[-1].kernel.numpy())
+        np.testing.assert_array_equal(before, after.detach().cpu().numpy())
+    assert not np.array_equal(
+        head, model.layers[-1].kernel.detach().cpu().numpy())
 
 
 def test_preprocess_input_matches_keras(keras_ref):

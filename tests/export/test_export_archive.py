@@ -110,4 +110,4 @@ def test_variable_collection_written_as_npz(tmp_path):
     saved = np.load(tmp_path / "out" / "weights.npz")
     assert sorted(saved.files) == sorted(w.path for w in model.weights)
     np.testing.assert_array_equal(saved[model.weights[0].path],
-                                  model.weights[0].numpy())
+                                  model.weights[0].detach().cpu().numpy())

@@ -44,7 +44,7 @@ def _compare(keras, make, rtol=1e-5, atol=1e-6):
                      path=path) for path, value in zip(SHAPES, initial)]
     lamina_opt = _run(make, lamina_optimizers, ours, grads)
     for a, e in zip(ours, keras_vars):
-        np.testing.assert_allclose(a.detach().numpy(),
+        np.testing.assert_allclose(a.detach().cpu().numpy(),
                                    keras.ops.convert_to_numpy(e),
                                    rtol=rtol, atol=atol)
     assert [tuple(v.shape) for v in lamina_opt.variables] == \

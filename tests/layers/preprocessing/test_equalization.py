@@ -21,7 +21,7 @@ def test_channels_first_and_inference_match_keras(keras_ref, keras_compare,
     x = np.transpose(images * 0.5, (0, 3, 1, 2))
     ours = preprocessing.Equalization(data_format="channels_first")(x)
     theirs = keras_ref.layers.Equalization(data_format="channels_first")(x)
-    np.testing.assert_allclose(ours.numpy(),
+    np.testing.assert_allclose(ours.detach().cpu().numpy(),
                                keras_ref.ops.convert_to_numpy(theirs),
                                atol=1e-3)
 

@@ -33,7 +33,7 @@ def test_matches_keras(keras_ref, kwargs, shape):
     ours = preprocessing.STFTSpectrogram(**kwargs)
     theirs = keras_ref.layers.STFTSpectrogram(**kwargs)
     expected = keras_ref.ops.convert_to_numpy(theirs(x))
-    got = ours(x).detach().numpy()
+    got = ours(x).detach().cpu().numpy()
     assert got.shape == expected.shape
     assert tuple(ours.compute_output_shape(shape)) == \
         tuple(theirs.compute_output_shape(shape))
