@@ -116,6 +116,7 @@ from lamina.layers.preprocessing.random_shear import RandomShear
 from lamina.layers.preprocessing.rand_augment import RandAugment
 from lamina.layers.preprocessing.aug_mix import AugMix
 from lamina.layers.preprocessing.random_perspective import RandomPerspective
+from lamina.layers.preprocessing.max_num_bounding_boxes import MaxNumBoundingBoxes
 from lamina.layers.preprocessing.category_encoding import CategoryEncoding
 from lamina.layers.preprocessing.center_crop import CenterCrop
 from lamina.layers.preprocessing.discretization import Discretization
