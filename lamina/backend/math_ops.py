@@ -49,6 +49,35 @@ def _floats(x):
     return x if x.is_floating_point() else x.to(to_torch_dtype(config.floatx()))
 
 
+def _elementwise(name, torch_fn):
+    """The graph-aware Keras 2 function `name(x)`: `torch_fn` on `x` as a
+    tensor."""
+    def fn(x):
+        return torch_fn(_t(x))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Element-wise `torch.{torch_fn.__name__}` of `x`."
+    return _graph_aware(fn)
+
+
+def _pairwise(name, torch_fn):
+    """The graph-aware Keras 2 function `name(x, y)`: `torch_fn` on `x` and
+    `y` as tensors (broadcast)."""
+    def fn(x, y):
+        return torch_fn(_t(x), _t(y))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Element-wise `torch.{torch_fn.__name__}` of `x` and `y`."
+    return _graph_aware(fn)
+
+
+def _arg_reduce(torch_fn, x, axis):
+    """`argmax`/`argmin` along `axis`, booleans compared as 0/1."""
+    x = _t(x)
+    return torch_fn(x.to(torch.uint8) if x.dtype == torch.bool else x,
+                    dim=axis)
+
+
 # Reductions ---------------------------------------------------------------
 @_graph_aware
 def sum(x, axis=None, keepdims=False):  # noqa: A001
@@ -111,16 +140,12 @@ def logsumexp(x, axis=None, keepdims=False):
 
 @_graph_aware
 def argmax(x, axis=-1):
-    x = _t(x)
-    return torch.argmax(x.to(torch.uint8) if x.dtype == torch.bool else x,
-                        dim=axis)
+    return _arg_reduce(torch.argmax, x, axis)
 
 
 @_graph_aware
 def argmin(x, axis=-1):
-    x = _t(x)
-    return torch.argmin(x.to(torch.uint8) if x.dtype == torch.bool else x,
-                        dim=axis)
+    return _arg_reduce(torch.argmin, x, axis)
 
 
 @_graph_aware
@@ -134,9 +159,23 @@ def cumprod(x, axis=0):
 
 
 # Element-wise -------------------------------------------------------------
-@_graph_aware
-def square(x):
-    return torch.square(_t(x))
+square = _elementwise("square", torch.square)
+exp = _elementwise("exp", torch.exp)
+log = _elementwise("log", torch.log)
+abs = _elementwise("abs", torch.abs)  # noqa: A001
+sign = _elementwise("sign", torch.sign)
+round = _elementwise("round", torch.round)  # noqa: A001
+sin = _elementwise("sin", torch.sin)
+cos = _elementwise("cos", torch.cos)
+
+equal = _pairwise("equal", torch.eq)
+not_equal = _pairwise("not_equal", torch.ne)
+greater = _pairwise("greater", torch.gt)
+greater_equal = _pairwise("greater_equal", torch.ge)
+less = _pairwise("less", torch.lt)
+less_equal = _pairwise("less_equal", torch.le)
+maximum = _pairwise("maximum", torch.maximum)
+minimum = _pairwise("minimum", torch.minimum)
 
 
 @_graph_aware
@@ -146,43 +185,8 @@ def sqrt(x):
 
 
 @_graph_aware
-def exp(x):
-    return torch.exp(_t(x))
-
-
-@_graph_aware
-def log(x):
-    return torch.log(_t(x))
-
-
-@_graph_aware
 def pow(x, a):  # noqa: A001
     return torch.pow(_t(x), a)
-
-
-@_graph_aware
-def abs(x):  # noqa: A001
-    return torch.abs(_t(x))
-
-
-@_graph_aware
-def sign(x):
-    return torch.sign(_t(x))
-
-
-@_graph_aware
-def round(x):  # noqa: A001
-    return torch.round(_t(x))
-
-
-@_graph_aware
-def sin(x):
-    return torch.sin(_t(x))
-
-
-@_graph_aware
-def cos(x):
-    return torch.cos(_t(x))
 
 
 @_graph_aware
@@ -193,46 +197,6 @@ def clip(x, min_value, max_value):
             isinstance(max_value, (int, float)) and max_value < min_value:
         max_value = min_value
     return torch.clamp(_t(x), min_value, max_value)
-
-
-@_graph_aware
-def equal(x, y):
-    return torch.eq(_t(x), _t(y))
-
-
-@_graph_aware
-def not_equal(x, y):
-    return torch.ne(_t(x), _t(y))
-
-
-@_graph_aware
-def greater(x, y):
-    return torch.gt(_t(x), _t(y))
-
-
-@_graph_aware
-def greater_equal(x, y):
-    return torch.ge(_t(x), _t(y))
-
-
-@_graph_aware
-def less(x, y):
-    return torch.lt(_t(x), _t(y))
-
-
-@_graph_aware
-def less_equal(x, y):
-    return torch.le(_t(x), _t(y))
-
-
-@_graph_aware
-def maximum(x, y):
-    return torch.maximum(_t(x), _t(y))
-
-
-@_graph_aware
-def minimum(x, y):
-    return torch.minimum(_t(x), _t(y))
 
 
 # Products -----------------------------------------------------------------

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from lamina import activations
 from lamina import config
 from lamina import random
+from lamina.backend.math_ops import _elementwise
 from lamina.backend.math_ops import _floats
 from lamina.backend.math_ops import _graph_aware
 from lamina.backend.math_ops import _reduce
@@ -41,30 +42,16 @@ def elu(x, alpha=1.0):
     return torch.where(x > 0, x, alpha * torch.expm1(x))
 
 
-@_graph_aware
-def sigmoid(x):
-    return torch.sigmoid(_t(x))
+sigmoid = _elementwise("sigmoid", torch.sigmoid)
+tanh = _elementwise("tanh", torch.tanh)
+softplus = _elementwise("softplus", F.softplus)
+softsign = _elementwise("softsign", F.softsign)
 
 
 @_graph_aware
 def hard_sigmoid(x):
     """`clip(0.2 * x + 0.5, 0, 1)`, Keras 2's slope."""
     return torch.clamp(0.2 * _t(x) + 0.5, 0.0, 1.0)
-
-
-@_graph_aware
-def tanh(x):
-    return torch.tanh(_t(x))
-
-
-@_graph_aware
-def softplus(x):
-    return F.softplus(_t(x))
-
-
-@_graph_aware
-def softsign(x):
-    return F.softsign(_t(x))
 
 
 @_graph_aware
