@@ -44,3 +44,29 @@ def load_model_weights(model, weights, fname=None, origin=None,
     weights file at `weights`."""
     return imagenet_utils.load_application_weights(model, weights, fname,
                                                    origin, file_hash)
+
+
+def image_model_input(input_tensor, input_shape, default_size, min_size,
+                      include_top, weights):
+    """The image input of a builder: `input_shape` checked and completed
+    by `imagenet_utils.obtain_input_shape` for the current data format,
+    then `input_tensor` (or a new `Input` of that shape)."""
+    input_shape = imagenet_utils.obtain_input_shape(
+        input_shape, default_size=default_size, min_size=min_size,
+        data_format=config.image_data_format(), require_flatten=include_top,
+        weights=weights)
+    return imagenet_utils.image_input(input_tensor, input_shape)
+
+
+def pooled_dense_head(x, include_top, pooling, classes,
+                      classifier_activation, weights, top_pool_name="avg_pool",
+                      avg_name=None, max_name=None):
+    """The common end of a builder: with the top, global average pooling
+    (named `top_pool_name`) and the `classes`-way Dense "predictions"
+    layer; without it, the `pooling` of `global_pooling`."""
+    if not include_top:
+        return global_pooling(x, pooling, avg_name, max_name)
+    x = layers.GlobalAveragePooling2D(name=top_pool_name)(x)
+    imagenet_utils.validate_activation(classifier_activation, weights)
+    return layers.Dense(classes, activation=classifier_activation,
+                        name="predictions")(x)

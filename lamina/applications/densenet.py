@@ -58,11 +58,9 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None,
             "DenseNet supports only the 'channels_last' image data format. "
             "Received: image_data_format='channels_first'")
     common.check_weights_argument(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=224, min_size=32,
-        data_format=common.image_data_format(), require_flatten=include_top,
-        weights=weights)
-    img_input = common.image_input(input_tensor, input_shape)
+    img_input = common.image_model_input(
+        input_tensor, input_shape, default_size=224, min_size=32,
+        include_top=include_top, weights=weights)
 
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)))(img_input)
     x = layers.Conv2D(64, 7, strides=2, use_bias=False, name="conv1_conv")(x)
@@ -76,13 +74,9 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None,
     x = layers.BatchNormalization(axis=common.channel_axis(), epsilon=1.001e-5,
                                   name="bn")(x)
     x = layers.Activation("relu", name="relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation,
-                         name="predictions")(x)
-    else:
-        x = common.global_pooling(x, pooling, "avg_pool", "max_pool")
+    x = common.pooled_dense_head(x, include_top, pooling, classes,
+                                 classifier_activation, weights,
+                                 avg_name="avg_pool", max_name="max_pool")
     model = Model(common.model_inputs(input_tensor, img_input), x, name=name)
     if weights != "imagenet":
         return common.load_model_weights(model, weights)

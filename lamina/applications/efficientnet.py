@@ -77,11 +77,9 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size,
     """Builds an EfficientNet from its scaling coefficients."""
     blocks_args = DEFAULT_BLOCKS_ARGS if blocks_args == "default" else blocks_args
     common.check_weights_argument(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=default_size, min_size=32,
-        data_format=common.image_data_format(), require_flatten=include_top,
-        weights=weights)
-    img_input = common.image_input(input_tensor, input_shape)
+    img_input = common.image_model_input(
+        input_tensor, input_shape, default_size=default_size, min_size=32,
+        include_top=include_top, weights=weights)
     bn_axis = common.channel_axis()
 
     def round_filters(filters):

@@ -101,11 +101,9 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None,
     Inputs go through `preprocess_input` (scaled to [-1, 1]).
     """
     common.check_weights_argument(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=299, min_size=75,
-        data_format=common.image_data_format(), require_flatten=include_top,
-        weights=weights)
-    img_input = common.image_input(input_tensor, input_shape)
+    img_input = common.image_model_input(
+        input_tensor, input_shape, default_size=299, min_size=75,
+        include_top=include_top, weights=weights)
     axis = common.channel_axis()
 
     x = conv2d_bn(img_input, 32, 3, 3, strides=(2, 2), padding="valid")
@@ -143,13 +141,8 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None,
     for index in range(2):
         x = _block_8(x, index)
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation,
-                         name="predictions")(x)
-    else:
-        x = common.global_pooling(x, pooling)
+    x = common.pooled_dense_head(x, include_top, pooling, classes,
+                                 classifier_activation, weights)
     model = Model(common.model_inputs(input_tensor, img_input), x, name=name)
     fname, file_hash = WEIGHTS_FILES[bool(include_top)]
     return common.load_model_weights(model, weights, fname,

@@ -126,13 +126,9 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True,
     x = layers.Conv2D(last_filters, 1, use_bias=False, name="Conv_1")(x)
     x = _batch_norm(x, "Conv_1_bn")
     x = layers.ReLU(6.0, name="out_relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D()(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation,
-                         name="predictions")(x)
-    else:
-        x = common.global_pooling(x, pooling)
+    x = common.pooled_dense_head(x, include_top, pooling, classes,
+                                 classifier_activation, weights,
+                                 top_pool_name=None)
     model = Model(common.model_inputs(input_tensor, img_input), x,
                   name=name or f"mobilenetv2_{alpha:0.2f}_{rows}")
     fname = ("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_"

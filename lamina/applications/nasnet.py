@@ -169,11 +169,9 @@ def NASNet(input_shape=None, penultimate_filters=4032, num_blocks=6,
             "With ImageNet weights, NASNet's `input_shape` must be static "
             f"(no None entries). Received: input_shape={input_shape}")
     default_size = 331 if default_size is None else default_size
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=default_size, min_size=32,
-        data_format=common.image_data_format(), require_flatten=include_top,
-        weights=weights)
-    img_input = common.image_input(input_tensor, input_shape)
+    img_input = common.image_model_input(
+        input_tensor, input_shape, default_size=default_size, min_size=32,
+        include_top=include_top, weights=weights)
     if penultimate_filters % (24 * (filter_multiplier ** 2)) != 0:
         raise ValueError(
             "Invalid value for argument `penultimate_filters`. Expected a "
@@ -201,13 +199,9 @@ def NASNet(input_shape=None, penultimate_filters=4032, num_blocks=6,
             x, p = _normal_a_cell(x, p, width, block_id=f"{block_id}")
     x = layers.Activation("relu")(x)
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D()(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation,
-                         name="predictions")(x)
-    else:
-        x = common.global_pooling(x, pooling)
+    x = common.pooled_dense_head(x, include_top, pooling, classes,
+                                 classifier_activation, weights,
+                                 top_pool_name=None)
     model = Model(common.model_inputs(input_tensor, img_input), x, name=name)
     if weights != "imagenet":
         return common.load_model_weights(model, weights)

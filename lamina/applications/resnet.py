@@ -8,7 +8,7 @@ stem, the stacks of residual blocks, then the classifier or pooling.
 
 from lamina import config
 from lamina import layers
-from lamina.applications import imagenet_utils
+from lamina.applications import common, imagenet_utils
 from lamina.models import Functional
 
 BASE_WEIGHTS_PATH = (
@@ -54,12 +54,9 @@ def build_resnet(stack_fn, preact, use_bias, include_top=True,
         The other arguments are the public builders'.
     """
     imagenet_utils.validate_weights_argument(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=224, min_size=32,
-        data_format=config.image_data_format(), require_flatten=include_top,
-        weights=weights,
-    )
-    img_input = imagenet_utils.image_input(input_tensor, input_shape)
+    img_input = common.image_model_input(
+        input_tensor, input_shape, default_size=224, min_size=32,
+        include_top=include_top, weights=weights)
 
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(
         img_input)

@@ -6,9 +6,8 @@ Keras's published ImageNet weight files load by layer name.
 followed by 2x2 max pooling, then the fully connected classifier.
 """
 
-from lamina import config
 from lamina import layers
-from lamina.applications import imagenet_utils
+from lamina.applications import common, imagenet_utils
 from lamina.models import Functional
 
 _BASE = "https://storage.googleapis.com/tensorflow/keras-applications/"
@@ -34,12 +33,9 @@ def build_vgg(convs_per_block, include_top, weights, input_tensor,
         The other arguments are the public builders'.
     """
     imagenet_utils.validate_weights_argument(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=224, min_size=32,
-        data_format=config.image_data_format(), require_flatten=include_top,
-        weights=weights,
-    )
-    img_input = imagenet_utils.image_input(input_tensor, input_shape)
+    img_input = common.image_model_input(
+        input_tensor, input_shape, default_size=224, min_size=32,
+        include_top=include_top, weights=weights)
     x = img_input
     for block, (filters, convs) in enumerate(
             zip(_BLOCK_FILTERS, convs_per_block), start=1):
