@@ -55,7 +55,15 @@ def local_device():
     """This process's device: `cuda:LOCAL_RANK` when CUDA is present, else
     the CPU."""
     if torch.cuda.is_available():
-        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+        index = int(os.environ.get("LOCAL_RANK", 0))
+        if index >= torch.cuda.device_count():
+            raise ValueError(
+                f"This process has LOCAL_RANK={index}, but the machine has "
+                f"{torch.cuda.device_count()} CUDA device(s): launch at most "
+                "one process per GPU (`torchrun --nproc_per_node=N` with N "
+                "no larger than the GPU count), or hide the GPUs "
+                "(`CUDA_VISIBLE_DEVICES=`) to run the processes on the CPU.")
+        return torch.device("cuda", index)
     return torch.device("cpu")
 
 

@@ -15,7 +15,9 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
 def _run_torchrun(script, out_dir, timeout=120):
-    env = dict(os.environ, OMP_NUM_THREADS="1",
+    # The workers run on the CPU (gloo), whatever GPUs the machine has: two
+    # processes need two GPUs for NCCL, and CI machines have at most one.
+    env = dict(os.environ, OMP_NUM_THREADS="1", CUDA_VISIBLE_DEVICES="",
                PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
                "--nproc_per_node=2", os.path.join(HERE, script), str(out_dir)]

@@ -71,6 +71,24 @@ def test_views_of_a_checked_tensor_are_not_read_again(reads):
         check_index_range(labels[:100], 5, "owner")
 
 
+def test_shuffled_batches_of_in_memory_labels_are_read_once_per_fit(reads):
+    from lamina.trainers.data_adapters.array_data_adapter import \
+        ArrayDataAdapter
+    x = np.zeros((64, 2), "float32")
+    labels = np.arange(64) % 3
+    adapter = ArrayDataAdapter(x, labels, batch_size=8, shuffle=True)
+    for _, y in adapter:
+        check_index_range(y, 3, "owner")
+        check_index_range(y[:, None], 3, "owner")  # a view of the batch
+    assert reads == [64]  # the whole array, once: no sync per step
+    labels[37] = 5  # a bad label is still found, in its own batch
+    adapter = ArrayDataAdapter(x, labels, batch_size=8, shuffle=True)
+    with pytest.raises(ValueError, match="Received: 5"):
+        for _, y in adapter:
+            check_index_range(y, 3, "owner")
+            assert 5 not in y.tolist()
+
+
 def test_a_view_of_a_tensor_holding_other_values_is_read_itself():
     rows = torch.tensor([[0, 1, 99], [2, 3, 99]])
     check_index_range(rows[:, :2], 4, "owner")

@@ -144,7 +144,7 @@ class BatchNormalization(Layer):
                 self._perm.index(d) for d in range(rank))
 
     def call(self, inputs, training=None, mask=None):
-        if mask is not None and not isinstance(mask, torch.Tensor):
+        if mask is not None:
             mask = torch.as_tensor(mask, device=inputs.device)
         if mask is not None and mask.dim() != inputs.dim() - 1:
             raise ValueError(

@@ -13,6 +13,7 @@ import torch
 from lamina import config
 from lamina.trainers import argument_checks
 from lamina.trainers.data_adapters import data_adapter_utils
+from lamina.utils import tensor_utils
 from lamina.utils import tree
 from lamina.utils.dtypes import to_torch_dtype
 
@@ -122,13 +123,20 @@ class ArrayDataAdapter:
 
     def _batch(self, take):
         def pick(value):
-            return None if value is None else value[take]
+            if value is None:
+                return None
+            if isinstance(take, torch.Tensor) and \
+                    isinstance(value, torch.Tensor):
+                # Shuffled integer rows (labels, token ids) are range-checked
+                # through the whole array: once per fit, no sync per step.
+                return tensor_utils.gathered_from(value[take], value)
+            return value[take]
 
         if isinstance(self.x, torch.Tensor) and (
             self.y is None or isinstance(self.y, torch.Tensor)
         ) and self.sample_weight is None:
-            x = self.x[take]
-            return (x,) if self.y is None else (x, self.y[take])
+            x = pick(self.x)
+            return (x,) if self.y is None else (x, pick(self.y))
         x = tree.map_structure(pick, self.x)
         if self.y is None:
             return (x,)

@@ -362,7 +362,9 @@ def test_synchronized_statistics_span_two_processes(tmp_path):
     script.write_text(_TWO_PROCESS_SCRIPT)
     root = os.path.dirname(os.path.dirname(os.path.dirname(
         os.path.dirname(os.path.abspath(__file__)))))
-    env = {**os.environ, "PYTHONPATH": root, "OMP_NUM_THREADS": "1"}
+    # Two gloo processes on the CPU, whatever GPUs the machine has.
+    env = {**os.environ, "PYTHONPATH": root, "OMP_NUM_THREADS": "1",
+           "CUDA_VISIBLE_DEVICES": ""}
     result = subprocess.run([sys.executable, str(script), str(tmp_path)],
                             env=env, capture_output=True, text=True,
                             timeout=120)
