@@ -2,6 +2,7 @@
 
 import torch
 
+from lamina import config
 from lamina.layers.layer import Layer
 from lamina.layers.registry import register
 from lamina.saving.serialization import deserialize_keras_object
@@ -74,13 +75,16 @@ class StackedRNNCells(Layer):
 
     def get_initial_state(self, batch_size=None):
         dtype = to_torch_dtype(self.compute_dtype)
+        weight = next(self.parameters(), None)
+        device = config.default_device() if weight is None else weight.device
         states = []
         for cell in self.cells:
             fn = getattr(cell, "get_initial_state", None)
             sizes = [cell.state_size] if isinstance(cell.state_size, int) \
                 else cell.state_size
             state = fn(batch_size=batch_size) if fn is not None else [
-                torch.zeros((batch_size, d), dtype=dtype) for d in sizes]
+                torch.zeros((batch_size, d), dtype=dtype, device=device)
+                for d in sizes]
             if isinstance(cell.state_size, int) and tree.is_nested(state) \
                     and len(state) == 1:
                 # A one-state cell's state is a bare tensor, which is what
