@@ -48,4 +48,8 @@ def keras_ref():
     keras = pytest.importorskip("keras")
     # free_memory=False: the default runs gc.collect(), ~1 s per test.
     keras.backend.clear_session(free_memory=False)
-    return keras
+    # The reference runs on the CPU on every machine: its values come back
+    # on the host, and its seeded draws are the CPU generator's, as
+    # Lamina's initializers are on every device.
+    with keras.device("cpu"):
+        yield keras
