@@ -61,12 +61,14 @@ def _generator(seed):
 
 def normal(shape, mean, stddev, dtype, seed):
     return torch.normal(
-        mean, stddev, size=shape, generator=_generator(seed), dtype=dtype
+        mean, stddev, size=shape, generator=_generator(seed), dtype=dtype,
+        device="cpu",
     )
 
 
 def uniform(shape, minval, maxval, dtype, seed):
-    draws = torch.rand(shape, generator=_generator(seed), dtype=dtype)
+    draws = torch.rand(shape, generator=_generator(seed), dtype=dtype,
+                       device="cpu")
     return (maxval - minval) * draws + minval
 
 
@@ -74,7 +76,8 @@ def truncated_normal(shape, mean, stddev, dtype, seed):
     """Normal draws kept within two standard deviations of the mean."""
     generator = _generator(seed)
     draws = torch.normal(
-        0.0, 1.0, size=(*shape, 4), generator=generator, dtype=dtype
+        0.0, 1.0, size=(*shape, 4), generator=generator, dtype=dtype,
+        device="cpu",
     )
     in_range = (draws > -2) & (draws < 2)
     first = in_range.max(-1, keepdim=True)[1]
@@ -85,7 +88,8 @@ def truncated_normal(shape, mean, stddev, dtype, seed):
     while bool(missed.any()):
         count = int(missed.sum())
         out[missed] = torch.normal(
-            0.0, 1.0, size=(count,), generator=generator, dtype=dtype
+            0.0, 1.0, size=(count,), generator=generator, dtype=dtype,
+            device="cpu",
         )
         missed = (out <= -2) | (out >= 2)
     return out * stddev + mean
