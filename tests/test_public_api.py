@@ -39,8 +39,6 @@ MISSING = {
     "issue 11, random, tree, config, utils, visualization and top-level scopes": {
         "": """
             visualization""",
-        "callbacks": """
-            SwapEMAWeights""",
         "utils": """
             FeatureSpace bounding_boxes""",
         "utils.bounding_boxes": """
