@@ -40,10 +40,10 @@ MISSING = {
         "": """
             visualization""",
         "utils": """
-            FeatureSpace bounding_boxes""",
+            FeatureSpace""",
         "utils.bounding_boxes": """
             affine_transform clip_to_image_size compute_ciou
-            compute_iou convert_format crop
+            compute_iou crop
             decode_deltas_to_boxes encode_box_to_deltas pad""",
         "visualization": """
             draw_bounding_boxes draw_segmentation_masks

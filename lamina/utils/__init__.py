@@ -51,7 +51,15 @@ _EXPORTS = {
 }
 
 
+# Submodules that are namespaces of their own (`keras.utils.bounding_boxes`).
+_SUBMODULES = ("bounding_boxes",)
+
+
 def __getattr__(name):
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"lamina.utils.{name}")
+        globals()[name] = module
+        return module
     if name in _EXPORTS:
         value = getattr(importlib.import_module(_EXPORTS[name]), name)
         globals()[name] = value
@@ -60,4 +68,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+    return sorted(set(globals()) | set(_EXPORTS) | set(_SUBMODULES))
