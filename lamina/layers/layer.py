@@ -481,7 +481,10 @@ class Layer(WeightsMixin, torch.nn.Module):
 
         outer_training, outer_depth = _state.training, _state.depth
         if outermost:
-            call_context.begin_outermost_call()
+            if not torch.compiler.is_compiling():
+                # (A compiled step begins the call before its graph runs,
+                # so the graph holds no guard on the call counter.)
+                call_context.begin_outermost_call()
             mode = bool(training)
             if self.training != mode:
                 self.train(mode)

@@ -11,11 +11,13 @@ eagerly from then on; errors that eager execution raises too are the
 user's and are raised as they are.
 """
 
+import types
 import warnings
 
 import torch
 
 from lamina import optimizers
+from lamina.layers import call_context
 from lamina.utils import tree
 
 # Dynamo settings the step is traced under: `torch.autograd.grad` in the
@@ -34,7 +36,10 @@ class CompiledStep:
     def __init__(self, step, name):
         self.eager = step
         self.name = name
-        self.compiled = torch.compile(step)
+        # Dynamo keeps its graphs per code object (at most
+        # `recompile_limit` of them): a code object of the step's own keeps
+        # models from sharing, and exhausting, one cache.
+        self.compiled = torch.compile(_with_own_code(step))
         self.failed = None  # the reason, once compilation failed
         self.warm = False
 
@@ -48,6 +53,8 @@ class CompiledStep:
             self.warm = True
             return self.eager(*args)
         try:
+            # The model call inside the graph leaves this to its caller.
+            call_context.begin_outermost_call()
             with torch._dynamo.config.patch(_TRACE_SETTINGS):
                 return self.compiled(*args)
         except Exception as error:  # noqa: BLE001 (eager decides below)
@@ -64,6 +71,17 @@ class CompiledStep:
             "torch.compile, so it runs eagerly from now on. Reason: "
             f"{reason.splitlines()[0][:300]}", stacklevel=3)
         return result
+
+
+def _with_own_code(function):
+    """`function` (or bound method) over a copy of its code object."""
+    bound_to = getattr(function, "__self__", None)
+    plain = getattr(function, "__func__", function)
+    copy = types.FunctionType(plain.__code__.replace(), plain.__globals__,
+                              plain.__name__, plain.__defaults__,
+                              plain.__closure__)
+    copy.__kwdefaults__ = plain.__kwdefaults__
+    return copy if bound_to is None else types.MethodType(copy, bound_to)
 
 
 def updates_in_graph(optimizer):
