@@ -42,9 +42,8 @@ MISSING = {
         "utils": """
             FeatureSpace""",
         "utils.bounding_boxes": """
-            affine_transform clip_to_image_size compute_ciou
-            compute_iou crop
-            decode_deltas_to_boxes encode_box_to_deltas pad""",
+            affine_transform compute_ciou compute_iou
+            decode_deltas_to_boxes encode_box_to_deltas""",
         "visualization": """
             draw_bounding_boxes draw_segmentation_masks
             plot_bounding_box_gallery plot_image_gallery

@@ -87,3 +87,63 @@ def convert_format(boxes, source, target, height=None, width=None,
         return boxes
     return _from_xyxy(*_to_xyxy(boxes, source, height, width), target,
                       height, width)
+
+
+def _check_xyxy(function, bounding_box_format, allowed=("xyxy",)):
+    if bounding_box_format not in allowed:
+        raise ValueError(
+            f"`{function}` supports bounding_box_format in {allowed} only. "
+            f"Convert the boxes with `convert_format` first. Received: "
+            f"bounding_box_format={bounding_box_format!r}")
+
+
+def _split(boxes):
+    return torch.as_tensor(boxes).unbind(-1)
+
+
+def clip_to_image_size(bounding_boxes, height=None, width=None,
+                       bounding_box_format="xyxy"):
+    """Clips `bounding_boxes["boxes"]` to the image (`[0, width]` x
+    `[0, height]`, or `[0, 1]` for `"rel_xyxy"`); boxes left with no area
+    get the label -1."""
+    _check_xyxy("clip_to_image_size", bounding_box_format,
+                ("xyxy", "rel_xyxy"))
+    if bounding_box_format == "xyxy" and (height is None or width is None):
+        raise ValueError(
+            "`height` and `width` must be set if `format='xyxy'`.")
+    if bounding_box_format == "rel_xyxy":
+        height = width = 1.0
+    x1, y1, x2, y2 = _split(bounding_boxes["boxes"])
+    boxes = torch.stack([x1.clamp(0, width), y1.clamp(0, height),
+                         x2.clamp(0, width), y2.clamp(0, height)], dim=-1)
+    result = dict(bounding_boxes)
+    result["boxes"] = boxes
+    labels = bounding_boxes.get("labels")
+    if labels is not None:
+        labels = torch.as_tensor(labels)
+        areas = (boxes[..., 2] - boxes[..., 0]) * (boxes[..., 3] -
+                                                   boxes[..., 1])
+        result["labels"] = torch.where(areas > 0, labels,
+                                       torch.full_like(labels, -1))
+    return result
+
+
+def crop(boxes, top, left, height, width, bounding_box_format="xyxy"):
+    """`"xyxy"` boxes in the frame of the crop starting at `(top, left)`
+    of size `height` x `width`, clipped to it."""
+    _check_xyxy("crop", bounding_box_format)
+    x1, y1, x2, y2 = _split(boxes)
+    return torch.stack([(x1 - left).clamp(0, width),
+                        (y1 - top).clamp(0, height),
+                        (x2 - left).clamp(0, width),
+                        (y2 - top).clamp(0, height)], dim=-1)
+
+
+def pad(boxes, top, left, height=None, width=None,
+        bounding_box_format="xyxy"):
+    """`"xyxy"` boxes shifted by the padding added at the `top` and `left`
+    of their image. `height` and `width` (the padded size) are part of
+    Keras's signature; the shift does not depend on them."""
+    _check_xyxy("pad", bounding_box_format)
+    x1, y1, x2, y2 = _split(boxes)
+    return torch.stack([x1 + left, y1 + top, x2 + left, y2 + top], dim=-1)

@@ -40,3 +40,40 @@ def test_dicts_and_errors():
         bounding_boxes.convert_format(np.zeros((2, 4)), "xyxy", "rel_xyxy")
     with pytest.raises(ValueError, match="Supported formats"):
         bounding_boxes.convert_format(np.zeros((2, 4)), "xyxy", "polar")
+
+
+def test_clip_crop_pad_match_keras(keras_ref):
+    rng = np.random.default_rng(1)
+    # Sorted coordinates: x1 <= y1 <= x2 <= y2, so x1 <= x2 and y1 <= y2;
+    # some boxes reach outside the 100 x 60 image.
+    boxes = np.sort(rng.uniform(-20, 140, (2, 5, 4)).astype("float32"),
+                    axis=-1)
+    labels = rng.integers(0, 4, (2, 5)).astype("float32")
+    kb = keras_ref.utils.bounding_boxes
+    ours = bounding_boxes.clip_to_image_size(
+        {"boxes": boxes, "labels": labels}, height=60, width=100)
+    theirs = kb.clip_to_image_size({"boxes": boxes.copy(),
+                                    "labels": labels.copy()},
+                                   height=60, width=100)
+    for key in ("boxes", "labels"):
+        np.testing.assert_allclose(ours[key].numpy(),
+                                   keras_ref.ops.convert_to_numpy(
+                                       theirs[key]))
+    rel = boxes / 120
+    ours = bounding_boxes.clip_to_image_size(
+        {"boxes": rel}, bounding_box_format="rel_xyxy")
+    theirs = kb.clip_to_image_size({"boxes": rel.copy()},
+                                   bounding_box_format="rel_xyxy")
+    np.testing.assert_allclose(ours["boxes"].numpy(),
+                               keras_ref.ops.convert_to_numpy(
+                                   theirs["boxes"]), atol=1e-6)
+    np.testing.assert_allclose(
+        bounding_boxes.crop(boxes, 10, 5, 50, 60).numpy(),
+        keras_ref.ops.convert_to_numpy(kb.crop(boxes, 10, 5, 50, 60)))
+    np.testing.assert_allclose(
+        bounding_boxes.pad(boxes, 7, 3).numpy(),
+        keras_ref.ops.convert_to_numpy(kb.pad(boxes, 7, 3)))
+    with pytest.raises(ValueError, match="height"):
+        bounding_boxes.clip_to_image_size({"boxes": boxes})
+    with pytest.raises(ValueError, match="bounding_box_format"):
+        bounding_boxes.crop(boxes, 0, 0, 5, 5, bounding_box_format="xywh")
