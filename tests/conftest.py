@@ -43,6 +43,22 @@ def _fresh_session():
 
 
 @pytest.fixture
+def on_layer_device():
+    """Torch factories in the test make their tensors where Lamina puts
+    weights and inputs (CUDA on a GPU machine), so a test can check
+    identity (`layer(x) is x`) or compute with its inputs and a layer's
+    outputs together. Does nothing where that is the CPU."""
+    from lamina import config
+
+    device = config.default_device()
+    if device.type == "cpu":
+        yield device
+        return
+    with torch.device(device):
+        yield device
+
+
+@pytest.fixture
 def keras_ref():
     """Keras 3 (torch backend), the numeric reference; a test dependency."""
     keras = pytest.importorskip("keras")

@@ -7,6 +7,10 @@ from harness import run_layer_test
 from lamina.layers.core.masking import Masking
 from lamina.layers.layer import Layer
 
+# Inputs are made where the layers run (CUDA on a GPU machine): the tests
+# check identity and compute with inputs and outputs together.
+pytestmark = pytest.mark.usefixtures("on_layer_device")
+
 
 @pytest.fixture
 def keras_ref():
@@ -76,7 +80,7 @@ def test_masking_zeroes_masked_steps_only():
 
 
 def test_masking_mask_reaches_downstream_layer():
-    x = torch.from_numpy(_padded())
+    x = torch.from_numpy(_padded()).to(torch.get_default_device())
     recorder = MaskRecorder()
     recorder(Masking()(x))
     assert torch.equal(recorder.received[-1], torch.any(x != 0, dim=-1))

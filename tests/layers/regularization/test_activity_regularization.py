@@ -9,6 +9,10 @@ from lamina.layers.regularization.activity_regularization import (
     ActivityRegularization,
 )
 
+# Inputs are made where the layers run (CUDA on a GPU machine): the tests
+# check identity and compute with inputs and outputs together.
+pytestmark = pytest.mark.usefixtures("on_layer_device")
+
 
 @pytest.mark.parametrize("kwargs", [{}, {"l1": 0.1}, {"l1": 0.1, "l2": 0.2}])
 def test_harness_and_output_parity(keras_ref, kwargs):

@@ -5,6 +5,10 @@ import torch
 from harness import run_layer_test
 from lamina.layers.regularization.alpha_dropout import AlphaDropout
 
+# Inputs are made where the layers run (CUDA on a GPU machine): the tests
+# check identity and compute with inputs and outputs together.
+pytestmark = pytest.mark.usefixtures("on_layer_device")
+
 _SATURATION = -1.6732632423543772848170429916717 * \
     1.0507009873554804934193349852946
 
@@ -32,7 +36,8 @@ def test_config_matches_keras(keras_ref, kwargs):
 
 @pytest.mark.parametrize("rate", [0.1, 0.4])
 def test_keeps_zero_mean_unit_variance(rate):
-    x = torch.randn(400, 400, generator=torch.Generator().manual_seed(0))
+    x = torch.randn(400, 400, generator=torch.Generator().manual_seed(0),
+                    device="cpu").to(torch.get_default_device())
     out = AlphaDropout(rate, seed=2)(x, training=True)
     assert abs(out.mean().item()) < 0.02
     assert abs(out.var().item() - 1) < 0.03
@@ -50,7 +55,7 @@ def test_noise_shape_shares_the_mask():
     kept = ~torch.isclose(out, torch.tensor(a * _SATURATION * 0.5))
     assert torch.equal(kept, kept[:, :1].expand_as(kept))
     np.testing.assert_allclose(out[kept].cpu().numpy(),
-                               (a * x - a * _SATURATION * 0.5)[kept].numpy(),
+                               (a * x - a * _SATURATION * 0.5)[kept].cpu().numpy(),
                                atol=1e-5, rtol=1e-5)
 
 

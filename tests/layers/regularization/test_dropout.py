@@ -6,6 +6,10 @@ import lamina
 from harness import run_layer_test
 from lamina.layers.regularization.dropout import Dropout
 
+# Inputs are made where the layers run (CUDA on a GPU machine): the tests
+# check identity and compute with inputs and outputs together.
+pytestmark = pytest.mark.usefixtures("on_layer_device")
+
 
 @pytest.fixture
 def keras_ref():

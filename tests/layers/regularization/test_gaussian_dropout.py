@@ -4,6 +4,10 @@ import torch
 from harness import run_layer_test
 from lamina.layers.regularization.gaussian_dropout import GaussianDropout
 
+# Inputs are made where the layers run (CUDA on a GPU machine): the tests
+# check identity and compute with inputs and outputs together.
+pytestmark = pytest.mark.usefixtures("on_layer_device")
+
 
 @pytest.mark.parametrize("kwargs", [
     {"rate": 0.5}, {"rate": 0.0}, {"rate": 0.2, "seed": 3},

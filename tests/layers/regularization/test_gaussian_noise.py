@@ -4,6 +4,10 @@ import torch
 from harness import run_layer_test
 from lamina.layers.regularization.gaussian_noise import GaussianNoise
 
+# Inputs are made where the layers run (CUDA on a GPU machine): the tests
+# check identity and compute with inputs and outputs together.
+pytestmark = pytest.mark.usefixtures("on_layer_device")
+
 
 @pytest.mark.parametrize("kwargs", [
     {"stddev": 0.5}, {"stddev": 0.0}, {"stddev": 1.0, "seed": 3},

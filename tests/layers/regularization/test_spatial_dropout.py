@@ -7,6 +7,10 @@ from lamina.layers.regularization.spatial_dropout import SpatialDropout1D
 from lamina.layers.regularization.spatial_dropout import SpatialDropout2D
 from lamina.layers.regularization.spatial_dropout import SpatialDropout3D
 
+# Inputs are made where the layers run (CUDA on a GPU machine): the tests
+# check identity and compute with inputs and outputs together.
+pytestmark = pytest.mark.usefixtures("on_layer_device")
+
 CASES = [
     (SpatialDropout1D, {"rate": 0.5}, (2, 3, 4)),
     (SpatialDropout1D, {"rate": 0.0, "seed": 1}, (2, 3, 4)),

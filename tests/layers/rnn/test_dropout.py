@@ -9,6 +9,10 @@ from lamina.layers.rnn import GRU
 from lamina.layers.rnn import LSTM
 from lamina.layers.rnn import SimpleRNN
 
+# Inputs are made where the layers run (CUDA on a GPU machine): the tests
+# check identity and compute with inputs and outputs together.
+pytestmark = pytest.mark.usefixtures("on_layer_device")
+
 
 def _identity_rnn(activation, **kwargs):
     """SimpleRNN with kernel = I and no recurrence: output_t = x_t * mask."""
@@ -25,7 +29,7 @@ def test_input_mask_is_fixed_across_timesteps(activation):
     layer = _identity_rnn(activation, dropout=0.5, seed=3)
     x = torch.rand(2, 5, 4) + 0.5
     ratio = (layer(x, training=True) / x).detach()
-    assert set(np.round(ratio.unique().numpy(), 5)) <= {0.0, 2.0}
+    assert set(np.round(ratio.unique().cpu().numpy(), 5)) <= {0.0, 2.0}
     torch.testing.assert_close(ratio, ratio[:, :1].expand_as(ratio))
     torch.testing.assert_close(layer(x), x)  # inference: no dropout
 
