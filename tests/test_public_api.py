@@ -42,7 +42,7 @@ MISSING = {
         "utils": """
             FeatureSpace""",
         "utils.bounding_boxes": """
-            affine_transform compute_ciou compute_iou
+            affine_transform compute_ciou
             decode_deltas_to_boxes encode_box_to_deltas""",
         "visualization": """
             draw_bounding_boxes draw_segmentation_masks

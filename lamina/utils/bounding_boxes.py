@@ -9,6 +9,7 @@ width and height).
 
 import torch
 
+from lamina import config
 from lamina.utils.dtypes import to_torch_dtype
 
 SUPPORTED_FORMATS = ("xyxy", "yxyx", "xywh", "center_xywh", "center_yxhw",
@@ -147,3 +148,46 @@ def pad(boxes, top, left, height=None, width=None,
     _check_xyxy("pad", bounding_box_format)
     x1, y1, x2, y2 = _split(boxes)
     return torch.stack([x1 + left, y1 + top, x2 + left, y2 + top], dim=-1)
+
+
+def compute_iou(boxes1, boxes2, bounding_box_format, use_masking=False,
+                mask_val=-1, image_shape=None):
+    """Pairwise intersection over union: `(N, M)` for `(N, 4)` and
+    `(M, 4)` boxes, `(batch, N, M)` for batched ones (`boxes2` may be
+    unbatched). With `use_masking`, pairs where either box has only
+    negative coordinates (padding) get `mask_val`. Relative formats need
+    `image_shape` `(height, width, channels)`."""
+    boxes1, boxes2 = torch.as_tensor(boxes1), torch.as_tensor(boxes2)
+    for name, boxes in (("boxes1", boxes1), ("boxes2", boxes2)):
+        if boxes.ndim not in (2, 3):
+            raise ValueError(
+                f"compute_iou() expects {name} to be batched, or to be "
+                f"unbatched. Received {name}.shape={tuple(boxes.shape)}; "
+                "expected a rank of 2 or 3.")
+    if "rel" in bounding_box_format and image_shape is None:
+        raise ValueError(
+            "When using relative bounding box formats (e.g. `rel_yxyx`) the "
+            f"`image_shape` argument must be provided. Received: "
+            f"image_shape={image_shape}")
+    height, width = (None, None) if image_shape is None \
+        else tuple(image_shape)[:2]
+    boxes1 = convert_format(boxes1, bounding_box_format, "xyxy", height,
+                            width)
+    boxes2 = convert_format(boxes2, bounding_box_format, "xyxy", height,
+                            width)
+    a = boxes1.unsqueeze(-2)  # (..., N, 1, 4)
+    b = boxes2.unsqueeze(-3)  # (..., 1, M, 4)
+    inter_w = (torch.minimum(a[..., 2], b[..., 2]) -
+               torch.maximum(a[..., 0], b[..., 0])).clamp(min=0)
+    inter_h = (torch.minimum(a[..., 3], b[..., 3]) -
+               torch.maximum(a[..., 1], b[..., 1])).clamp(min=0)
+    intersection = inter_w * inter_h
+    area1 = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
+    area2 = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
+    iou = intersection / (area1 + area2 - intersection + config.epsilon())
+    if not use_masking:
+        return iou
+    padding1 = boxes1.amax(-1).lt(0).unsqueeze(-1)
+    padding2 = boxes2.amax(-1).lt(0).unsqueeze(-2)
+    return torch.where(padding1 | padding2,
+                       torch.full_like(iou, float(mask_val)), iou)

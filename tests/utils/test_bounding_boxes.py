@@ -77,3 +77,30 @@ def test_clip_crop_pad_match_keras(keras_ref):
         bounding_boxes.clip_to_image_size({"boxes": boxes})
     with pytest.raises(ValueError, match="bounding_box_format"):
         bounding_boxes.crop(boxes, 0, 0, 5, 5, bounding_box_format="xywh")
+
+
+@pytest.mark.parametrize("fmt,batched,masking", [
+    ("xyxy", False, False), ("yxyx", True, False),
+    ("center_xywh", True, True), ("rel_xyxy", False, True)])
+def test_compute_iou_matches_keras(keras_ref, fmt, batched, masking):
+    rng = np.random.default_rng(2)
+    shape = (2, 5, 4) if batched else (5, 4)
+    corner = rng.uniform(0, 0.6, shape[:-1] + (2,))
+    size = rng.uniform(0.05, 0.4, shape[:-1] + (2,))
+    xyxy = np.concatenate([corner, corner + size], -1).astype("float32")
+    image_shape = (80, 100, 3)
+    scale = 1 if fmt.startswith("rel") else 100
+    boxes = keras_ref.ops.convert_to_numpy(
+        keras_ref.utils.bounding_boxes.convert_format(
+            xyxy * scale, "rel_xyxy" if fmt.startswith("rel") else "xyxy",
+            fmt, height=80, width=100))
+    other = boxes[..., ::-1, :].copy()
+    if masking:
+        other[..., 0, :] = -1
+    ours = bounding_boxes.compute_iou(boxes, other, fmt, use_masking=masking,
+                                      image_shape=image_shape)
+    theirs = keras_ref.utils.bounding_boxes.compute_iou(
+        boxes, other, fmt, use_masking=masking, image_shape=image_shape)
+    np.testing.assert_allclose(ours.numpy(),
+                               keras_ref.ops.convert_to_numpy(theirs),
+                               rtol=1e-5, atol=1e-6)
