@@ -94,3 +94,11 @@ def test_a_tensor_made_on_the_cpu_in_call_is_caught():
     with config.device(META):
         with pytest.raises(RuntimeError, match="device"):
             CpuNoise()(torch.ones(2, 3, device=META))
+
+
+@pytest.mark.parametrize("mode", ["caffe", "torch", "tf"])
+def test_imagenet_preprocessing_stays_on_the_inputs_device(mode):
+    from lamina.applications import imagenet_utils
+
+    x = torch.ones(1, 4, 4, 3, device=META)
+    assert imagenet_utils.preprocess_input(x, mode=mode).device.type == META

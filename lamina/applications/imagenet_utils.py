@@ -127,10 +127,17 @@ def _preprocess_tensor(x, data_format, mode):
     else:
         x = x / scale
     shape = _channel_shape(ndim, data_format)
-    x = x - ops.reshape(ops.convert_to_tensor(mean, dtype=x.dtype), shape)
+    x = x - ops.reshape(_constant_like(mean, x), shape)
     if std is not None:
-        x = x / ops.reshape(ops.convert_to_tensor(std, dtype=x.dtype), shape)
+        x = x / ops.reshape(_constant_like(std, x), shape)
     return x
+
+
+def _constant_like(values, x):
+    """`values` as a tensor of `x`'s dtype, on `x`'s device."""
+    if isinstance(x, torch.Tensor):
+        return torch.as_tensor(values, dtype=x.dtype, device=x.device)
+    return ops.convert_to_tensor(values, dtype=x.dtype)
 
 
 def decode_predictions(preds, top=5):
