@@ -7,6 +7,8 @@ Formats (case-insensitive): `"xyxy"` [left, top, right, bottom],
 width and height).
 """
 
+import math
+
 import torch
 
 from lamina import config
@@ -191,3 +193,37 @@ def compute_iou(boxes1, boxes2, bounding_box_format, use_masking=False,
     padding2 = boxes2.amax(-1).lt(0).unsqueeze(-2)
     return torch.where(padding1 | padding2,
                        torch.full_like(iou, float(mask_val)), iou)
+
+
+def compute_ciou(boxes1, boxes2, bounding_box_format, image_shape=None):
+    """Complete IoU of matching boxes (element-wise, `(..., 4)` each):
+    IoU minus the normalized center distance and an aspect-ratio term
+    (Zheng et al., 2020), with Keras's epsilons. Relative formats are
+    refused, as in Keras."""
+    if "rel" in bounding_box_format:
+        raise ValueError(
+            "compute_ciou() does not support relative bounding box formats "
+            f"(as in Keras). Received: bounding_box_format="
+            f"{bounding_box_format!r}")
+    height, width = (None, None) if image_shape is None \
+        else tuple(image_shape)[:2]
+    eps = config.epsilon()
+    x1a, y1a, x2a, y2a = convert_format(boxes1, bounding_box_format, "xyxy",
+                                        height, width).unbind(-1)
+    x1b, y1b, x2b, y2b = convert_format(boxes2, bounding_box_format, "xyxy",
+                                        height, width).unbind(-1)
+    width_a, height_a = x2a - x1a, y2a - y1a + eps
+    width_b, height_b = x2b - x1b, y2b - y1b + eps
+    intersection = (torch.minimum(x2a, x2b) - torch.maximum(x1a, x1b)) \
+        .clamp(min=0) * (torch.minimum(y2a, y2b) -
+                         torch.maximum(y1a, y1b)).clamp(min=0)
+    union = width_a * height_a + width_b * height_b - intersection + eps
+    iou = intersection / (union + eps)
+    diagonal = (torch.maximum(x2a, x2b) - torch.minimum(x1a, x1b)) ** 2 + \
+        (torch.maximum(y2a, y2b) - torch.minimum(y1a, y1b)) ** 2 + eps
+    distance = ((x1a + x2a) / 2 - (x1b + x2b) / 2) ** 2 + \
+        ((y1a + y2a) / 2 - (y1b + y2b) / 2) ** 2
+    v = 4 / math.pi ** 2 * (torch.atan(width_b / height_b) -
+                            torch.atan(width_a / height_a)) ** 2
+    alpha = v / (v - iou + (1 + eps))
+    return iou - (distance / diagonal + v * alpha)

@@ -104,3 +104,19 @@ def test_compute_iou_matches_keras(keras_ref, fmt, batched, masking):
     np.testing.assert_allclose(ours.numpy(),
                                keras_ref.ops.convert_to_numpy(theirs),
                                rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("fmt", ["xyxy", "center_yxhw"])
+def test_compute_ciou_matches_keras(keras_ref, fmt):
+    rng = np.random.default_rng(3)
+    corner = rng.uniform(0, 60, (2, 6, 2))
+    size = rng.uniform(5, 40, (2, 6, 2))
+    xyxy = np.concatenate([corner, corner + size], -1).astype("float32")
+    boxes = keras_ref.ops.convert_to_numpy(
+        keras_ref.utils.bounding_boxes.convert_format(xyxy, "xyxy", fmt))
+    other = boxes[:, ::-1].copy()
+    ours = bounding_boxes.compute_ciou(boxes, other, fmt)
+    theirs = keras_ref.utils.bounding_boxes.compute_ciou(boxes, other, fmt)
+    np.testing.assert_allclose(ours.numpy(),
+                               keras_ref.ops.convert_to_numpy(theirs),
+                               rtol=1e-5, atol=1e-6)
