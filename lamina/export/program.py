@@ -50,11 +50,19 @@ def trace(fn, resources, input_signature, **export_kwargs):
     module = EndpointModule(fn, resources)
     modes = [(m, m.training) for m in module.modules()]
     module.eval()
+    # Traced on the CPU: the program loads and runs anywhere (no GPU
+    # needed; `program.module().to("cuda")` moves it), and CUDA kernels'
+    # size limits do not become guards on the dynamic batch size.
+    device = _device_of(resources)
+    if device.type != "cpu":
+        module.to("cpu")
     try:
         return _trace(module, args, resources, export_kwargs)
     finally:
         for m, training in modes:   # the user's modules keep their mode
             m.training = training
+        if device.type != "cpu":
+            module.to(device)
 
 
 def _trace(module, args, resources, export_kwargs):
