@@ -17,6 +17,14 @@ def channel_axis():
     return 1 if config.image_data_format() == "channels_first" else -1
 
 
+def require_channels_last(model_family):
+    """Raises for the families whose Keras builders refuse 'channels_first'."""
+    if config.image_data_format() == "channels_first":
+        raise ValueError(
+            f"{model_family} supports only the 'channels_last' image data "
+            "format. Received: image_data_format='channels_first'")
+
+
 def model_inputs(input_tensor, img_input):
     """The inputs of a model built on `img_input` (or on `input_tensor`)."""
     if input_tensor is None:
@@ -46,6 +54,18 @@ def load_model_weights(model, weights, fname=None, origin=None,
                                                    origin, file_hash)
 
 
+def load_stem_named_weights(model, weights, include_top, base_url, stem,
+                            hashes, weights_name):
+    """`weights` into `model`; for "imagenet", Keras's `<stem>.h5` (with the
+    top) or `<stem>_notop.h5` under `base_url`, checked against
+    `hashes[weights_name]` (md5 with the top, without)."""
+    if weights != "imagenet":
+        return load_model_weights(model, weights)
+    fname = stem + (".h5" if include_top else "_notop.h5")
+    return load_model_weights(model, weights, fname, base_url + fname,
+                              hashes[weights_name][0 if include_top else 1])
+
+
 def image_model_input(input_tensor, input_shape, default_size, min_size,
                       include_top, weights):
     """The image input of a builder: `input_shape` checked and completed
@@ -60,13 +80,41 @@ def image_model_input(input_tensor, input_shape, default_size, min_size,
 
 def pooled_dense_head(x, include_top, pooling, classes,
                       classifier_activation, weights, top_pool_name="avg_pool",
-                      avg_name=None, max_name=None):
+                      avg_name=None, max_name=None, dropout_rate=0.0,
+                      kernel_initializer="glorot_uniform"):
     """The common end of a builder: with the top, global average pooling
-    (named `top_pool_name`) and the `classes`-way Dense "predictions"
-    layer; without it, the `pooling` of `global_pooling`."""
+    (named `top_pool_name`), dropout "top_dropout" when `dropout_rate` > 0,
+    and the `classes`-way Dense "predictions" layer; without it, the
+    `pooling` of `global_pooling`."""
     if not include_top:
         return global_pooling(x, pooling, avg_name, max_name)
     x = layers.GlobalAveragePooling2D(name=top_pool_name)(x)
+    if dropout_rate > 0:
+        x = layers.Dropout(dropout_rate, name="top_dropout")(x)
     imagenet_utils.validate_activation(classifier_activation, weights)
     return layers.Dense(classes, activation=classifier_activation,
+                        kernel_initializer=kernel_initializer,
                         name="predictions")(x)
+
+
+# The `preprocess_input` of the application modules, by preprocessing mode.
+def preprocess_input_tf(x, data_format=None):
+    """Scales RGB pixels from [0, 255] to [-1, 1], sample-wise ("tf"
+    mode of `imagenet_utils.preprocess_input`)."""
+    return imagenet_utils.preprocess_input(x, data_format=data_format,
+                                           mode="tf")
+
+
+def preprocess_input_caffe(x, data_format=None):
+    """Caffe-style preprocessing: RGB to BGR, then each channel
+    zero-centered on the ImageNet means, without scaling ("caffe" mode of
+    `imagenet_utils.preprocess_input`)."""
+    return imagenet_utils.preprocess_input(x, data_format=data_format,
+                                           mode="caffe")
+
+
+def preprocess_input_identity(x, data_format=None):
+    """The identity, for models that rescale or normalize their inputs
+    themselves (Keras keeps the function, and its `data_format`
+    argument, for a uniform API; the layout needs no change)."""
+    return x

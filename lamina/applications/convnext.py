@@ -148,10 +148,7 @@ def ConvNeXt(depths, projection_dims, drop_path_rate=0.0,
              input_tensor=None, input_shape=None, pooling=None, classes=1000,
              classifier_activation="softmax", weights_name=None):
     """Builds a ConvNeXt from its stage depths and widths."""
-    if common.image_data_format() == "channels_first":
-        raise ValueError(
-            "ConvNeXt supports only the 'channels_last' image data format. "
-            "Received: image_data_format='channels_first'")
+    common.require_channels_last("ConvNeXt")
     common.check_weights_argument(weights, include_top, classes)
     if weights == "imagenet":
         expected = MODEL_CONFIGS[weights_name.split("convnext_")[-1]]
@@ -219,12 +216,9 @@ def ConvNeXt(depths, projection_dims, drop_path_rate=0.0,
         x = common.global_pooling(x, pooling)
         x = layers.LayerNormalization(epsilon=1e-6)(x)
     model = Model(inputs=inputs, outputs=x, name=name)
-    if weights != "imagenet":
-        return common.load_model_weights(model, weights)
-    fname = name + (".h5" if include_top else "_notop.h5")
-    return common.load_model_weights(
-        model, weights, fname, WEIGHTS_BASE + fname,
-        WEIGHTS_HASHES[weights_name][0 if include_top else 1])
+    return common.load_stem_named_weights(
+        model, weights, include_top, WEIGHTS_BASE, name,
+        WEIGHTS_HASHES, weights_name)
 
 
 def _variant(size):
@@ -264,12 +258,5 @@ ConvNeXtLarge = _variant("large")
 ConvNeXtXLarge = _variant("xlarge")
 
 
-def preprocess_input(x, data_format=None):
-    """The identity: ConvNeXt models normalize their inputs themselves."""
-    return x
-
-
-def decode_predictions(preds, top=5):
-    """The `top` ImageNet classes of each prediction, as
-    `(class_id, class_name, score)` tuples."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = common.preprocess_input_identity
+decode_predictions = imagenet_utils.decode_predictions

@@ -53,10 +53,7 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None,
              input_shape=None, pooling=None, classes=1000,
              classifier_activation="softmax", name="densenet"):
     """A DenseNet with `blocks` conv blocks in each of its four stages."""
-    if common.image_data_format() == "channels_first":
-        raise ValueError(
-            "DenseNet supports only the 'channels_last' image data format. "
-            "Received: image_data_format='channels_first'")
+    common.require_channels_last("DenseNet")
     common.check_weights_argument(weights, include_top, classes)
     img_input = common.image_model_input(
         input_tensor, input_shape, default_size=224, min_size=32,
@@ -125,7 +122,4 @@ def preprocess_input(x, data_format=None):
                                            mode="torch")
 
 
-def decode_predictions(preds, top=5):
-    """The `top` ImageNet classes of each prediction, as
-    `(class_id, class_name, score)` tuples."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions

@@ -131,23 +131,14 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size,
                       name="top_conv")(x)
     x = layers.BatchNormalization(axis=bn_axis, name="top_bn")(x)
     x = layers.Activation(activation, name="top_activation")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        if dropout_rate > 0:
-            x = layers.Dropout(dropout_rate, name="top_dropout")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation,
-                         kernel_initializer=DENSE_KERNEL_INITIALIZER,
-                         name="predictions")(x)
-    else:
-        x = common.global_pooling(x, pooling, "avg_pool", "max_pool")
+    x = common.pooled_dense_head(
+        x, include_top, pooling, classes, classifier_activation, weights,
+        avg_name="avg_pool", max_name="max_pool", dropout_rate=dropout_rate,
+        kernel_initializer=DENSE_KERNEL_INITIALIZER)
     model = Model(common.model_inputs(input_tensor, img_input), x, name=name)
-    if weights == "imagenet":
-        fname = name + (".h5" if include_top else "_notop.h5")
-        file_hash = WEIGHTS_HASHES[weights_name][0 if include_top else 1]
-        return common.load_model_weights(model, weights, fname,
-                                         WEIGHTS_BASE + fname, file_hash)
-    return common.load_model_weights(model, weights)
+    return common.load_stem_named_weights(
+        model, weights, include_top, WEIGHTS_BASE, name,
+        WEIGHTS_HASHES, weights_name)
 
 
 def block(inputs, activation="swish", drop_rate=0.0, name="", filters_in=32,
@@ -231,12 +222,5 @@ EfficientNetB6 = _variant("b6")
 EfficientNetB7 = _variant("b7")
 
 
-def preprocess_input(x, data_format=None):
-    """The identity: EfficientNet models rescale their inputs themselves."""
-    return x
-
-
-def decode_predictions(preds, top=5):
-    """The `top` ImageNet classes of each prediction, as
-    `(class_id, class_name, score)` tuples."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = common.preprocess_input_identity
+decode_predictions = imagenet_utils.decode_predictions

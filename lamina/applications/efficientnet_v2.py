@@ -250,23 +250,14 @@ def EfficientNetV2(width_coefficient, depth_coefficient, default_size,
 
     x = _conv(filters_of(1280), 1, 1, "top_conv")(x)
     x = _bn_act(x, bn_momentum, activation, "top_bn", "top_activation")
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        if dropout_rate > 0:
-            x = layers.Dropout(dropout_rate, name="top_dropout")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation,
-                         kernel_initializer=DENSE_KERNEL_INITIALIZER,
-                         bias_initializer="zeros", name="predictions")(x)
-    else:
-        x = common.global_pooling(x, pooling, "avg_pool", "max_pool")
+    x = common.pooled_dense_head(
+        x, include_top, pooling, classes, classifier_activation, weights,
+        avg_name="avg_pool", max_name="max_pool", dropout_rate=dropout_rate,
+        kernel_initializer=DENSE_KERNEL_INITIALIZER)
     model = Model(common.model_inputs(input_tensor, img_input), x, name=name)
-    if weights != "imagenet":
-        return common.load_model_weights(model, weights)
-    fname = name + (".h5" if include_top else "_notop.h5")
-    return common.load_model_weights(
-        model, weights, fname, WEIGHTS_BASE + fname,
-        WEIGHTS_HASHES[weights_name][0 if include_top else 1])
+    return common.load_stem_named_weights(
+        model, weights, include_top, WEIGHTS_BASE, name,
+        WEIGHTS_HASHES, weights_name)
 
 
 def _variant(key, public_name):
@@ -305,12 +296,5 @@ EfficientNetV2M = _variant("-m", "EfficientNetV2M")
 EfficientNetV2L = _variant("-l", "EfficientNetV2L")
 
 
-def preprocess_input(x, data_format=None):
-    """The identity: EfficientNetV2 models rescale their inputs themselves."""
-    return x
-
-
-def decode_predictions(preds, top=5):
-    """The `top` ImageNet classes of each prediction, as
-    `(class_id, class_name, score)` tuples."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = common.preprocess_input_identity
+decode_predictions = imagenet_utils.decode_predictions

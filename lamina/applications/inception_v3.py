@@ -149,13 +149,5 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None,
                                      WEIGHTS_BASE + fname, file_hash)
 
 
-def preprocess_input(x, data_format=None):
-    """Scales RGB pixels from [0, 255] to [-1, 1]."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format,
-                                           mode="tf")
-
-
-def decode_predictions(preds, top=5):
-    """The `top` ImageNet classes of each prediction, as
-    `(class_id, class_name, score)` tuples."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = common.preprocess_input_tf
+decode_predictions = imagenet_utils.decode_predictions

@@ -226,12 +226,5 @@ def MobileNetV3Large(input_shape=None, alpha=1.0, minimalistic=False,
                        include_preprocessing, name=name)
 
 
-def preprocess_input(x, data_format=None):
-    """The identity: MobileNetV3 models rescale their inputs themselves."""
-    return x
-
-
-def decode_predictions(preds, top=5):
-    """The `top` ImageNet classes of each prediction, as
-    `(class_id, class_name, score)` tuples."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = common.preprocess_input_identity
+decode_predictions = imagenet_utils.decode_predictions

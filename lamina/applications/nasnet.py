@@ -158,10 +158,7 @@ def NASNet(input_shape=None, penultimate_filters=4032, num_blocks=6,
            pooling=None, classes=1000, default_size=None,
            classifier_activation="softmax", name="NASNet"):
     """Builds a NASNet-A model (channels_last only)."""
-    if common.image_data_format() == "channels_first":
-        raise ValueError(
-            "NASNet supports only the 'channels_last' image data format. "
-            "Received: image_data_format='channels_first'")
+    common.require_channels_last("NASNet")
     common.check_weights_argument(weights, include_top, classes)
     if (isinstance(input_shape, tuple) and None in input_shape
             and weights == "imagenet"):
@@ -244,13 +241,5 @@ def NASNetLarge(input_shape=None, include_top=True, weights="imagenet",
                   classifier_activation=classifier_activation, name=name)
 
 
-def preprocess_input(x, data_format=None):
-    """Scales RGB pixels from [0, 255] to [-1, 1]."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format,
-                                           mode="tf")
-
-
-def decode_predictions(preds, top=5):
-    """The `top` ImageNet classes of each prediction, as
-    `(class_id, class_name, score)` tuples."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = common.preprocess_input_tf
+decode_predictions = imagenet_utils.decode_predictions

@@ -195,14 +195,5 @@ def ResNet152(include_top=True, weights="imagenet", input_tensor=None,
                         classifier_activation, name, "resnet152")
 
 
-def preprocess_input(x, data_format=None):
-    """Caffe-style preprocessing: RGB to BGR, then each channel
-    zero-centered on the ImageNet means, without scaling. See
-    `imagenet_utils.preprocess_input`."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format,
-                                           mode="caffe")
-
-
-def decode_predictions(preds, top=5):
-    """See `imagenet_utils.decode_predictions`."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = common.preprocess_input_caffe
+decode_predictions = imagenet_utils.decode_predictions

@@ -3,7 +3,7 @@ in Deep Residual Networks", ECCV 2016): pre-activation residual blocks on
 the skeleton of `resnet.build_resnet`, with Keras's layer names."""
 
 from lamina import layers
-from lamina.applications import imagenet_utils
+from lamina.applications import common, imagenet_utils
 from lamina.applications.resnet import batch_norm
 from lamina.applications.resnet import build_resnet
 
@@ -92,13 +92,5 @@ def ResNet152V2(include_top=True, weights="imagenet", input_tensor=None,
                         classifier_activation, name, "resnet152v2")
 
 
-def preprocess_input(x, data_format=None):
-    """Scales pixels from [0, 255] to [-1, 1], sample-wise. See
-    `imagenet_utils.preprocess_input`."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format,
-                                           mode="tf")
-
-
-def decode_predictions(preds, top=5):
-    """See `imagenet_utils.decode_predictions`."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = common.preprocess_input_tf
+decode_predictions = imagenet_utils.decode_predictions

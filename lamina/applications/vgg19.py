@@ -1,7 +1,7 @@
 """VGG19: VGG16's skeleton (`vgg16.build_vgg`) with four convolutions in
 each of the last three blocks, and Keras's layer names."""
 
-from lamina.applications import imagenet_utils
+from lamina.applications import common, imagenet_utils
 from lamina.applications.vgg16 import build_vgg
 
 _BASE = "https://storage.googleapis.com/tensorflow/keras-applications/"
@@ -33,12 +33,5 @@ def VGG19(include_top=True, weights="imagenet", input_tensor=None,
                                      WEIGHTS_HASHES)))
 
 
-def preprocess_input(x, data_format=None):
-    """Caffe-style preprocessing; see `imagenet_utils.preprocess_input`."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format,
-                                           mode="caffe")
-
-
-def decode_predictions(preds, top=5):
-    """See `imagenet_utils.decode_predictions`."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+preprocess_input = common.preprocess_input_caffe
+decode_predictions = imagenet_utils.decode_predictions
