@@ -65,3 +65,21 @@ def assert_same_preprocessing(ours, keras_module):
     expected = np.asarray(keras_module.preprocess_input(x.copy()))
     got = np.asarray(ours.preprocess_input(x.copy()))
     np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-5)
+
+
+def assert_loads_keras_weights(
+        ours, theirs, h5_path, input_shape, preprocess=None,
+        check_architecture=True):
+    """`ours` (with Keras's architecture, unless `check_architecture` is
+    False) loads the legacy HDF5 weights file written from `theirs` and
+    predicts what `theirs` predicts on two random RGB images of
+    `input_shape`, passed through `preprocess` when given."""
+    path = write_legacy_h5(theirs, h5_path)
+    if check_architecture:
+        assert_same_architecture(ours, theirs)
+    ours.load_weights(path)
+    x = np.random.default_rng(1).uniform(0, 255, (2,) + tuple(input_shape))
+    x = x.astype("float32")
+    if preprocess is not None:
+        x = preprocess(x)
+    assert_same_predictions(ours, theirs, x)

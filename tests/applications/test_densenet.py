@@ -1,11 +1,10 @@
-import numpy as np
 import pytest
 
 from lamina.applications import densenet
-from applications.reference_models import (assert_same_architecture,
-                                           assert_same_predictions,
-                                           randomize_batch_norms, slow,
-                                           write_legacy_h5)
+from applications.reference_models import (assert_loads_keras_weights,
+                                           assert_same_architecture,
+                                           randomize_batch_norms,
+                                           slow)
 
 SMALL = {"include_top": False, "input_shape": (32, 32, 3)}
 
@@ -24,13 +23,10 @@ def test_keras_weight_file_gives_keras_predictions(keras_ref, tmp_path):
     kwargs = {"weights": None, "classifier_activation": None}
     theirs = keras_ref.applications.DenseNet121(**kwargs)
     randomize_batch_norms(theirs)
-    path = write_legacy_h5(theirs, tmp_path / "densenet121.h5")
     ours = densenet.DenseNet121(**kwargs)
-    assert_same_architecture(ours, theirs)
-    ours.load_weights(path)
-    x = np.random.default_rng(1).uniform(0, 255, (2, 224, 224, 3))
-    x = densenet.preprocess_input(x.astype("float32"))
-    assert_same_predictions(ours, theirs, x)
+    assert_loads_keras_weights(
+        ours, theirs, tmp_path / "densenet121.h5", (224, 224, 3),
+        densenet.preprocess_input)
 
 
 def test_unknown_blocks_have_no_imagenet_weights():

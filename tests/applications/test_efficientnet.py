@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 
 from lamina.applications import efficientnet
-from applications.reference_models import (assert_same_architecture,
-                                           assert_same_predictions,
+from applications.reference_models import (assert_loads_keras_weights,
+                                           assert_same_architecture,
                                            randomize_batch_norms,
-                                           slow, write_legacy_h5)
+                                           slow)
 
 SMALL = {"include_top": False, "input_shape": (32, 32, 3)}
 
@@ -35,13 +35,10 @@ def test_keras_weight_file_gives_keras_predictions(keras_ref, tmp_path):
     norm.set_weights([np.array([120.0, 110.0, 100.0], "float32"),
                       np.array([3000.0, 2500.0, 2000.0], "float32"),
                       norm.get_weights()[2]])
-    path = write_legacy_h5(theirs, tmp_path / "efficientnetb0.h5")
     ours = efficientnet.EfficientNetB0(**kwargs)
-    assert_same_architecture(ours, theirs)
-    ours.load_weights(path)
-    x = np.random.default_rng(1).uniform(0, 255, (2, 224, 224, 3))
-    x = efficientnet.preprocess_input(x.astype("float32"))
-    assert_same_predictions(ours, theirs, x)
+    assert_loads_keras_weights(
+        ours, theirs, tmp_path / "efficientnetb0.h5", (224, 224, 3),
+        efficientnet.preprocess_input)
 
 
 def test_model_starts_with_rescaling_and_normalization():

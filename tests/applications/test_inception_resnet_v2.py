@@ -3,10 +3,8 @@ import pytest
 import torch
 
 from lamina.applications import inception_resnet_v2
-from applications.reference_models import (assert_same_architecture,
-                                           assert_same_predictions,
-                                           randomize_batch_norms,
-                                           write_legacy_h5)
+from applications.reference_models import (assert_loads_keras_weights,
+                                           randomize_batch_norms)
 
 
 def test_keras_weight_file_gives_keras_predictions(keras_ref, tmp_path):
@@ -14,13 +12,10 @@ def test_keras_weight_file_gives_keras_predictions(keras_ref, tmp_path):
               "input_shape": (75, 75, 3), "pooling": "max"}
     theirs = keras_ref.applications.InceptionResNetV2(**kwargs)
     randomize_batch_norms(theirs)
-    path = write_legacy_h5(theirs, tmp_path / "inception_resnet_v2.h5")
     ours = inception_resnet_v2.InceptionResNetV2(**kwargs)
-    assert_same_architecture(ours, theirs)
-    ours.load_weights(path)
-    x = np.random.default_rng(1).uniform(0, 255, (2, 75, 75, 3))
-    x = inception_resnet_v2.preprocess_input(x.astype("float32"))
-    assert_same_predictions(ours, theirs, x)
+    assert_loads_keras_weights(
+        ours, theirs, tmp_path / "inception_resnet_v2.h5", (75, 75, 3),
+        inception_resnet_v2.preprocess_input)
 
 
 def test_custom_scale_layer_and_block_type():

@@ -1,10 +1,7 @@
-import numpy as np
-
 from lamina.applications import inception_v3
-from applications.reference_models import (assert_same_architecture,
-                                           assert_same_predictions,
-                                           randomize_batch_norms,
-                                           write_legacy_h5)
+from applications.reference_models import (assert_loads_keras_weights,
+                                           assert_same_architecture,
+                                           randomize_batch_norms)
 
 
 def test_headless_architecture_matches_keras(keras_ref):
@@ -18,13 +15,10 @@ def test_keras_weight_file_gives_keras_predictions(keras_ref, tmp_path):
     kwargs = {"weights": None, "classifier_activation": None}
     theirs = keras_ref.applications.InceptionV3(**kwargs)
     randomize_batch_norms(theirs)
-    path = write_legacy_h5(theirs, tmp_path / "inception_v3.h5")
     ours = inception_v3.InceptionV3(**kwargs)
-    assert_same_architecture(ours, theirs)
-    ours.load_weights(path)
-    x = np.random.default_rng(1).uniform(0, 255, (2, 299, 299, 3))
-    x = inception_v3.preprocess_input(x.astype("float32"))
-    assert_same_predictions(ours, theirs, x)
+    assert_loads_keras_weights(
+        ours, theirs, tmp_path / "inception_v3.h5", (299, 299, 3),
+        inception_v3.preprocess_input)
 
 
 def test_preprocess_input_matches_keras(keras_ref):

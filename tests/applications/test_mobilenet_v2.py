@@ -2,9 +2,11 @@ import numpy as np
 import pytest
 
 from lamina.applications import mobilenet_v2
-from applications.reference_models import (assert_same_architecture,
-                              assert_same_predictions, randomize_batch_norms,
-                              write_legacy_h5)
+from applications.reference_models import (assert_loads_keras_weights,
+                                           assert_same_architecture,
+                                           assert_same_predictions,
+                                           randomize_batch_norms,
+                                           write_legacy_h5)
 
 
 @pytest.mark.parametrize("alpha,kwargs", [
@@ -25,13 +27,10 @@ def test_keras_weight_file_gives_keras_predictions(keras_ref, tmp_path):
     kwargs = {"alpha": 0.35, "weights": None, "classifier_activation": None}
     theirs = keras_ref.applications.MobileNetV2(**kwargs)
     randomize_batch_norms(theirs)
-    path = write_legacy_h5(theirs, tmp_path / "mobilenet_v2.h5")
     ours = mobilenet_v2.MobileNetV2(**kwargs)
-    assert_same_architecture(ours, theirs)
-    ours.load_weights(path)
-    x = np.random.default_rng(1).uniform(0, 255, (2, 224, 224, 3))
-    x = mobilenet_v2.preprocess_input(x.astype("float32"))
-    assert_same_predictions(ours, theirs, x)
+    assert_loads_keras_weights(
+        ours, theirs, tmp_path / "mobilenet_v2.h5", (224, 224, 3),
+        mobilenet_v2.preprocess_input)
 
 
 def test_feature_extractor_and_input_tensor():

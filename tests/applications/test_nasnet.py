@@ -3,14 +3,12 @@ builder; the tests build its reference through Keras's internal `NASNet`
 with NASNetMobile's arguments, and check the figures published for Keras
 on JAX."""
 
-import numpy as np
 import pytest
 
 from lamina.applications import nasnet
-from applications.reference_models import (assert_same_architecture,
-                                           assert_same_predictions,
-                                           randomize_batch_norms, slow,
-                                           write_legacy_h5)
+from applications.reference_models import (assert_loads_keras_weights,
+                                           randomize_batch_norms,
+                                           slow)
 
 MOBILE = {"penultimate_filters": 1056, "num_blocks": 4,
           "stem_block_filters": 32, "skip_reduction": False,
@@ -29,13 +27,10 @@ def test_mobile_matches_keras_weights_and_predictions(keras_ref, tmp_path):
               "input_shape": (64, 64, 3), "pooling": "avg"}
     theirs = _keras_nasnet_mobile(**kwargs)
     randomize_batch_norms(theirs)
-    path = write_legacy_h5(theirs, tmp_path / "nasnet_mobile.h5")
     ours = nasnet.NASNetMobile(**kwargs)
-    assert_same_architecture(ours, theirs)
-    ours.load_weights(path)
-    x = np.random.default_rng(1).uniform(0, 255, (2, 64, 64, 3))
-    x = nasnet.preprocess_input(x.astype("float32"))
-    assert_same_predictions(ours, theirs, x)
+    assert_loads_keras_weights(
+        ours, theirs, tmp_path / "nasnet_mobile.h5", (64, 64, 3),
+        nasnet.preprocess_input)
 
 
 @slow("NASNetMobile with its top takes ~25 s to build")
