@@ -59,6 +59,16 @@ def on_layer_device():
 
 
 @pytest.fixture
+def on_cpu():
+    """For a test that must run on the CPU (it checks CPU kernels, memory
+    views or layouts): Lamina places weights and inputs there."""
+    from lamina import config
+
+    with config.device("cpu"):
+        yield torch.device("cpu")
+
+
+@pytest.fixture
 def keras_ref():
     """Keras 3 (torch backend), the numeric reference; a test dependency."""
     keras = pytest.importorskip("keras")

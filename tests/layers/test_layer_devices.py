@@ -5,6 +5,7 @@ tensor argument there, whatever device the caller created it on.
 """
 
 import numpy as np
+import pytest
 import torch
 
 import lamina
@@ -50,6 +51,7 @@ def test_a_mask_carried_by_a_moved_input_moves_with_it():
     assert layer.seen["mask"].device.type == "meta"
 
 
+@pytest.mark.usefixtures("on_cpu")  # the layer and its mask on the CPU
 def test_arguments_on_the_layer_device_are_passed_as_they_are():
     layer = Recorder()
     mask = torch.ones(2, dtype=torch.bool)

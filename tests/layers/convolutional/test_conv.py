@@ -167,6 +167,7 @@ def test_aliases_and_signatures_match_keras(keras_ref):
     assert conv3d.Conv3D is Conv3D
 
 
+@pytest.mark.usefixtures("on_cpu")  # views of CPU inputs, on the CPU
 def test_channels_last_runs_without_copies(monkeypatch):
     """The data reaches torch as a view with channels_last memory and the
     result goes back to NHWC as a view: no layout copies."""

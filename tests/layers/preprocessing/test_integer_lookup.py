@@ -106,7 +106,7 @@ def test_encoded_modes_match_keras():
 
 def test_tensor_inputs_stay_on_their_device():
     layer = IntegerLookup(vocabulary=[4, 8])
-    x = torch.tensor([[8, 4, 5]])
+    x = torch.tensor([[8, 4, 5]], device=lamina.config.default_device())
     out = layer(x)
     assert out.device == x.device and out.tolist() == [[2, 1, 0]]
 

@@ -40,6 +40,7 @@ def test_cropping_harness_and_parity(keras_ref, layer_cls, kwargs,
     )
 
 
+@pytest.mark.usefixtures("on_cpu")  # a view of a CPU input, on the CPU
 def test_cropping_is_a_view_of_the_input():
     x = torch.randn(2, 6, 7, 3)
     out = Cropping2D(((1, 2), (3, 1)))(x)

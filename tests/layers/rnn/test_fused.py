@@ -10,6 +10,10 @@ from lamina.layers.rnn import LSTM
 from lamina.layers.rnn import SimpleRNN
 from lamina.layers.rnn import fused
 
+# The CPU's fused kernels: which path runs, their weight views and layouts
+# (scripts/cuda_checks.py checks the CUDA kernels against these outputs).
+pytestmark = pytest.mark.usefixtures("on_cpu")
+
 
 @pytest.fixture
 def fused_calls(monkeypatch):
