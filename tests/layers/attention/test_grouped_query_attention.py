@@ -86,11 +86,14 @@ def test_gqa_alias_and_config_match_keras(keras_ref):
     ours = GroupedQueryAttention(**kwargs)
     theirs = keras_ref.layers.GroupQueryAttention(**kwargs)
     assert ours.get_config() == theirs.get_config()
+    # Keras writes the exported name; both names read back.
     serialized = lamina.saving.serialize_keras_object(ours)
-    assert serialized["class_name"] == "GroupedQueryAttention"
-    revived = lamina.saving.deserialize_keras_object(
-        {**serialized, "class_name": "GroupQueryAttention"})
-    assert isinstance(revived, GroupedQueryAttention)
+    assert serialized["class_name"] == keras_ref.saving.serialize_keras_object(
+        theirs)["class_name"] == "GroupQueryAttention"
+    for class_name in ("GroupQueryAttention", "GroupedQueryAttention"):
+        revived = lamina.saving.deserialize_keras_object(
+            {**serialized, "class_name": class_name})
+        assert isinstance(revived, GroupedQueryAttention)
 
 
 def test_gqa_repeats_key_value_heads():
