@@ -105,7 +105,8 @@ def test_zero_kernel_is_left_unchanged():
     u = layer.vector_u.detach().clone()
     out = layer(x, training=True)
     assert torch.isfinite(out).all()
-    assert torch.equal(layer.kernel, torch.zeros(2, 3))
+    assert torch.equal(layer.kernel,
+                       torch.zeros(2, 3, device=layer.kernel.device))
     assert torch.equal(layer.vector_u, u)
 
 
