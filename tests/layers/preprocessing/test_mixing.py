@@ -8,6 +8,10 @@ import torch
 from harness import run_layer_test
 from lamina.layers import preprocessing
 
+# The batches are made where the layers run (CUDA on a GPU machine): the
+# tests draw the layers' transformations again on them and compare.
+pytestmark = pytest.mark.usefixtures("on_layer_device")
+
 
 @pytest.mark.parametrize("name,kwargs", [("MixUp", {"alpha": 0.4}),
                                          ("CutMix", {"factor": 0.5})])
