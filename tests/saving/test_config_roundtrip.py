@@ -115,6 +115,26 @@ ARGUMENTS = {
     "LossScaleOptimizer": lambda: {
         "inner_optimizer": lamina.optimizers.SGD(0.1)},
     "Adam": lambda: {"learning_rate": _schedule()},
+    "AdaptiveAveragePooling1D": lambda: {"output_size": 2},
+    "AdaptiveAveragePooling2D": lambda: {"output_size": (2, 3)},
+    "AdaptiveAveragePooling3D": lambda: {"output_size": 2},
+    "AdaptiveMaxPooling1D": lambda: {"output_size": 2},
+    "AdaptiveMaxPooling2D": lambda: {"output_size": (2, 3)},
+    "AdaptiveMaxPooling3D": lambda: {"output_size": 2},
+    "Pipeline": lambda: {"layers": [lamina.layers.Rescaling(0.5),
+                                    lamina.layers.RandomFlip()]},
+    "RandomColorDegeneration": lambda: {"factor": 0.3},
+    "RandomHue": lambda: {"factor": 0.3},
+    "RandomPosterization": lambda: {"factor": (1, 4)},
+    "RandomSaturation": lambda: {"factor": 0.3},
+    "RandomSharpness": lambda: {"factor": 0.3},
+    "ReversibleEmbedding": lambda: {"input_dim": 10, "output_dim": 3},
+    "MaxNumBoundingBoxes": lambda: {"max_number": 4},
+    "Wrapper": lambda: {"layer": lamina.layers.Dense(2)},
+    # Layers that keras.applications defines inside its modules.
+    "LayerScale": lambda: {"init_values": 1e-6, "projection_dim": 4},
+    "StochasticDepth": lambda: {"drop_path_rate": 0.1},
+    "CustomScaleLayer": lambda: {"scale": 0.2},
 }
 # Wrappers of torch objects (a `torch.nn.Module`, a `torch.optim`
 # optimizer) have no Keras config; models are tested by kind below.
