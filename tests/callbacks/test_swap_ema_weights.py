@@ -42,7 +42,8 @@ def test_evaluate_and_predict_use_the_averages_then_restore():
         torch.testing.assert_close(got, expected)
     for w, expected in zip(model.trainable_weights, raw):
         torch.testing.assert_close(w.detach(), expected)
-    expected_predictions = x @ averages[0].numpy() + averages[1].numpy()
+    kernel, bias = (a.detach().cpu().numpy() for a in averages[:2])
+    expected_predictions = x @ kernel + bias
     predictions = model.predict(x, verbose=0, callbacks=[swap])
     np.testing.assert_allclose(predictions, expected_predictions, rtol=1e-5,
                                atol=1e-5)
