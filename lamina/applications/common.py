@@ -2,6 +2,8 @@
 `imagenet_utils`: the channel axis, the model's inputs, the headless
 pooling and the weights."""
 
+import warnings
+
 from lamina import config, layers
 from lamina.applications import imagenet_utils
 
@@ -15,6 +17,33 @@ def image_data_format():
 
 def channel_axis():
     return 1 if config.image_data_format() == "channels_first" else -1
+
+
+def image_rows_cols(input_shape):
+    """Height and width of an image shape without the batch axis, in the
+    current data format."""
+    first = 1 if config.image_data_format() == "channels_first" else 0
+    return input_shape[first], input_shape[first + 1]
+
+
+def square_size(input_shape, sizes, default=224):
+    """The side of a square `input_shape` that is one of `sizes`, else
+    `default` (also for no shape)."""
+    if input_shape is None:
+        return default
+    rows, cols = image_rows_cols(input_shape)
+    return rows if rows == cols and rows in sizes else default
+
+
+def imagenet_weights_size(rows, cols, sizes):
+    """The input side whose ImageNet weights load: `rows` for a square input
+    among `sizes`, else 224, with a warning (for the builder's caller)."""
+    if rows == cols and rows in sizes:
+        return rows
+    warnings.warn("`input_shape` is undefined, non-square or not one "
+                  f"of {sizes}; the weights for 224x224 inputs are "
+                  "loaded.", stacklevel=3)
+    return 224
 
 
 def require_channels_last(model_family):

@@ -1,8 +1,6 @@
 """MobileNet (Howard et al., 2017) with Keras's layer names and weight
 files."""
 
-import warnings
-
 from lamina import layers
 from lamina.applications import common, imagenet_utils
 from lamina.models import Model
@@ -69,17 +67,11 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3,
     Inputs go through `preprocess_input` (scaled to [-1, 1]).
     """
     common.check_weights_argument(weights, include_top, classes)
-    default_size = 224
-    if input_shape is not None:
-        first = 1 if common.image_data_format() == "channels_first" else 0
-        rows, cols = input_shape[first], input_shape[first + 1]
-        default_size = rows if rows == cols and rows in SIZES else 224
     input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=default_size, min_size=32,
-        data_format=common.image_data_format(), require_flatten=include_top,
-        weights=weights)
-    first = 1 if common.image_data_format() == "channels_first" else 0
-    rows, cols = input_shape[first], input_shape[first + 1]
+        input_shape, default_size=common.square_size(input_shape, SIZES),
+        min_size=32, data_format=common.image_data_format(),
+        require_flatten=include_top, weights=weights)
+    rows, cols = common.image_rows_cols(input_shape)
     if weights == "imagenet":
         if depth_multiplier != 1:
             raise ValueError(
@@ -91,11 +83,7 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3,
                 "Invalid value for argument `alpha`. With weights='imagenet' "
                 f"it must be one of 0.25, 0.5, 0.75, 1.0. Received: "
                 f"alpha={alpha}")
-        if rows != cols or rows not in SIZES:
-            rows = 224
-            warnings.warn("`input_shape` is undefined, non-square or not one "
-                          f"of {SIZES}; the weights for 224x224 inputs are "
-                          "loaded.", stacklevel=2)
+        rows = common.imagenet_weights_size(rows, cols, SIZES)
     img_input = common.image_input(input_tensor, input_shape)
 
     x = _conv_block(img_input, 32, alpha, strides=(2, 2))

@@ -1,7 +1,5 @@
 """MobileNetV2 (Sandler et al., 2018) with Keras's layer names and weights."""
 
-import warnings
-
 from lamina import config, layers
 from lamina.applications import common, imagenet_utils
 from lamina.models import Model
@@ -24,16 +22,6 @@ def make_divisible(value, divisor, min_value=None):
     min_value = divisor if min_value is None else min_value
     rounded = max(min_value, int(value + divisor / 2) // divisor * divisor)
     return rounded + divisor if rounded < 0.9 * value else rounded
-
-
-def _square_size(shape):
-    """The side of a square image shape if it is one of MobileNet's sizes."""
-    if shape is None:
-        return 224
-    rows, cols = ((shape[1], shape[2])
-                  if config.image_data_format() == "channels_first"
-                  else (shape[0], shape[1]))
-    return rows if rows == cols and rows in SIZES else 224
 
 
 def _batch_norm(x, name):
@@ -92,28 +80,20 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True,
     """
     common.check_weights_argument(weights, include_top, classes)
     if input_shape is None and input_tensor is not None:
-        shape = tuple(input_tensor.shape[1:])
-        default_size = _square_size(shape)
+        default_size = common.square_size(tuple(input_tensor.shape[1:]), SIZES)
     else:
-        default_size = _square_size(input_shape)
+        default_size = common.square_size(input_shape, SIZES)
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=default_size, min_size=32,
         data_format=config.image_data_format(), require_flatten=include_top,
         weights=weights)
-    rows = input_shape[1 if config.image_data_format() == "channels_first"
-                       else 0]
-    cols = input_shape[2 if config.image_data_format() == "channels_first"
-                       else 1]
+    rows, cols = common.image_rows_cols(input_shape)
     if weights == "imagenet":
         if alpha not in ALPHAS:
             raise ValueError(
                 "Invalid value for argument `alpha`. With weights='imagenet' "
                 f"it must be one of {ALPHAS}. Received: alpha={alpha}")
-        if rows != cols or rows not in SIZES:
-            rows = 224
-            warnings.warn("`input_shape` is undefined, non-square or not one "
-                          f"of {SIZES}; the weights for 224x224 inputs are "
-                          "loaded.", stacklevel=2)
+        rows = common.imagenet_weights_size(rows, cols, SIZES)
     img_input = common.image_input(input_tensor, input_shape)
 
     x = layers.Conv2D(make_divisible(32 * alpha, 8), 3, strides=2,
