@@ -102,3 +102,23 @@ def test_imagenet_preprocessing_stays_on_the_inputs_device(mode):
 
     x = torch.ones(1, 4, 4, 3, device=META)
     assert imagenet_utils.preprocess_input(x, mode=mode).device.type == META
+
+
+PREPROCESSING = [
+    ("RandomGrayscale", ()), ("RandomInvert", ()), ("Solarization", (0.5,)),
+    ("RandomColorJitter", ()), ("RandomGaussianBlur", ()),
+    ("RandomCrop", (4, 4)), ("RandomRotation", (0.2,)),
+    ("RandomZoom", (0.2,)), ("RandomTranslation", (0.2, 0.2)),
+    ("RandomErasing", ()), ("RandomBrightness", (0.2,)),
+    ("RandomContrast", (0.5,)), ("RandomHue", (0.5,)), ("MixUp", ()),
+    ("RandomFlip", ()), ("AutoContrast", ()), ("RandomSharpness", (0.5,)),
+]
+
+
+@pytest.mark.parametrize("name,args", PREPROCESSING,
+                         ids=[name for name, _ in PREPROCESSING])
+def test_image_augmentations_draw_on_the_images_device(name, args):
+    with config.device(META):
+        layer = getattr(L, name)(*args)
+        out = layer(torch.ones(2, 8, 8, 3, device=META) * 100, training=True)
+    assert out.device.type == META
