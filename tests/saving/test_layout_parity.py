@@ -73,12 +73,32 @@ def layout(path):
 NAMES = sorted(cases(lamina)) + ["attention"]
 
 
+def build(lib, case):
+    """The model of `case`, built with `lib` (Lamina or Keras)."""
+    return attention_model(lib) if case == "attention" else cases(lib)[case]()
+
+
+def sample_inputs(model, case, seed):
+    """Two random samples for `model`'s inputs (token ids for the
+    embedding case)."""
+    rng = np.random.default_rng(seed)
+    inputs = [rng.normal(size=(2,) + tuple(t.shape[1:])).astype("float32")
+              for t in model.inputs]
+    if case == "embedding_norm":
+        inputs = [rng.integers(0, 10, size=(2, 4)).astype("int32")]
+    return inputs[0] if len(inputs) == 1 else inputs
+
+
+def assert_same_outputs(keras_ref, ours, theirs, x):
+    np.testing.assert_allclose(
+        np.asarray(ours.predict(x, verbose=0)),
+        keras_ref.ops.convert_to_numpy(theirs.predict(x, verbose=0)),
+        atol=1e-5)
+
+
 @pytest.mark.parametrize("case", NAMES)
 def test_weights_layout_matches_keras(keras_ref, tmp_path, case):
-    if case == "attention":
-        theirs, ours = attention_model(keras_ref), attention_model(lamina)
-    else:
-        theirs, ours = cases(keras_ref)[case](), cases(lamina)[case]()
+    theirs, ours = build(keras_ref, case), build(lamina, case)
     their_path = os.path.join(tmp_path, "k.weights.h5")
     our_path = os.path.join(tmp_path, "l.weights.h5")
     theirs.save_weights(their_path)
@@ -91,36 +111,18 @@ def test_weights_layout_matches_keras(keras_ref, tmp_path, case):
 
     # Keras's weights load into Lamina and give Keras's outputs.
     ours.load_weights(their_path)
-    rng = np.random.default_rng(0)
-    inputs = [rng.normal(size=(2,) + tuple(t.shape[1:])).astype("float32")
-              for t in theirs.inputs]
-    if case == "embedding_norm":
-        inputs = [rng.integers(0, 10, size=(2, 4)).astype("int32")]
-    x = inputs[0] if len(inputs) == 1 else inputs
-    np.testing.assert_allclose(
-        np.asarray(ours.predict(x, verbose=0)),
-        keras_ref.ops.convert_to_numpy(theirs.predict(x, verbose=0)),
-        atol=1e-5)
+    assert_same_outputs(keras_ref, ours, theirs,
+                        sample_inputs(theirs, case, seed=0))
 
 
 @pytest.mark.parametrize("case", NAMES)
 def test_lamina_keras_file_loads_in_keras(keras_ref, tmp_path, case):
-    if case == "attention":
-        ours = attention_model(lamina)
-    else:
-        ours = cases(lamina)[case]()
+    ours = build(lamina, case)
     path = os.path.join(tmp_path, "l.keras")
     ours.save(path)
     theirs = keras_ref.saving.load_model(path)
-    rng = np.random.default_rng(1)
-    inputs = [rng.normal(size=(2,) + tuple(t.shape[1:])).astype("float32")
-              for t in ours.inputs]
-    if case == "embedding_norm":
-        inputs = [rng.integers(0, 10, size=(2, 4)).astype("int32")]
-    x = inputs[0] if len(inputs) == 1 else inputs
-    np.testing.assert_allclose(
-        keras_ref.ops.convert_to_numpy(theirs.predict(x, verbose=0)),
-        np.asarray(ours.predict(x, verbose=0)), atol=1e-5)
+    assert_same_outputs(keras_ref, ours, theirs,
+                        sample_inputs(ours, case, seed=1))
 
 
 def test_torch_module_state_is_saved_like_keras_torch_module_wrapper(
@@ -168,23 +170,12 @@ def test_keras_bfloat16_weights_load(keras_ref, tmp_path):
 
 @pytest.mark.parametrize("case", NAMES)
 def test_keras_written_keras_file_loads_in_lamina(keras_ref, tmp_path, case):
-    if case == "attention":
-        theirs = attention_model(keras_ref)
-    else:
-        theirs = cases(keras_ref)[case]()
+    theirs = build(keras_ref, case)
     path = os.path.join(tmp_path, "k.keras")
     theirs.save(path)
     ours = lamina.saving.load_model(path)
-    rng = np.random.default_rng(2)
-    inputs = [rng.normal(size=(2,) + tuple(t.shape[1:])).astype("float32")
-              for t in theirs.inputs]
-    if case == "embedding_norm":
-        inputs = [rng.integers(0, 10, size=(2, 4)).astype("int32")]
-    x = inputs[0] if len(inputs) == 1 else inputs
-    np.testing.assert_allclose(
-        np.asarray(ours.predict(x, verbose=0)),
-        keras_ref.ops.convert_to_numpy(theirs.predict(x, verbose=0)),
-        atol=1e-5)
+    assert_same_outputs(keras_ref, ours, theirs,
+                        sample_inputs(theirs, case, seed=2))
 
 
 def test_keras_reads_lamina_checksummed_datasets(keras_ref, tmp_path):
