@@ -118,7 +118,9 @@ class GroupNormalization(Layer):
         else:
             outputs = F.group_norm(x, self.groups, gamma, beta, self.epsilon)
         if moved:
-            outputs = outputs.movedim(1, self._channel_axis)
+            # CUDA's kernel returns channels-first memory (the CPU's keeps
+            # channels_last): the moved-back output is made contiguous.
+            outputs = outputs.movedim(1, self._channel_axis).contiguous()
         dtype = to_torch_dtype(self.compute_dtype)
         return outputs if outputs.dtype == dtype else outputs.to(dtype)
 
