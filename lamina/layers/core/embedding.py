@@ -15,7 +15,6 @@ from lamina.layers.registry import register
 from lamina.saving.serialization import serialize_keras_object
 from lamina.utils.dtypes import to_torch_dtype
 from lamina.utils.tensor_utils import check_index_range
-from lamina.utils.tensor_utils import check_index_range
 
 
 @register()
@@ -105,10 +104,6 @@ class Embedding(LoRAMixin, Layer):
             self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
 
     def call(self, inputs):
-        # Unchecked, an out-of-range index is a device-side assert on CUDA.
-        check_index_range(
-            inputs, self.input_dim,
-            f"Embedding '{self.name}' (input_dim={self.input_dim})")
         # Unchecked, an out-of-range index is a device-side assert on CUDA.
         check_index_range(
             inputs, self.input_dim,
