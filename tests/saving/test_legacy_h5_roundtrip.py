@@ -470,7 +470,7 @@ def test_training_continues_like_keras_from_a_keras_file(name, keras_ref):
     theirs.optimizer.build(theirs.trainable_variables)
     for mine, other in zip(ours.optimizer.variables,
                            theirs.optimizer.variables):
-        other.assign(mine.detach().numpy())
+        other.assign(mine.detach().cpu().numpy())
     for model in (ours, theirs):
         model.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
     for mine, other in zip(ours.get_weights(), theirs.get_weights()):
