@@ -25,9 +25,9 @@ class WeightsMixin:
 
         `aggregation`, `autocast` and `overwrite_with_gradient` are kept on
         the weight, as Keras does. Optimizers assign the gradient itself to
-        a weight with `overwrite_with_gradient=True` (float8 scales). A
-        weight is never cast when read (layers computing in a lower
-        precision cast explicitly, or run under torch's autocast).
+        a weight with `overwrite_with_gradient=True` (float8 scales). Under
+        a mixed policy a trainable weight with `autocast=True` is read in
+        the compute dtype during its layer's call (`Layer.__call__`).
         """
         from lamina import constraints
         from lamina import initializers
