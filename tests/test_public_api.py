@@ -86,18 +86,6 @@ MISSING = {
             SKLearnClassifier SKLearnRegressor
             SKLearnTransformer""",
     },
-    "issue 17, saving and legacy formats": {
-        "": """
-            legacy""",
-        "legacy": """
-            saving""",
-        "legacy.saving": """
-            deserialize_keras_object serialize_keras_object""",
-        "utils": """
-            legacy""",
-        "utils.legacy": """
-            deserialize_keras_object serialize_keras_object""",
-    },
 }
 
 

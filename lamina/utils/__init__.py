@@ -52,7 +52,7 @@ _EXPORTS = {
 
 
 # Submodules that are namespaces of their own (`keras.utils.bounding_boxes`).
-_SUBMODULES = ("bounding_boxes",)
+_SUBMODULES = ("bounding_boxes", "legacy")
 
 
 def __getattr__(name):
