@@ -28,7 +28,7 @@ from lamina.config import device  # noqa: E402,F401  (keras.device)
 # imports each); a name not listed is an AttributeError, so `hasattr` works.
 _SUBMODULES = (
     "activations", "applications", "backend", "callbacks", "config",
-    "constraints", "datasets", "distribution", "dtype_policies", "export", "initializers", "layers", "legacy", "losses",
+    "constraints", "datasets", "distillation", "distribution", "dtype_policies", "export", "initializers", "layers", "legacy", "losses",
     "metrics", "mixed_precision", "models", "ops", "optimizers", "preprocessing", "random",
     "regularizers", "saving", "tree", "utils", "wrappers",
 )

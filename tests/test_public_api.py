@@ -78,10 +78,7 @@ MISSING = {
     },
     "issue 11, wrappers and distillation": {
         "": """
-            distillation wrappers""",
-        "distillation": """
-            DistillationLoss Distiller FeatureDistillation
-            LogitsDistillation""",
+            wrappers""",
         "wrappers": """
             SKLearnClassifier SKLearnRegressor
             SKLearnTransformer""",
