@@ -76,13 +76,6 @@ MISSING = {
             pack_int4 quantize_and_dequantize serialize
             unpack_int4""",
     },
-    "issue 11, wrappers and distillation": {
-        "": """
-            wrappers""",
-        "wrappers": """
-            SKLearnClassifier SKLearnRegressor
-            SKLearnTransformer""",
-    },
 }
 
 
