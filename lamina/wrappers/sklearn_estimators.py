@@ -75,6 +75,24 @@ class _Estimator:
         history = getattr(self, "history_", None) or {}
         return len(next(iter(history.values()), []))
 
+    def set_fit_request(self, **kwargs):
+        """Request metadata for `fit` under scikit-learn's metadata routing
+        (enabled with `sklearn.set_config(enable_metadata_routing=True)`):
+        each `param=alias` (alias `True`, `False`, `None` or a name) asks a
+        meta-estimator to pass that metadata on to `model.fit`."""
+        import sklearn
+        from sklearn.utils.metadata_routing import MetadataRequest
+
+        if not sklearn.get_config().get("enable_metadata_routing", False):
+            raise RuntimeError(
+                f"{type(self).__name__}.set_fit_request is only available "
+                "when metadata routing is enabled: call "
+                "`sklearn.set_config(enable_metadata_routing=True)` first.")
+        self._metadata_request = MetadataRequest(owner=type(self).__name__)
+        for param, alias in kwargs.items():
+            self._metadata_request.fit.add_request(param=param, alias=alias)
+        return self
+
     def _build_model(self, X, y):
         if self.warm_start and hasattr(self, "model_"):
             return self.model_

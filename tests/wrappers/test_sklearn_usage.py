@@ -144,6 +144,35 @@ def test_missing_scikit_learn_names_the_extra(monkeypatch):
         sklearn_estimators._require_sklearn()
 
 
+def test_fit_request_routes_sample_weight_to_model_fit():
+    import sklearn
+
+    reg = SKLearnRegressor(linear_model, fit_kwargs={"epochs": 1,
+                                                     "verbose": 0})
+    with pytest.raises(RuntimeError, match="metadata routing"):
+        reg.set_fit_request(sample_weight=True)
+    weights = np.zeros(48, "float32")  # zero weight: no gradient, no change
+    with sklearn.config_context(enable_metadata_routing=True):
+        assert reg.set_fit_request(sample_weight=True) is reg
+        pipe = make_pipeline(StandardScaler().set_fit_request(
+            sample_weight=False), reg)
+        pipe.fit(X, TARGET, sample_weight=weights)
+    fitted = pipe[-1]
+    assert fitted.history_["loss"] == [pytest.approx(0.0)]
+
+
+@pytest.mark.parametrize("name", ["SKLearnClassifier", "SKLearnRegressor",
+                                  "SKLearnTransformer"])
+def test_same_public_methods_as_keras(name):
+    keras = pytest.importorskip("keras")
+
+    def public(cls):
+        return {n for n in dir(cls) if not n.startswith("_")}
+
+    assert public(getattr(lamina.wrappers, name)) == public(
+        getattr(keras.wrappers, name))
+
+
 @pytest.mark.parametrize("kind", ["classifier", "regressor", "transformer"])
 def test_same_predictions_as_keras_wrappers_on_same_weights(kind):
     keras = pytest.importorskip("keras")
