@@ -23,7 +23,7 @@ def test_convert_format_matches_keras(keras_ref, source, target):
                                          width=120)
     theirs = keras_ref.utils.bounding_boxes.convert_format(
         boxes.copy(), source, target, height=80, width=120)
-    np.testing.assert_allclose(ours.numpy(),
+    np.testing.assert_allclose(ours.cpu().numpy(),
                                keras_ref.ops.convert_to_numpy(theirs),
                                rtol=1e-5, atol=1e-4)
 
@@ -56,7 +56,7 @@ def test_clip_crop_pad_match_keras(keras_ref):
                                     "labels": labels.copy()},
                                    height=60, width=100)
     for key in ("boxes", "labels"):
-        np.testing.assert_allclose(ours[key].numpy(),
+        np.testing.assert_allclose(ours[key].cpu().numpy(),
                                    keras_ref.ops.convert_to_numpy(
                                        theirs[key]))
     rel = boxes / 120
@@ -64,14 +64,14 @@ def test_clip_crop_pad_match_keras(keras_ref):
         {"boxes": rel}, bounding_box_format="rel_xyxy")
     theirs = kb.clip_to_image_size({"boxes": rel.copy()},
                                    bounding_box_format="rel_xyxy")
-    np.testing.assert_allclose(ours["boxes"].numpy(),
+    np.testing.assert_allclose(ours["boxes"].cpu().numpy(),
                                keras_ref.ops.convert_to_numpy(
                                    theirs["boxes"]), atol=1e-6)
     np.testing.assert_allclose(
-        bounding_boxes.crop(boxes, 10, 5, 50, 60).numpy(),
+        bounding_boxes.crop(boxes, 10, 5, 50, 60).cpu().numpy(),
         keras_ref.ops.convert_to_numpy(kb.crop(boxes, 10, 5, 50, 60)))
     np.testing.assert_allclose(
-        bounding_boxes.pad(boxes, 7, 3).numpy(),
+        bounding_boxes.pad(boxes, 7, 3).cpu().numpy(),
         keras_ref.ops.convert_to_numpy(kb.pad(boxes, 7, 3)))
     with pytest.raises(ValueError, match="height"):
         bounding_boxes.clip_to_image_size({"boxes": boxes})
@@ -101,7 +101,7 @@ def test_compute_iou_matches_keras(keras_ref, fmt, batched, masking):
                                       image_shape=image_shape)
     theirs = keras_ref.utils.bounding_boxes.compute_iou(
         boxes, other, fmt, use_masking=masking, image_shape=image_shape)
-    np.testing.assert_allclose(ours.numpy(),
+    np.testing.assert_allclose(ours.cpu().numpy(),
                                keras_ref.ops.convert_to_numpy(theirs),
                                rtol=1e-5, atol=1e-6)
 
@@ -117,6 +117,6 @@ def test_compute_ciou_matches_keras(keras_ref, fmt):
     other = boxes[:, ::-1].copy()
     ours = bounding_boxes.compute_ciou(boxes, other, fmt)
     theirs = keras_ref.utils.bounding_boxes.compute_ciou(boxes, other, fmt)
-    np.testing.assert_allclose(ours.numpy(),
+    np.testing.assert_allclose(ours.cpu().numpy(),
                                keras_ref.ops.convert_to_numpy(theirs),
                                rtol=1e-5, atol=1e-6)

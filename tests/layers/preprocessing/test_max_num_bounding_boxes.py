@@ -18,7 +18,7 @@ def test_matches_keras(keras_ref, count, max_number):
     theirs = keras_ref.layers.MaxNumBoundingBoxes(max_number, bounding_box_format="xyxy")(data)
     for key in ("boxes", "labels"):
         np.testing.assert_allclose(
-            ours["bounding_boxes"][key].numpy(),
+            ours["bounding_boxes"][key].cpu().numpy(),
             keras_ref.ops.convert_to_numpy(theirs["bounding_boxes"][key]))
     np.testing.assert_array_equal(np.asarray(ours["images"]), data["images"])
     config = preprocessing.MaxNumBoundingBoxes(max_number, bounding_box_format="xyxy").get_config()

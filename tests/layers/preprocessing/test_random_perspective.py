@@ -17,9 +17,9 @@ def test_matches_keras_on_the_same_corners(keras_ref, images, kwargs):
                                             **kwargs)
     x = torch.tensor(images)
     drawn = layer.get_random_transformation(x)
-    ours = layer.transform_images(x, drawn).numpy()
+    ours = layer.transform_images(x, drawn).cpu().numpy()
     expected = keras_ref.ops.image.perspective_transform(
-        images, drawn["start_points"].numpy(), drawn["end_points"].numpy(),
+        images, drawn["start_points"].cpu().numpy(), drawn["end_points"].cpu().numpy(),
         interpolation=kwargs.get("interpolation", "bilinear"),
         fill_value=kwargs.get("fill_value", 0.0))
     np.testing.assert_allclose(ours, keras_ref.ops.convert_to_numpy(expected),
