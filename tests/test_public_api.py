@@ -55,10 +55,6 @@ MISSING = {
             HashedCrossing
             RandomElasticTransform""",
     },
-    "issue 11, optimizers": {
-        "optimizers": """
-            MultiOptimizer OptimizerMap""",
-    },
     "issue 11, quantization": {
         "": """
             Quantizer quantizers""",

@@ -25,6 +25,7 @@ from lamina.optimizers.lamb import Lamb
 from lamina.optimizers.lion import Lion
 from lamina.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from lamina.optimizers.muon import Muon
+from lamina.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
 from lamina.optimizers.nadam import Nadam
 from lamina.optimizers.rmsprop import RMSprop
 from lamina.optimizers.schedule_free_adamw import ScheduleFreeAdamW
