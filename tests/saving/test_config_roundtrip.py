@@ -115,6 +115,12 @@ ARGUMENTS = {
     "LossScaleOptimizer": lambda: {
         "inner_optimizer": lamina.optimizers.SGD(0.1)},
     "Adam": lambda: {"learning_rate": _schedule()},
+    "OptimizerMap": lambda: {
+        "default_optimizer": lamina.optimizers.SGD(0.1),
+        "optimizer_map": {"dense/.*": lamina.optimizers.Adam(0.01)}},
+    "MultiOptimizer": lambda: {"optimizer_map": lamina.optimizers.OptimizerMap(
+        lamina.optimizers.SGD(0.1),
+        {"dense/.*": lamina.optimizers.Adam(0.01)})},
     "AdaptiveAveragePooling1D": lambda: {"output_size": 2},
     "AdaptiveAveragePooling2D": lambda: {"output_size": (2, 3)},
     "AdaptiveAveragePooling3D": lambda: {"output_size": 2},
