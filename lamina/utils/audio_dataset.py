@@ -6,15 +6,13 @@ Indexing, shuffling and the validation split are those of
 in [-1, 1), shaped `(samples, channels)`, as `tf.audio.decode_wav` gives.
 """
 
-import math
 import wave
 
 import numpy as np
 import torch
 
 from lamina.utils.dataset_utils import get_training_or_validation_split
-from lamina.utils.py_dataset import PyDataset
-from lamina.utils.text_dataset import buffer_shuffle
+from lamina.utils.file_dataset import FileDataset
 from lamina.utils.text_dataset import check_validation_split_arg
 from lamina.utils.text_dataset import index_directory
 
@@ -140,72 +138,25 @@ def _fit_length(audio, length):
     return torch.cat([audio, padding])
 
 
-class AudioDataset(PyDataset):
-    """Batches of `(audio, labels)` (or audio only) read from `.wav` files;
-    shuffled through a buffer of `8 * batch_size` files each epoch, as
-    Keras's `tf.data` pipeline is."""
+class AudioDataset(FileDataset):
+    """Batches of `(audio, labels)` (or audio only) read from `.wav` files
+    (the shared arguments are `FileDataset`'s)."""
 
     def __init__(self, file_paths, labels=None, label_mode="int",
                  num_classes=0, batch_size=32, sampling_rate=None,
                  output_sequence_length=None, ragged=False, shuffle=False,
                  seed=None, class_names=None, **kwargs):
-        super().__init__(**kwargs)
-        self.file_paths = list(file_paths)
-        self.class_names = class_names
-        self.batch_size = batch_size
         self._read = dict(sampling_rate=sampling_rate,
                           output_sequence_length=output_sequence_length)
         self._ragged = ragged
-        self._labels = None if labels is None or label_mode is None else \
-            _encode_labels(np.asarray(labels), label_mode, num_classes)
-        self._shuffle = shuffle
-        self._rng = np.random.RandomState(seed)
-        self._buffer_size = batch_size * 8 if batch_size else 1024
-        self._order = self._epoch_order()
+        super().__init__(file_paths, labels, label_mode, num_classes,
+                         batch_size, shuffle, seed, class_names, **kwargs)
 
-    def _epoch_order(self):
-        indices = np.arange(len(self.file_paths))
-        if not self._shuffle:
-            return indices
-        return buffer_shuffle(indices, self._buffer_size, self._rng)
+    def load(self, path):
+        return read_wav(path, **self._read)
 
-    def __len__(self):
-        if self.batch_size is None:
-            return len(self.file_paths)
-        return math.ceil(len(self.file_paths) / self.batch_size)
-
-    def __getitem__(self, index):
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"Batch index {index} is out of range for a "
-                             f"dataset of {len(self)} batches.")
-        index %= len(self)
-        if self.batch_size is None:
-            chosen = self._order[index]
-            audio = read_wav(self.file_paths[chosen], **self._read)
-        else:
-            chosen = self._order[index * self.batch_size:
-                                 (index + 1) * self.batch_size]
-            clips = [read_wav(self.file_paths[i], **self._read)
-                     for i in chosen]
-            if self._ragged:
-                audio = clips
-            else:
-                longest = max(len(clip) for clip in clips)
-                audio = torch.stack([_fit_length(c, longest) for c in clips])
-        if self._labels is None:
-            return audio
-        return audio, self._labels[torch.as_tensor(chosen)]
-
-    def on_epoch_end(self):
-        if self._shuffle:
-            self._order = self._epoch_order()
-
-
-def _encode_labels(labels, label_mode, num_classes):
-    labels = torch.as_tensor(labels.astype("int32"))
-    if label_mode == "binary":
-        return labels.to(torch.float32).unsqueeze(-1)
-    if label_mode == "categorical":
-        return torch.nn.functional.one_hot(
-            labels.long(), num_classes).to(torch.float32)
-    return labels
+    def collate(self, clips):
+        if self._ragged:
+            return clips
+        longest = max(len(clip) for clip in clips)
+        return torch.stack([_fit_length(clip, longest) for clip in clips])

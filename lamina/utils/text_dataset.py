@@ -8,15 +8,13 @@ reshuffled every epoch; that buffer is reproduced here with NumPy's
 generator, so the order has the same locality but not TensorFlow's draws.
 """
 
-import math
 import os
 
 import numpy as np
-import torch
 
 from lamina.utils import dataset_utils
 from lamina.utils.dataset_utils import get_training_or_validation_split
-from lamina.utils.py_dataset import PyDataset
+from lamina.utils.file_dataset import FileDataset
 
 
 def text_dataset_from_directory(directory, labels="inferred", label_mode="int",
@@ -117,100 +115,23 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int",
     return make(subset, shuffle)
 
 
-class TextFileDataset(PyDataset):
-    """Batches of `(texts, labels)` read from a list of text files.
-
-    Args:
-        file_paths: the files, in dataset order.
-        labels: one integer label per file, or None (items are texts only).
-        label_mode: `"int"`, `"categorical"`, `"binary"` or None.
-        num_classes: number of classes (for `"categorical"`).
-        max_length: maximum bytes kept per file.
-        batch_size: files per batch, or None for single samples.
-        shuffle: reshuffle through a buffer of `8 * batch_size` files each
-            epoch (Keras's `tf.data` shuffle).
-        seed: seed of the reshuffles.
-        class_names: the class names, exposed as `class_names`.
-    """
+class TextFileDataset(FileDataset):
+    """Batches of `(texts, labels)` (or texts only) read from text files;
+    `max_length` is the most bytes kept per file (the other arguments are
+    `FileDataset`'s)."""
 
     def __init__(self, file_paths, labels=None, label_mode="int",
                  num_classes=0, max_length=None, batch_size=32,
                  shuffle=False, seed=None, class_names=None, **kwargs):
-        super().__init__(**kwargs)
-        self.file_paths = list(file_paths)
-        self.class_names = class_names
-        self.batch_size = batch_size
         self.max_length = max_length
-        self._labels = None if labels is None or label_mode is None else \
-            _encode_labels(np.asarray(labels), label_mode, num_classes)
-        self._shuffle = shuffle
-        self._rng = np.random.RandomState(seed)
-        self._buffer_size = batch_size * 8 if batch_size else 1024
-        self._order = self._epoch_order()
+        super().__init__(file_paths, labels, label_mode, num_classes,
+                         batch_size, shuffle, seed, class_names, **kwargs)
 
-    def _epoch_order(self):
-        indices = np.arange(len(self.file_paths))
-        if not self._shuffle:
-            return indices
-        return buffer_shuffle(indices, self._buffer_size, self._rng)
+    def load(self, path):
+        return _read_text(path, self.max_length)
 
-    def __len__(self):
-        if self.batch_size is None:
-            return len(self.file_paths)
-        return math.ceil(len(self.file_paths) / self.batch_size)
-
-    def __getitem__(self, index):
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"Batch index {index} is out of range for a "
-                             f"dataset of {len(self)} batches.")
-        index %= len(self)
-        if self.batch_size is None:
-            chosen = self._order[index]
-            texts = _read_text(self.file_paths[chosen], self.max_length)
-        else:
-            chosen = self._order[index * self.batch_size:
-                                 (index + 1) * self.batch_size]
-            texts = np.array([_read_text(self.file_paths[i], self.max_length)
-                              for i in chosen], dtype=str)
-        if self._labels is None:
-            return texts
-        return texts, self._labels[torch.as_tensor(chosen)]
-
-    def on_epoch_end(self):
-        if self._shuffle:
-            self._order = self._epoch_order()
-
-
-def buffer_shuffle(elements, buffer_size, rng):
-    """The order `tf.data.Dataset.shuffle(buffer_size)` produces: each output
-    is drawn uniformly from a buffer refilled from the input in order."""
-    elements = np.asarray(elements)
-    if buffer_size >= len(elements):
-        return elements[rng.permutation(len(elements))]
-    buffer = list(elements[:buffer_size])
-    upcoming = iter(elements[buffer_size:].tolist())
-    draws = rng.random_sample(len(elements))
-    order = []
-    for draw in draws:
-        slot = int(draw * len(buffer))
-        order.append(buffer[slot])
-        refill = next(upcoming, None)
-        if refill is None:
-            buffer[slot] = buffer[-1]
-            buffer.pop()
-        else:
-            buffer[slot] = refill
-    return np.asarray(order, dtype=elements.dtype)
-
-
-def _encode_labels(labels, label_mode, num_classes):
-    labels = torch.as_tensor(labels.astype("int32"))
-    if label_mode == "binary":
-        return labels.to(torch.float32).unsqueeze(-1)
-    if label_mode == "categorical":
-        return torch.nn.functional.one_hot(
-            labels.long(), num_classes).to(torch.float32)
-    return labels
+    def collate(self, items):
+        return np.array(items, dtype=str)
 
 
 def _read_text(path, max_length):

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from lamina.utils.py_dataset import PyDataset
-from lamina.utils.text_dataset import buffer_shuffle
+from lamina.utils.file_dataset import buffer_shuffle
 
 
 def timeseries_dataset_from_array(data, targets, sequence_length,
