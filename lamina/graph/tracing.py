@@ -8,12 +8,14 @@ a trace runs, `in_symbolic_scope()` is true: layers read it (through
 """
 
 import contextlib
+import itertools
 import threading
 
 import torch
 from torch._subclasses.fake_tensor import FakeTensorMode
 from torch._subclasses.fake_tensor import unset_fake_temporarily
 
+from lamina import config
 from lamina.graph.keras_tensor import KerasTensor
 from lamina.utils import tree
 from lamina.utils.dtypes import standardize_dtype
@@ -127,12 +129,26 @@ def _to_keras_tensor(value):
     return value
 
 
+def _placeholder_device(fn):
+    """Where the stand-in inputs must live to meet `fn`'s weights: the
+    device of the module `fn` is bound to, else where new weights go. A
+    CPU stand-in meeting CUDA weights would fail the fake run and the real
+    fallback alike."""
+    owner = getattr(fn, "__self__", None)
+    if isinstance(owner, torch.nn.Module):
+        for tensor in itertools.chain(owner.parameters(), owner.buffers()):
+            return tensor.device
+    return config.default_device()
+
+
 def _run_with_fill(fn, args, kwargs, fill):
+    device = _placeholder_device(fn)
+
     def to_fake(x):
         if not isinstance(x, KerasTensor):
             return x
         shape = tuple(fill if d is None else d for d in x.shape)
-        return torch.ones(shape, dtype=to_torch_dtype(x.dtype))
+        return torch.ones(shape, dtype=to_torch_dtype(x.dtype), device=device)
 
     def describe(y):
         if isinstance(y, torch.Tensor):
