@@ -1,5 +1,6 @@
-"""keras.utils.bounding_boxes.convert_format against Keras 3: every pair of
-formats."""
+"""keras.utils.bounding_boxes against Keras 3: convert_format on every pair
+of formats, IoU and CIoU in every format, clipping/cropping/padding,
+affine_transform and the anchor delta encoding on random boxes."""
 
 import itertools
 
@@ -80,8 +81,8 @@ def test_clip_crop_pad_match_keras(keras_ref):
 
 
 @pytest.mark.parametrize("fmt,batched,masking", [
-    ("xyxy", False, False), ("yxyx", True, False),
-    ("center_xywh", True, True), ("rel_xyxy", False, True)])
+    (fmt, index % 2 == 0, index % 3 == 0)
+    for index, fmt in enumerate(FORMATS)])
 def test_compute_iou_matches_keras(keras_ref, fmt, batched, masking):
     rng = np.random.default_rng(2)
     shape = (2, 5, 4) if batched else (5, 4)
@@ -106,7 +107,7 @@ def test_compute_iou_matches_keras(keras_ref, fmt, batched, masking):
                                rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("fmt", ["xyxy", "center_yxhw"])
+@pytest.mark.parametrize("fmt", [f for f in FORMATS if "rel" not in f])
 def test_compute_ciou_matches_keras(keras_ref, fmt):
     rng = np.random.default_rng(3)
     corner = rng.uniform(0, 60, (2, 6, 2))
@@ -120,3 +121,116 @@ def test_compute_ciou_matches_keras(keras_ref, fmt):
     np.testing.assert_allclose(ours.cpu().numpy(),
                                keras_ref.ops.convert_to_numpy(theirs),
                                rtol=1e-5, atol=1e-6)
+
+
+def _random_xyxy(rng, shape, low=0.0, high=60.0):
+    corner = rng.uniform(low, high, shape + (2,))
+    size = rng.uniform(2, 30, shape + (2,))
+    return np.concatenate([corner, corner + size], -1).astype("float32")
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_affine_transform_matches_keras(keras_ref, case):
+    rng = np.random.default_rng(10 + case)
+    batch = 3
+    boxes = _random_xyxy(rng, (batch, 5))
+    params = {
+        "angle": rng.uniform(-180, 180, batch),
+        "translate_x": rng.uniform(-0.3, 0.3, batch),
+        "translate_y": rng.uniform(-0.3, 0.3, batch),
+        "scale": rng.uniform(0.5, 1.5, batch),
+        "shear_x": rng.uniform(-20, 20, batch) * (case > 1),
+        "shear_y": rng.uniform(-20, 20, batch) * (case > 2),
+    }
+    params = {k: v.astype("float32") for k, v in params.items()}
+    centers = {} if case % 2 else {"center_x": 0.3, "center_y": 0.6}
+    ours = bounding_boxes.affine_transform(boxes, **params, height=70,
+                                           width=90, **centers)
+    theirs = keras_ref.utils.bounding_boxes.affine_transform(
+        torch.tensor(boxes), **{k: torch.tensor(v)
+                                for k, v in params.items()},
+        height=70, width=90, **centers)
+    np.testing.assert_allclose(ours.cpu().numpy(),
+                               keras_ref.ops.convert_to_numpy(theirs),
+                               rtol=1e-5, atol=1e-3)
+    # One image: (N, 4) boxes and scalar parameters.
+    single = bounding_boxes.affine_transform(
+        boxes[0], **{k: float(v[0]) for k, v in params.items()}, height=70,
+        width=90, **centers)
+    torch.testing.assert_close(single, ours[0], rtol=1e-5, atol=1e-3)
+
+
+def test_affine_transform_rotates_a_box_about_the_centre():
+    # A quarter turn of the 21 x 21 image about pixel (10, 10).
+    out = bounding_boxes.affine_transform(
+        [[0.0, 0.0, 10.0, 20.0]], angle=90.0, translate_x=0.0,
+        translate_y=0.0, scale=1.0, shear_x=0.0, shear_y=0.0, height=21,
+        width=21)
+    torch.testing.assert_close(out, torch.tensor([[0.0, 10.0, 20.0, 20.0]]),
+                               atol=1e-5, rtol=0)
+    with pytest.raises(ValueError, match="bounding_box_format"):
+        bounding_boxes.affine_transform(
+            [[0.0, 0.0, 1.0, 1.0]], 0, 0, 0, 1, 0, 0, 5, 5,
+            bounding_box_format="xywh")
+
+
+@pytest.mark.parametrize("anchor_format,box_format,encoding,variance", [
+    ("xyxy", "xyxy", "center_yxhw", None),
+    ("xywh", "center_xywh", "center_xywh", [0.1, 0.1, 0.2, 0.2]),
+    ("yxyx", "rel_xyxy", "center_yxhw", [0.5, 0.5, 1.0, 1.0]),
+    ("rel_center_xywh", "rel_yxyx", "center_xywh", None)])
+def test_delta_encoding_matches_keras(keras_ref, anchor_format, box_format,
+                                      encoding, variance):
+    rng = np.random.default_rng(20)
+    height, width = 80, 100
+    kb = keras_ref.utils.bounding_boxes
+
+    def as_format(xyxy, fmt):
+        return keras_ref.ops.convert_to_numpy(kb.convert_format(
+            xyxy, "xyxy", fmt, height=height, width=width))
+
+    anchors = as_format(_random_xyxy(rng, (6,)), anchor_format)
+    boxes = as_format(_random_xyxy(rng, (2, 6)), box_format)
+    image_shape = (height, width, 3)
+    ours = bounding_boxes.encode_box_to_deltas(
+        anchors, boxes, anchor_format, box_format, encoding, variance,
+        image_shape)
+    theirs = kb.encode_box_to_deltas(anchors, boxes, anchor_format,
+                                     box_format, encoding, variance,
+                                     image_shape)
+    np.testing.assert_allclose(ours.cpu().numpy(),
+                               keras_ref.ops.convert_to_numpy(theirs),
+                               rtol=1e-5, atol=1e-5)
+    decoded = bounding_boxes.decode_deltas_to_boxes(
+        anchors, ours, anchor_format, box_format, encoding, variance,
+        image_shape)
+    theirs = kb.decode_deltas_to_boxes(anchors, theirs, anchor_format,
+                                       box_format, encoding, variance,
+                                       image_shape)
+    np.testing.assert_allclose(decoded.cpu().numpy(),
+                               keras_ref.ops.convert_to_numpy(theirs),
+                               rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(decoded.cpu().numpy(), boxes, rtol=1e-4,
+                               atol=1e-4)
+
+
+def test_decoding_levels_and_errors():
+    anchors = {"P3": torch.tensor([[0., 0., 10., 10.]]),
+               "P4": torch.tensor([[5., 5., 25., 15.]])}
+    deltas = {"P3": torch.zeros(1, 4), "P4": torch.zeros(2, 1, 4)}
+    out = bounding_boxes.decode_deltas_to_boxes(anchors, deltas, "xyxy",
+                                                "xyxy")
+    torch.testing.assert_close(out["P3"], anchors["P3"])
+    torch.testing.assert_close(out["P4"], anchors["P4"].expand(2, 1, 4))
+    with pytest.raises(ValueError, match="variance"):
+        bounding_boxes.encode_box_to_deltas(anchors["P3"], anchors["P3"],
+                                            "xyxy", "xyxy",
+                                            variance=[1.0, 1.0])
+    with pytest.raises(ValueError, match="encoding_format"):
+        bounding_boxes.encode_box_to_deltas(anchors["P3"], anchors["P3"],
+                                            "xyxy", "xyxy",
+                                            encoding_format="xyxy")
+    with pytest.raises(ValueError, match="encoded_format"):
+        bounding_boxes.decode_deltas_to_boxes(anchors["P3"], deltas["P3"],
+                                              "xyxy", "xyxy",
+                                              encoded_format="xywh")
