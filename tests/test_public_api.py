@@ -41,9 +41,6 @@ MISSING = {
             visualization""",
         "utils": """
             FeatureSpace""",
-        "utils.bounding_boxes": """
-            affine_transform decode_deltas_to_boxes
-            encode_box_to_deltas""",
         "visualization": """
             draw_bounding_boxes draw_segmentation_masks
             plot_bounding_box_gallery plot_image_gallery
