@@ -3,8 +3,8 @@
 Everything here takes and returns torch tensors and knows nothing of layers:
 the running Hessian estimate built from calibration activations, its damping,
 the column-by-column quantization with error feedback through the inverse
-Hessian (optionally in activation order), and the group-wise scale/zero-point
-arithmetic that GPTQ and AWQ share.
+Hessian (optionally in activation order), on the group-wise scale/zero-point
+arithmetic of `zero_point.py`.
 
 Layouts follow Keras: a weight matrix is given transposed, `[out_features,
 in_features]`; scales and zero points are `[out_features, n_groups]`; `g_idx`
