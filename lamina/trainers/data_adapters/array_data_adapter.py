@@ -2,7 +2,8 @@
 
 The fast path: arrays become tensors once, move to the device once, and
 each epoch is one permutation plus slicing — no DataLoader, no copies per
-sample.
+sample. Arrays too large for a GPU's free memory stay on the host, pinned,
+and each batch is copied to the device without blocking.
 """
 
 import math
@@ -31,6 +32,29 @@ def can_handle(x, y=None):
     flat = [v for v in tree.flatten((x, y)) if v is not None]
     return bool(flat) and all(is_array_like(v) or isinstance(v, (int, float))
                               for v in flat)
+
+
+# Data takes at most this share of a GPU's free memory before it stays on
+# the host: the rest is for the model, its activations and the optimizer.
+DEVICE_RESIDENT_SHARE = 0.5
+
+
+def storage_device(device, nbytes, free_bytes=None):
+    """Where arrays of `nbytes` live during fit: on `device` when it is not
+    a GPU or they fit in `DEVICE_RESIDENT_SHARE` of its free memory (read
+    when `free_bytes` is None), else on the host."""
+    if device is None or device.type != "cuda":
+        return device
+    if free_bytes is None:
+        free_bytes, _ = torch.cuda.mem_get_info(device)
+    if nbytes <= DEVICE_RESIDENT_SHARE * free_bytes:
+        return device
+    return torch.device("cpu")
+
+
+def _host_nbytes(values):
+    return sum(v.numel() * v.element_size() for v in tree.flatten(values)
+               if isinstance(v, torch.Tensor) and v.device.type == "cpu")
 
 
 def to_tensor(value, device, float_dtype=None):
@@ -62,12 +86,24 @@ class ArrayDataAdapter:
                  float_dtype=None):
         data_adapter_utils.check_class_weight(class_weight, y)
         device = device or config.default_device()
-        def convert(v):
-            return to_tensor(v, device, float_dtype)
+        host = torch.device("cpu")
 
-        self.x = tree.map_structure(convert, x)
-        self.y = tree.map_structure(convert, y)
-        self.sample_weight = tree.map_structure(convert, sample_weight)
+        def on_host(v):
+            # (A tensor already on a device stays there.)
+            where = v.device if isinstance(v, torch.Tensor) else host
+            return to_tensor(v, where, float_dtype)
+
+        arrays = tree.map_structure(on_host, (x, y, sample_weight))
+        self.storage_device = storage_device(device, _host_nbytes(arrays))
+
+        def place(v):
+            if not isinstance(v, torch.Tensor) or v.device.type != "cpu":
+                return v
+            if self.storage_device == host:
+                return v.pin_memory() if device.type == "cuda" else v
+            return v.to(self.storage_device, non_blocking=True)
+
+        self.x, self.y, self.sample_weight = tree.map_structure(place, arrays)
         if class_weight is not None and self.y is not None:
             class_sw = data_adapter_utils.class_weight_to_sample_weights(
                 tree.flatten(self.y)[0], class_weight)
@@ -97,7 +133,8 @@ class ArrayDataAdapter:
         if self.shuffle == "batch":
             return self._batch_shuffled_order()
         if self.shuffle:
-            return torch.randperm(self.num_samples, device=self.device)
+            return torch.randperm(self.num_samples,
+                                  device=self.storage_device)
         return None
 
     def batches(self, order=None, first_batch=0):
@@ -113,11 +150,11 @@ class ArrayDataAdapter:
             yield self._batch(take)
 
     def _batch_shuffled_order(self):
-        starts = torch.randperm(self.num_batches, device=self.device)
+        starts = torch.randperm(self.num_batches, device=self.storage_device)
         return torch.cat([
             torch.arange(s * self.batch_size,
                          min((s + 1) * self.batch_size, self.num_samples),
-                         device=self.device)
+                         device=self.storage_device)
             for s in starts.tolist()
         ])
 
@@ -125,12 +162,16 @@ class ArrayDataAdapter:
         def pick(value):
             if value is None:
                 return None
-            if isinstance(take, torch.Tensor) and \
-                    isinstance(value, torch.Tensor):
-                # Shuffled integer rows (labels, token ids) are range-checked
-                # through the whole array: once per fit, no sync per step.
-                return tensor_utils.gathered_from(value[take], value)
-            return value[take]
+            if not isinstance(value, torch.Tensor):
+                return value[take]
+            rows = value[take]
+            if rows.device.type != self.device.type:
+                rows = rows.to(self.device, non_blocking=True)
+            elif not isinstance(take, torch.Tensor):
+                return rows
+            # Integer rows (labels, token ids) are range-checked through
+            # the whole array: once per fit, no sync per step.
+            return tensor_utils.gathered_from(rows, value)
 
         if isinstance(self.x, torch.Tensor) and (
             self.y is None or isinstance(self.y, torch.Tensor)
