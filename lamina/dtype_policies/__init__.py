@@ -1,5 +1,5 @@
 """keras.dtype_policies: float policies (`DTypePolicy`, the mixed
-precision ones) and `DTypePolicyMap`."""
+precision ones), quantized policies and `DTypePolicyMap`."""
 
 from lamina import config
 from lamina.dtype_policies.dtype_policy import DTYPE_POLICIES
@@ -9,8 +9,18 @@ from lamina.dtype_policies.dtype_policy import FloatDTypePolicy
 from lamina.dtype_policies.dtype_policy import policy_from_config
 from lamina.dtype_policies.dtype_policy import serialize_policy
 from lamina.dtype_policies.dtype_policy_map import DTypePolicyMap
+from lamina.dtype_policies.quantized_dtype_policy import AWQDTypePolicy
+from lamina.dtype_policies.quantized_dtype_policy import GPTQDTypePolicy
+from lamina.dtype_policies.quantized_dtype_policy import Int4DTypePolicy
+from lamina.dtype_policies.quantized_dtype_policy import QUANTIZATION_MODES
+from lamina.dtype_policies.quantized_dtype_policy import QuantizedDTypePolicy
+from lamina.dtype_policies.quantized_dtype_policy import \
+    QuantizedFloat8DTypePolicy
+from lamina.dtype_policies.quantized_dtype_policy import policy_from_name
 
-__all__ = ["DTypePolicy", "DTypePolicyMap", "FloatDTypePolicy", "get",
+__all__ = ["AWQDTypePolicy", "DTypePolicy", "DTypePolicyMap",
+           "FloatDTypePolicy", "GPTQDTypePolicy", "Int4DTypePolicy",
+           "QuantizedDTypePolicy", "QuantizedFloat8DTypePolicy", "get",
            "serialize", "deserialize"]
 
 
@@ -24,7 +34,7 @@ def get(identifier):
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
-        return DTypePolicy(identifier)
+        return policy_from_name(identifier)
     try:
         # A numpy or torch dtype object.
         from lamina.utils.dtypes import standardize_dtype
@@ -66,7 +76,7 @@ def _global_policy_from(policy):
     if isinstance(policy, DTypePolicy):
         return policy
     if isinstance(policy, str):
-        return DTypePolicy(policy)
+        return policy_from_name(policy)
     raise ValueError(
         "Invalid `policy` argument. Expected the string name of a policy "
         "(such as 'mixed_float16') or a `DTypePolicy` instance. Received: "

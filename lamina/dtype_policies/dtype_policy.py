@@ -122,7 +122,12 @@ FLOAT_POLICY_CLASS_NAMES = ("DTypePolicy", "FloatDTypePolicy", "Policy")
 
 
 def serialize_policy(policy):
-    """A float policy's config as Keras writes it."""
+    """A policy's config as Keras writes it (quantized ones under
+    `keras.dtype_policies` with their own class and config)."""
+    if policy.quantization_mode is not None:
+        return {"module": "keras.dtype_policies",
+                "class_name": type(policy).__name__,
+                "config": policy.get_config(), "registered_name": None}
     return {
         "module": "keras",
         "class_name": "DTypePolicy",
@@ -135,7 +140,12 @@ def policy_from_config(identifier):
     """The float policy a `{"class_name": ..., "config": {"name": ...}}`
     dict describes."""
     inner = identifier.get("config", {})
-    if identifier.get("class_name", "DTypePolicy") not in \
+    class_name = identifier.get("class_name", "DTypePolicy")
+    if class_name not in FLOAT_POLICY_CLASS_NAMES and \
+            class_name in DTYPE_POLICIES and isinstance(inner, dict):
+        # A quantized policy (registered by quantized_dtype_policy).
+        return DTYPE_POLICIES.lookup(class_name).from_config(inner)
+    if class_name not in \
             FLOAT_POLICY_CLASS_NAMES or not isinstance(inner, dict):
         raise ValueError(
             "Invalid dtype policy config. Expected a DTypePolicy config "

@@ -7,6 +7,7 @@ from lamina.dtype_policies.dtype_policy import DTYPE_POLICIES
 from lamina.dtype_policies.dtype_policy import DTypePolicy
 from lamina.dtype_policies.dtype_policy import policy_from_config
 from lamina.dtype_policies.dtype_policy import serialize_policy
+from lamina.dtype_policies.quantized_dtype_policy import policy_from_name
 
 
 @DTYPE_POLICIES.register(keras_module="keras.dtype_policies")
@@ -133,7 +134,7 @@ def _as_policy(value, argument):
     if isinstance(value, DTypePolicy):
         return value
     if isinstance(value, str):
-        return DTypePolicy(value)
+        return policy_from_name(value)
     if isinstance(value, dict):
         return policy_from_config(value)
     raise ValueError(
