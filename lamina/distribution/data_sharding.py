@@ -3,9 +3,18 @@
 Arrays, generators and `PyDataset`s: every process reads the same global
 batches (shuffled arrays in rank 0's order, `PyDataset`s shuffled from rank
 0's Python random state) and keeps its contiguous slice of each; the
-`batch_size` given to `fit` is the global batch. A torch `DataLoader` is
-rebuilt around a `DistributedSampler`, torch's way: its `batch_size` is each
-process's.
+`batch_size` given to `fit` is the global batch. Where a batch does not
+divide by the number of processes (the last one, usually), the slices
+differ by one row, and some are empty when the batch has fewer rows than
+there are processes: every row is used once per epoch, each process's
+gradient weighs by its share of the rows (`TrainerEdges.weigh_loss`), and
+metrics count exactly the global rows. `predict` is not sharded: every
+process predicts every row, in order.
+
+A torch `DataLoader` is rebuilt around a `DistributedSampler`, torch's way:
+its `batch_size` is each process's, and the sampler repeats rows at the
+end (or drops them, with `drop_last=True`) so that every process takes as
+many steps.
 """
 
 import random

@@ -82,6 +82,31 @@ class TrainerEdges:
             "the default `train_step` (customize `compute_loss` instead), or"
             " `ModelParallel`.")
 
+    def weigh_loss(self, loss, rows):
+        """The loss this process differentiates, so that the gradient DDP
+        (or FSDP) averages over the data shards is the global batch's.
+
+        Each process's loss is a mean over its `rows`; where the global
+        batch does not divide by the number of shards, the shards differ
+        by a row (an empty one where the batch has fewer rows than
+        shards), and each process's gradient weighs by its share of the
+        rows. The value is unchanged (an empty shard's is 0); the loss is
+        taken as a mean over the batch's rows, Keras's default reduction.
+        """
+        group = self._data_group()
+        shards = dist.get_world_size(group)
+        total = torch.tensor([rows], dtype=torch.int64, device=loss.device)
+        dist.all_reduce(total, group=group)
+        total = int(total.item())
+        if rows * shards == total:
+            return loss
+        if rows == 0:  # 0, and zero gradients through the graph DDP awaits
+            return torch.where(
+                torch.zeros((), dtype=torch.bool, device=loss.device), loss,
+                torch.zeros_like(loss)).sum()
+        value = loss.detach()
+        return value + (loss - value) * (rows * shards / total)
+
     # ------------------------------------------------------------------
     # Metrics
     def global_metrics_result(self, metrics, result):

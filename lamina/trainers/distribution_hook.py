@@ -8,6 +8,8 @@ their edges:
   iterates (its shard of every batch when `shard`);
 - `training_module(model, x)`: what the train step calls forward through
   (a `DistributedDataParallel` wrapper, or the model itself);
+- `weigh_loss(loss, rows)`: the loss to differentiate, weighed by this
+  process's share of the global batch's rows;
 - `global_metrics_result(metrics, result)`: `result()` computed over the
   metrics' state summed across processes;
 - `check_train_step(model)`: refuses a train step the distribution cannot

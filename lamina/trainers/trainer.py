@@ -233,6 +233,8 @@ class Trainer(loops.LoopsMixin):
             tracker.to(loss.device)
             total = tracker.total
         batch = _batch_size(x)
+        if not batch:  # an empty shard of a distributed batch
+            return
         value = loss.detach()
         if value.dtype != total.dtype:
             value = value.to(total.dtype)
@@ -255,6 +257,8 @@ class Trainer(loops.LoopsMixin):
         module = self if edges is None else edges.training_module(self, x)
         y_pred = module(x, training=True)
         loss = self._compute_loss(x, y, y_pred, sample_weight, True)
+        if edges is not None:  # this shard's part of the global gradient
+            loss = edges.weigh_loss(loss, _batch_size(x))
         return y_pred, loss
 
     def train_step(self, data):
