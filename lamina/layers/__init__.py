@@ -113,6 +113,12 @@ from lamina.layers.preprocessing.random_saturation import RandomSaturation
 from lamina.layers.preprocessing.random_color_jitter import RandomColorJitter
 from lamina.layers.preprocessing.equalization import Equalization
 from lamina.layers.preprocessing.random_shear import RandomShear
+from lamina.layers.preprocessing.clahe import (  # noqa
+    ContrastLimitedAdaptiveHistogramEqualization,
+)
+from lamina.layers.preprocessing.random_elastic_transform import (  # noqa
+    RandomElasticTransform,
+)
 from lamina.layers.preprocessing.rand_augment import RandAugment
 from lamina.layers.preprocessing.aug_mix import AugMix
 from lamina.layers.preprocessing.random_perspective import RandomPerspective

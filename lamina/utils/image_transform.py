@@ -160,6 +160,7 @@ _INDEX_FIXERS = {
     "nearest": lambda index, size: index.clamp(0, size - 1),
     "wrap": lambda index, size: index % size,
     "reflect": _reflect,
+    "mirror": _mirror,
 }
 
 
@@ -172,6 +173,26 @@ def affine_transform(images, transform, interpolation="bilinear",
     Output pixel `(y, x)` reads the input at `(b0 x + b1 y + b2,
     a0 x + a1 y + a2)`; points outside the image follow `fill_mode`.
     """
+    if data_format == "channels_last":
+        height, width = images.shape[1:3]
+    else:
+        height, width = images.shape[2:]
+    dtype, device = transform.dtype, transform.device
+    rows = torch.arange(height, dtype=dtype, device=device).view(1, -1, 1)
+    cols = torch.arange(width, dtype=dtype, device=device).view(1, 1, -1)
+    t = [transform[:, k].view(-1, 1, 1) for k in range(6)]
+    y = rows * t[4] + cols * t[3] + t[5]
+    x = rows * t[1] + cols * t[0] + t[2]
+    return remap(images, y, x, interpolation, fill_mode, fill_value,
+                 data_format)
+
+
+def remap(images, y, x, interpolation="bilinear", fill_mode="constant",
+          fill_value=0.0, data_format="channels_last"):
+    """Output pixel `(i, j)` of image `b` reads the input at the fractional
+    position `(y[b, i, j], x[b, i, j])` (`(batch, height, width)` grids the
+    size of the images), batched with gathers; points outside the image
+    follow `fill_mode` (also `"mirror"`)."""
     channels_last = data_format == "channels_last"
     batch = images.shape[0]
     if channels_last:
@@ -180,12 +201,6 @@ def affine_transform(images, transform, interpolation="bilinear",
     else:
         channels, height, width = images.shape[1:]
         flat = images.reshape(batch, channels, height * width)
-    dtype, device = transform.dtype, transform.device
-    rows = torch.arange(height, dtype=dtype, device=device).view(1, -1, 1)
-    cols = torch.arange(width, dtype=dtype, device=device).view(1, 1, -1)
-    t = [transform[:, k].view(-1, 1, 1) for k in range(6)]
-    y = rows * t[4] + cols * t[3] + t[5]
-    x = rows * t[1] + cols * t[0] + t[2]
     fixer = _INDEX_FIXERS[fill_mode]
     constant = fill_mode == "constant"
 
