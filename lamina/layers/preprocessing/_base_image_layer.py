@@ -3,9 +3,13 @@
 A layer draws one random transformation per call for the whole batch
 (`get_random_transformation`) and applies it (`transform_images`). Inputs
 are a single image (rank 3) or a batch (rank 4), in `data_format`; a dict
-with `"images"` plus optional `"labels"` (passed through) and
+with `"images"` plus optional `"labels"` (`transform_labels`),
 `"segmentation_masks"` (warped like the images, with nearest
-interpolation, by geometric layers) is also accepted, as in Keras.
+interpolation, by geometric layers) and `"bounding_boxes"` (a dict of
+`"boxes"` in the layer's `bounding_box_format` and `"labels"`, moved by
+`transform_bounding_boxes` with the same draw) is also accepted, as in
+Keras. Boxes come dense (`(batch, num_boxes, 4)`, padded) or, for a batch,
+as a list of per-image lists (padded with zero boxes labelled -1).
 
 As in Keras, `call` takes `training=True` by default: calling a random
 layer directly augments, while `fit` augments and `evaluate`/`predict`
@@ -18,7 +22,10 @@ import torch
 
 from lamina import config
 from lamina.layers.layer import Layer
+from lamina.utils import bounding_boxes as box_utils
 from lamina.utils import image_transform
+from lamina.utils.bounding_boxes import SUPPORTED_FORMATS
+from lamina.utils.bounding_boxes.validation import densify_bounding_boxes
 from lamina.random import SeedGenerator
 
 
@@ -45,17 +52,37 @@ def parse_factor(owner, factor, bounds=(-1, 1), name="factor"):
     raise ValueError(message)
 
 
+def check_bounding_box_format(owner, bounding_box_format):
+    if bounding_box_format is None or \
+            str(bounding_box_format).lower() in SUPPORTED_FORMATS:
+        return bounding_box_format
+    raise ValueError(
+        f"Invalid value for argument `bounding_box_format` of {owner}. "
+        f"Expected one of {SUPPORTED_FORMATS}. Received: "
+        f"bounding_box_format={bounding_box_format!r}")
+
+
 class BaseImagePreprocessingLayer(Layer):
     """Image layers: one transformation per batch, channels-last or -first.
 
     Args:
         data_format: `"channels_last"` or `"channels_first"`; defaults to
             `lamina.config.image_data_format()`.
+        bounding_box_format: the format of `"bounding_boxes"` in dict
+            inputs (`"xyxy"`, `"rel_yxyx"`, ...); required when boxes are
+            passed, as in Keras.
     """
 
-    def __init__(self, data_format=None, **kwargs):
+    # Layers that leave every pixel where it is (colour, blur, erasing)
+    # pass bounding boxes through, as Keras's do.
+    _BOXES_UNCHANGED = False
+
+    def __init__(self, data_format=None, bounding_box_format=None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.data_format = config.standardize_data_format(data_format)
+        self.bounding_box_format = check_bounding_box_format(
+            type(self).__name__, bounding_box_format)
 
     def _make_generator(self, seed):
         self.seed = seed
@@ -82,6 +109,28 @@ class BaseImagePreprocessingLayer(Layer):
                                      training=True):
         return masks
 
+    def transform_labels(self, labels, transformation, training=True):
+        return labels
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation,
+                                 training=True):
+        """`bounding_boxes` (dense, batched, in `bounding_box_format`) moved
+        as `transform_images` moves the pixels under `transformation`."""
+        if self._BOXES_UNCHANGED:
+            return bounding_boxes
+        raise ValueError(
+            f"{type(self).__name__} does not support 'bounding_boxes' (nor "
+            "does Keras 3): it moves pixels in a way no box can follow. "
+            "Pass 'images', 'labels' and 'segmentation_masks' only.")
+
+    def _image_size(self, transformation):
+        """`(height, width)` of the images a transformation was drawn for
+        (from its `"input_shape"`)."""
+        shape = transformation["input_shape"]
+        h_axis, w_axis = (-2, -1) if self.data_format == "channels_first" \
+            else (-3, -2)
+        return shape[h_axis], shape[w_axis]
+
     def call(self, data, training=True):
         training = bool(training)
         if isinstance(data, dict):
@@ -104,16 +153,21 @@ class BaseImagePreprocessingLayer(Layer):
                 f"{type(self).__name__} expected a dict with an 'images' key. "
                 f"Received keys: {sorted(data)}"
             )
-        if "bounding_boxes" in data:
-            raise ValueError(
-                f"{type(self).__name__} does not transform 'bounding_boxes' "
-                "yet; pass 'images', 'labels' and 'segmentation_masks' only."
-            )
         images, unbatched = self._batched(data["images"])
         transformation = self.get_random_transformation(images, training)
         outputs = dict(data)
         result = self.transform_images(images, transformation, training)
         outputs["images"] = result.squeeze(0) if unbatched else result
+        if "bounding_boxes" in data:
+            outputs["bounding_boxes"] = self._call_on_boxes(
+                data["bounding_boxes"], images.device, unbatched,
+                transformation, training)
+        if "labels" in data:
+            labels = torch.as_tensor(data["labels"], device=images.device)
+            labels = self.transform_labels(
+                labels.unsqueeze(0) if unbatched else labels,
+                transformation, training)
+            outputs["labels"] = labels.squeeze(0) if unbatched else labels
         if "segmentation_masks" in data:
             masks, _ = self._batched(data["segmentation_masks"])
             masks = self.transform_segmentation_masks(
@@ -122,12 +176,44 @@ class BaseImagePreprocessingLayer(Layer):
                 else masks
         return outputs
 
+    def _call_on_boxes(self, bounding_boxes, device, unbatched,
+                       transformation, training):
+        owner = type(self).__name__
+        if not self.bounding_box_format:
+            raise ValueError(
+                "You passed an input with a 'bounding_boxes' key, but you "
+                "didn't specify a bounding box format. Pass a "
+                f"`bounding_box_format` argument to your {owner} layer, "
+                "e.g. `bounding_box_format='xyxy'`.")
+        boxes = densify_bounding_boxes(bounding_boxes,
+                                       is_batched=not unbatched,
+                                       device=device, owner=owner)
+        expected = 2 if unbatched else 3
+        if boxes["boxes"].ndim != expected:
+            raise ValueError(
+                f"{owner} expected `bounding_boxes['boxes']` of rank "
+                f"{expected} for {'an image' if unbatched else 'a batch'}"
+                f" of rank {expected + 1}. Received: shape="
+                f"{tuple(boxes['boxes'].shape)}")
+        keys = ("boxes", "labels")
+        if unbatched:
+            boxes = {k: v.unsqueeze(0) if k in keys else v
+                     for k, v in boxes.items()}
+        boxes = self.transform_bounding_boxes(boxes, transformation,
+                                              training)
+        if unbatched:
+            boxes = {k: v.squeeze(0) if k in keys else v
+                     for k, v in boxes.items()}
+        return boxes
+
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
         config_ = super().get_config()
         config_["data_format"] = self.data_format
+        if self.bounding_box_format is not None:
+            config_["bounding_box_format"] = self.bounding_box_format
         return config_
 
 
@@ -189,6 +275,31 @@ def check_size(owner, height, width):
 
 class BaseResizingLayer(BaseImagePreprocessingLayer):
     """Image layers whose output is `(height, width)` spatially."""
+
+    def _window_boxes(self, bounding_boxes, image_size, window):
+        """Boxes (in `bounding_box_format` on an image of `image_size`) in
+        the frame of the output, which shows the `(top, left, height,
+        width)` `window` of the input resized to the layer's size: cut to
+        the window, scaled, clipped (boxes left empty get the label -1)."""
+        height, width = image_size
+        top, left, crop_h, crop_w = window
+        boxes = box_utils.convert_format(
+            bounding_boxes, self.bounding_box_format, "xyxy", height, width)
+        x1, y1, x2, y2 = boxes["boxes"].unbind(-1)
+        scale_x, scale_y = self.width / crop_w, self.height / crop_h
+
+        def cut(values, start, size, scale):
+            return (values.clamp(start, start + size) - start) * scale
+
+        boxes["boxes"] = torch.stack([
+            cut(x1, left, crop_w, scale_x), cut(y1, top, crop_h, scale_y),
+            cut(x2, left, crop_w, scale_x), cut(y2, top, crop_h, scale_y)],
+            -1)
+        boxes = box_utils.clip_to_image_size(boxes, self.height, self.width,
+                                             "xyxy")
+        return box_utils.convert_format(boxes, "xyxy",
+                                        self.bounding_box_format,
+                                        self.height, self.width)
 
     def compute_output_shape(self, input_shape):
         if isinstance(input_shape, dict):

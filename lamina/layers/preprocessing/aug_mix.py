@@ -42,6 +42,10 @@ class AugMix(BaseImagePreprocessingLayer):
         data_format: `"channels_last"` or `"channels_first"`.
     """
 
+    # Bounding boxes pass through, as in Keras: the mixed copies' geometric
+    # operations are not followed.
+    _BOXES_UNCHANGED = True
+
     def __init__(self, value_range=(0, 255), num_chains=3, chain_depth=3,
                  factor=0.3, alpha=1.0, all_ops=True,
                  interpolation="bilinear", seed=None, data_format=None,

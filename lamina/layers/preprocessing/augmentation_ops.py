@@ -19,13 +19,16 @@ from lamina.layers.preprocessing.solarization import Solarization
 
 
 def build_augmentations(names, factor, value_range, interpolation, seed,
-                        data_format):
+                        data_format, bounding_box_format=None):
     """The layers called `names` (Keras's attribute names, e.g.
-    "random_shear"), each at strength `factor` (a `(low, high)` pair)."""
+    "random_shear"), each at strength `factor` (a `(low, high)` pair),
+    taking boxes in `bounding_box_format`."""
     geometric = {"interpolation": interpolation, "seed": seed,
-                 "data_format": data_format}
+                 "data_format": data_format,
+                 "bounding_box_format": bounding_box_format}
     color = {"value_range": value_range, "seed": seed,
-             "data_format": data_format}
+             "data_format": data_format,
+             "bounding_box_format": bounding_box_format}
     makers = {
         "random_shear": lambda: RandomShear(
             x_factor=factor, y_factor=factor, **geometric),
@@ -43,9 +46,11 @@ def build_augmentations(names, factor, value_range, interpolation, seed,
         "solarization": lambda: Solarization(
             addition_factor=factor, threshold_factor=factor, **color),
         "auto_contrast": lambda: AutoContrast(
-            value_range=value_range, data_format=data_format),
+            value_range=value_range, data_format=data_format,
+            bounding_box_format=bounding_box_format),
         "equalization": lambda: Equalization(
-            value_range=value_range, data_format=data_format),
+            value_range=value_range, data_format=data_format,
+            bounding_box_format=bounding_box_format),
     }
     return [makers[name]() for name in names]
 

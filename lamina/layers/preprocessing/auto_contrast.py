@@ -28,6 +28,9 @@ class AutoContrast(BaseImagePreprocessingLayer):
     tensor(255.)
     """
 
+    # No pixel moves: bounding boxes pass through, as in Keras.
+    _BOXES_UNCHANGED = True
+
     def __init__(self, value_range=(0, 255), **kwargs):
         super().__init__(**kwargs)
         self.value_range = color_utils.check_value_range(

@@ -20,6 +20,10 @@ class CenterCrop(BaseResizingLayer):
         width: output width.
         data_format: `"channels_last"` or `"channels_first"`; defaults to
             `lamina.config.image_data_format()`.
+        bounding_box_format: the format of `"bounding_boxes"` in dict
+            inputs (`"xyxy"`, `"rel_yxyx"`, ...).
+            Boxes are cut to the cropped window (and scaled with it when
+            the image is resized); boxes left empty get the label -1.
 
     Input shape:
         `(batch, height, width, channels)` or an unbatched image
@@ -39,21 +43,33 @@ class CenterCrop(BaseResizingLayer):
         self.height = height
         self.width = width
 
+    def get_random_transformation(self, images, training=True):
+        return {"input_shape": tuple(images.shape)}
+
+    def _window(self, height, width):
+        """The `(top, left, height, width)` window of the input shown."""
+        if height >= self.height and width >= self.width:
+            return ((height - self.height) // 2, (width - self.width) // 2,
+                    self.height, self.width)
+        return image_transform.aspect_ratio_window(height, width,
+                                                   self.height, self.width)
+
     def transform_images(self, images, transformation, training=True):
         images = self._to_compute_dtype(images)
         h_axis, w_axis = image_transform.spatial_axes(self.data_format)
         height, width = images.shape[h_axis], images.shape[w_axis]
-        if height >= self.height and width >= self.width:
-            return image_transform.crop(
-                images, (height - self.height) // 2,
-                (width - self.width) // 2, self.height, self.width,
-                self.data_format)
-        top, left, crop_h, crop_w = image_transform.aspect_ratio_window(
-            height, width, self.height, self.width)
+        top, left, crop_h, crop_w = self._window(height, width)
         window = image_transform.crop(images, top, left, crop_h, crop_w,
                                        self.data_format)
+        if (crop_h, crop_w) == (self.height, self.width):
+            return window
         return image_transform.resize(window, (self.height, self.width),
                                        data_format=self.data_format)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation,
+                                 training=True):
+        size = self._image_size(transformation)
+        return self._window_boxes(bounding_boxes, size, self._window(*size))
 
     def transform_segmentation_masks(self, masks, transformation,
                                      training=True):

@@ -23,6 +23,9 @@ class CutMix(BaseMixingLayer):
             range of the Beta concentration. Defaults to 1.0.
         seed: integer seed of the layer's random generator.
         data_format: `"channels_last"` or `"channels_first"`.
+
+    Bounding boxes are refused with a ValueError, as Keras 3 refuses them
+    (a pasted patch cuts boxes in ways no box list can describe).
     """
 
     def __init__(self, factor=1.0, seed=None, data_format=None, **kwargs):

@@ -24,6 +24,9 @@ class Equalization(BaseImagePreprocessingLayer):
         data_format: `"channels_last"` or `"channels_first"`.
     """
 
+    # No pixel moves: bounding boxes pass through, as in Keras.
+    _BOXES_UNCHANGED = True
+
     def __init__(self, value_range=(0, 255), bins=256, data_format=None,
                  **kwargs):
         super().__init__(data_format=data_format, **kwargs)

@@ -1,7 +1,6 @@
 """MaxNumBoundingBoxes: pads or cuts every sample's bounding boxes to a
 fixed count, so that they batch as dense tensors."""
 
-import torch
 import torch.nn.functional as F
 
 from lamina.layers.preprocessing._base_image_layer import (
@@ -31,8 +30,7 @@ class MaxNumBoundingBoxes(BaseImagePreprocessingLayer):
 
     def __init__(self, max_number, fill_value=-1, bounding_box_format=None,
                  **kwargs):
-        super().__init__(**kwargs)
-        self.bounding_box_format = bounding_box_format
+        super().__init__(bounding_box_format=bounding_box_format, **kwargs)
         if isinstance(max_number, bool) or int(max_number) < 1:
             raise ValueError(
                 "Invalid value for argument `max_number` of "
@@ -41,27 +39,18 @@ class MaxNumBoundingBoxes(BaseImagePreprocessingLayer):
         self.max_number = int(max_number)
         self.fill_value = int(fill_value)
 
-    def call(self, data, training=True):
-        if not isinstance(data, dict) or "bounding_boxes" not in data:
-            return data
-        if self.bounding_box_format is None:
-            raise ValueError(
-                "You passed an input with a 'bounding_boxes' key, but you "
-                "didn't specify a bounding box format. Pass a "
-                "`bounding_box_format` argument to your MaxNumBoundingBoxes "
-                "layer, e.g. `bounding_box_format='xyxy'`.")
-        boxes_dict = data["bounding_boxes"]
-        extra = set(boxes_dict) - {"boxes", "labels"}
+    def transform_images(self, images, transformation, training=True):
+        return images
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation,
+                                 training=True):
+        extra = set(bounding_boxes) - {"boxes", "labels"}
         if extra:
             raise KeyError(
                 "There are unsupported keys in `bounding_boxes`: "
                 f"{sorted(extra)}. Only `boxes` and `labels` are supported.")
-        outputs = dict(data)
-        outputs["bounding_boxes"] = {
-            "boxes": self._fit(torch.as_tensor(boxes_dict["boxes"]), 2),
-            "labels": self._fit(torch.as_tensor(boxes_dict["labels"]), 1),
-        }
-        return outputs
+        return {"boxes": self._fit(bounding_boxes["boxes"], 2),
+                "labels": self._fit(bounding_boxes["labels"], 1)}
 
     def _fit(self, values, trailing):
         """`values` cut or padded along axis 1 to `max_number`."""
@@ -85,7 +74,5 @@ class MaxNumBoundingBoxes(BaseImagePreprocessingLayer):
 
     def get_config(self):
         config = super().get_config()
-        if self.bounding_box_format is not None:
-            config["bounding_box_format"] = self.bounding_box_format
         config["max_number"] = self.max_number
         return config

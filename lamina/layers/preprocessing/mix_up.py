@@ -1,6 +1,8 @@
 """MixUp: convex combinations of pairs of samples and their labels
 (Zhang et al., 2018)."""
 
+import torch
+
 from lamina import random
 from lamina.layers.preprocessing.mixing_base import BaseMixingLayer
 from lamina.layers.registry import register
@@ -17,6 +19,11 @@ class MixUp(BaseMixingLayer):
         alpha: the Beta distribution's concentration. Defaults to 0.2.
         data_format: `"channels_last"` or `"channels_first"`.
         seed: integer seed of the layer's random generator.
+        bounding_box_format: the format of `"bounding_boxes"` in dict
+            inputs. As in Keras, each image's boxes are followed by those of
+            the image it is mixed with (`(batch, 2 * num_boxes, 4)`), and
+            so are their labels (Keras 3.15 joins the labels along the
+            batch axis instead, which no longer lines up with the boxes).
 
     Example:
 
@@ -66,6 +73,16 @@ class MixUp(BaseMixingLayer):
             return masks
         return self._mix(masks.float() if not masks.is_floating_point()
                          else masks, transformation)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation,
+                                 training=True):
+        if not training or transformation is None:
+            return bounding_boxes
+        order = transformation["permutation_order"].to(
+            bounding_boxes["boxes"].device)
+        return {key: torch.cat([bounding_boxes[key],
+                                bounding_boxes[key][order]], dim=1)
+                for key in ("boxes", "labels")}
 
     def get_config(self):
         config = super().get_config()

@@ -53,7 +53,7 @@ class RandAugment(BaseImagePreprocessingLayer):
         self._make_generator(seed)
         self._augmenters = augmentation_ops.build_augmentations(
             _OPS, self.factor, value_range, interpolation, seed,
-            self.data_format)
+            self.data_format, self.bounding_box_format)
         self.built = True
 
     def get_random_transformation(self, images, training=True):
@@ -61,16 +61,47 @@ class RandAugment(BaseImagePreprocessingLayer):
             return None
         picks = torch.randint(0, len(self._augmenters), (self.num_ops,),
                               generator=self.generator.generator("cpu"))
-        return {"layer_idxes": picks}
+        # Each pick's own draw, shared by the images and the boxes.
+        transforms = [self._augmenters[index].get_random_transformation(
+            images, training=True) for index in picks.tolist()]
+        return {"layer_idxes": picks, "transforms": transforms}
+
+    def _steps(self, images, transformation):
+        """`(layer, drawn transformation)` per pick, in order; picks given
+        without draws draw now."""
+        picks = transformation["layer_idxes"].tolist()
+        transforms = transformation.get("transforms")
+        for step, index in enumerate(picks):
+            layer = self._augmenters[index]
+            drawn = transforms[step] if transforms is not None else \
+                layer.get_random_transformation(images, training=True)
+            yield layer, drawn
 
     def transform_images(self, images, transformation, training=True):
         images = self._to_compute_dtype(images)
         if not training or transformation is None:
             return images
-        for index in transformation["layer_idxes"].tolist():
-            images = self._to_compute_dtype(augmentation_ops.apply(
-                self._augmenters[index], images))
+        for layer, drawn in self._steps(images, transformation):
+            images = self._to_compute_dtype(
+                layer.transform_images(images, drawn, training=True))
         return images
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation,
+                                 training=True):
+        """Boxes go through the picked layers in the order the images do,
+        with the same draws. (Keras 3.15 applies each picked layer once,
+        in its list order, whatever the order and number of picks.)"""
+        if not training or transformation is None:
+            return bounding_boxes
+        if transformation.get("transforms") is None:
+            raise ValueError(
+                "RandAugment needs the drawn transformation of each pick "
+                "(`get_random_transformation`'s 'transforms') to move "
+                "bounding boxes with the images.")
+        for layer, drawn in self._steps(None, transformation):
+            bounding_boxes = layer.transform_bounding_boxes(
+                bounding_boxes, drawn, training=True)
+        return bounding_boxes
 
     def get_config(self):
         config = super().get_config()

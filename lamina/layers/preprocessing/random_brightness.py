@@ -36,6 +36,9 @@ class RandomBrightness(BaseImagePreprocessingLayer):
         torch.Size([2, 8, 8, 3])
     """
 
+    # No pixel moves: bounding boxes pass through, as in Keras.
+    _BOXES_UNCHANGED = True
+
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(**kwargs)
         self.factor = parse_factor("RandomBrightness", factor)

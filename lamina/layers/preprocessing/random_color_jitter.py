@@ -26,6 +26,9 @@ class RandomColorJitter(BaseImagePreprocessingLayer):
         data_format: `"channels_last"` or `"channels_first"`.
     """
 
+    # No pixel moves: bounding boxes pass through, as in Keras.
+    _BOXES_UNCHANGED = True
+
     def __init__(self, value_range=(0, 255), brightness_factor=None,
                  contrast_factor=None, saturation_factor=None,
                  hue_factor=None, seed=None, data_format=None, **kwargs):

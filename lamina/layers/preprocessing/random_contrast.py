@@ -39,6 +39,9 @@ class RandomContrast(BaseImagePreprocessingLayer):
         torch.Size([2, 8, 8, 3])
     """
 
+    # No pixel moves: bounding boxes pass through, as in Keras.
+    _BOXES_UNCHANGED = True
+
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(**kwargs)
         self.factor = parse_factor("RandomContrast", factor, bounds=(0, 1))

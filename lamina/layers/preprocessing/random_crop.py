@@ -28,6 +28,12 @@ class RandomCrop(BaseResizingLayer):
             the layer itself draws from the global torch generator.
         data_format: `"channels_last"` or `"channels_first"`; defaults to
             `lamina.config.image_data_format()`.
+        bounding_box_format: the format of `"bounding_boxes"` in dict
+            inputs (`"xyxy"`, `"rel_yxyx"`, ...). Boxes are cut to the
+            window the output shows, scaled with it when it is resized,
+            and boxes left empty get the label -1. (Keras 3.15 shifts
+            x by the vertical offset and y by the horizontal one, and
+            clips only at zero; Lamina keeps the boxes on their pixels.)
 
     Call arguments:
         data: a `(height, width, channels)` image or a batch of them.
@@ -55,10 +61,12 @@ class RandomCrop(BaseResizingLayer):
                                     "cpu"))
             left = int(self._uniform((), 0.0, float(width - self.width + 1),
                                      "cpu"))
-            return {"top": top, "left": left, "random": True}
+            return {"top": top, "left": left, "random": True,
+                    "input_shape": tuple(images.shape)}
         top, left, _, _ = image_transform.aspect_ratio_window(
             height, width, self.height, self.width)
-        return {"top": top, "left": left, "random": False}
+        return {"top": top, "left": left, "random": False,
+                "input_shape": tuple(images.shape)}
 
     def transform_images(self, images, transformation, training=True):
         images = self._to_compute_dtype(images)
@@ -90,6 +98,22 @@ class RandomCrop(BaseResizingLayer):
                                        self.data_format)
         return image_transform.resize(window, (self.height, self.width),
                                        data_format=self.data_format)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation,
+                                 training=True):
+        height, width = self._image_size(transformation)
+        if not training:
+            if (height, width) == (self.height, self.width):
+                return bounding_boxes
+            window = image_transform.aspect_ratio_window(
+                height, width, self.height, self.width)
+        else:
+            # The window `transform_images` slices (a target-sized one,
+            # cut short at the image's edge).
+            top, left = transformation["top"], transformation["left"]
+            window = (top, left, min(top + self.height, height) - top,
+                      min(left + self.width, width) - left)
+        return self._window_boxes(bounding_boxes, (height, width), window)
 
     def transform_segmentation_masks(self, masks, transformation,
                                      training=True):

@@ -32,6 +32,9 @@ class RandomErasing(BaseImagePreprocessingLayer):
         data_format: `"channels_last"` or `"channels_first"`.
     """
 
+    # No pixel moves: bounding boxes pass through, as in Keras.
+    _BOXES_UNCHANGED = True
+
     def __init__(self, factor=1.0, scale=(0.02, 0.33), fill_value=None,
                  value_range=(0, 255), seed=None, data_format=None,
                  **kwargs):

@@ -5,6 +5,7 @@ import torch
 from lamina.layers.preprocessing._base_image_layer import (
     BaseImagePreprocessingLayer,
 )
+from lamina.utils import bounding_boxes as box_utils
 from lamina.utils.image_transform import check_choice
 from lamina.utils.image_transform import spatial_axes
 from lamina.layers.registry import register
@@ -28,12 +29,16 @@ class RandomFlip(BaseImagePreprocessingLayer):
             (the default).
         seed: integer seed of the layer's random generator; None uses the
             global torch generator (see `lamina.utils.set_random_seed`).
+        bounding_box_format: the format of `"bounding_boxes"` in dict
+            inputs (`"xyxy"`, `"rel_yxyx"`, ...).
         data_format: `"channels_last"` or `"channels_first"`; defaults to
             `lamina.config.image_data_format()`.
 
     Call arguments:
-        data: a `(height, width, channels)` image or a batch of them (or a
-            dict with `"images"`, see the base class).
+        data: a `(height, width, channels)` image or a batch of them, or a
+            dict with `"images"` and optional `"bounding_boxes"`,
+            `"segmentation_masks"` and `"labels"`, flipped together (see
+            the base class).
         training: flip only when True (the default, as in Keras; `fit`
             passes True, `evaluate` and `predict` pass False).
 
@@ -56,21 +61,48 @@ class RandomFlip(BaseImagePreprocessingLayer):
         if not training:
             return None
         shape = (images.shape[0], 1, 1, 1)
-        return self._uniform(shape, 0.0, 1.0, images.device) <= 0.5
+        flips = self._uniform(shape, 0.0, 1.0, images.device) <= 0.5
+        return {"flips": flips, "input_shape": tuple(images.shape)}
 
     def transform_images(self, images, transformation, training=True):
         images = self._to_compute_dtype(images)
         if not training or transformation is None:
             return images
         h_axis, w_axis = spatial_axes(self.data_format)
+        flips = transformation["flips"]
         outputs = images
         if self.mode in (HORIZONTAL, HORIZONTAL_AND_VERTICAL):
-            outputs = torch.where(transformation, outputs.flip(w_axis),
-                                  outputs)
+            outputs = torch.where(flips, outputs.flip(w_axis), outputs)
         if self.mode in (VERTICAL, HORIZONTAL_AND_VERTICAL):
-            outputs = torch.where(transformation, outputs.flip(h_axis),
-                                  outputs)
+            outputs = torch.where(flips, outputs.flip(h_axis), outputs)
         return outputs
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation,
+                                 training=True):
+        if not training or transformation is None:
+            return bounding_boxes
+        height, width = self._image_size(transformation)
+        # Flips act on relative corners: x -> 1 - x swaps left and right.
+        boxes = box_utils.convert_format(
+            bounding_boxes, self.bounding_box_format, "rel_xyxy", height,
+            width)
+        flips = transformation["flips"].reshape(-1, 1, 1)
+        x1, y1, x2, y2 = boxes["boxes"].unbind(-1)
+        flipped = boxes["boxes"]
+        if self.mode in (HORIZONTAL, HORIZONTAL_AND_VERTICAL):
+            flipped = torch.where(
+                flips, torch.stack([1 - x2, y1, 1 - x1, y2], -1), flipped)
+            x1, y1, x2, y2 = flipped.unbind(-1)
+        if self.mode in (VERTICAL, HORIZONTAL_AND_VERTICAL):
+            flipped = torch.where(
+                flips, torch.stack([x1, 1 - y2, x2, 1 - y1], -1), flipped)
+        boxes["boxes"] = flipped
+        # Keras clips the relative boxes with the pixel bounds, which only
+        # marks the boxes left empty (label -1).
+        boxes = box_utils.clip_to_image_size(boxes, height, width, "xyxy")
+        return box_utils.convert_format(boxes, "rel_xyxy",
+                                        self.bounding_box_format, height,
+                                        width)
 
     def transform_segmentation_masks(self, masks, transformation,
                                      training=True):

@@ -47,6 +47,9 @@ class RandomGaussianBlur(BaseImagePreprocessingLayer):
         seed: integer seed of the layer's random generator.
     """
 
+    # No pixel moves: bounding boxes pass through, as in Keras.
+    _BOXES_UNCHANGED = True
+
     def __init__(self, factor=1.0, kernel_size=3, sigma=1.0,
                  value_range=(0, 255), data_format=None, seed=None,
                  **kwargs):

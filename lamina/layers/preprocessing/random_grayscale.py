@@ -25,6 +25,9 @@ class RandomGrayscale(BaseImagePreprocessingLayer):
         training: convert only when True (the default, as in Keras).
     """
 
+    # No pixel moves: bounding boxes pass through, as in Keras.
+    _BOXES_UNCHANGED = True
+
     def __init__(self, factor=0.5, data_format=None, seed=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
         if isinstance(factor, bool) or not isinstance(factor, (int, float)) \

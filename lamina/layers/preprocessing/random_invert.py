@@ -25,6 +25,9 @@ class RandomInvert(BaseImagePreprocessingLayer):
         data_format: `"channels_last"` or `"channels_first"`.
     """
 
+    # No pixel moves: bounding boxes pass through, as in Keras.
+    _BOXES_UNCHANGED = True
+
     def __init__(self, factor=1.0, value_range=(0, 255), seed=None,
                  data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)

@@ -4,6 +4,7 @@ import torch
 
 from lamina.layers.preprocessing._base_image_layer import BaseAffineLayer
 from lamina.layers.preprocessing._base_image_layer import parse_factor
+from lamina.utils import bounding_boxes as box_utils
 from lamina.utils.image_transform import affine_matrix
 from lamina.layers.registry import register
 
@@ -25,6 +26,8 @@ class RandomRotation(BaseAffineLayer):
         interpolation: `"bilinear"` (default) or `"nearest"`.
         seed: integer seed of the layer's random generator.
         fill_value: the value outside the image when `fill_mode="constant"`.
+        bounding_box_format: the format of `"bounding_boxes"` in dict
+            inputs (`"xyxy"`, `"rel_yxyx"`, ...).
         data_format: `"channels_last"` or `"channels_first"`; defaults to
             `lamina.config.image_data_format()`.
 
@@ -50,7 +53,7 @@ class RandomRotation(BaseAffineLayer):
         lower, upper = self.factor
         angle = self._uniform((images.shape[0],), lower * 360.0,
                               upper * 360.0, images.device)
-        return {"angle": angle}
+        return {"angle": angle, "input_shape": tuple(images.shape)}
 
     def _transform_matrix(self, images, transformation):
         angle = transformation["angle"]
@@ -58,6 +61,25 @@ class RandomRotation(BaseAffineLayer):
         zeros = torch.zeros_like(angle)
         return affine_matrix(angle, zeros, zeros, torch.ones_like(angle),
                              height, width)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation,
+                                 training=True):
+        """Each box becomes the upright box around its rotated corners,
+        clipped to the image (boxes left empty get the label -1)."""
+        if not training or transformation is None:
+            return bounding_boxes
+        height, width = self._image_size(transformation)
+        angle = transformation["angle"]
+        zeros, ones = torch.zeros_like(angle), torch.ones_like(angle)
+        boxes = box_utils.convert_format(
+            bounding_boxes, self.bounding_box_format, "xyxy", height, width)
+        boxes["boxes"] = box_utils.affine_transform(
+            boxes["boxes"], angle, zeros, zeros, ones, zeros, zeros, height,
+            width)
+        boxes = box_utils.clip_to_image_size(boxes, height, width, "xyxy")
+        return box_utils.convert_format(boxes, "xyxy",
+                                        self.bounding_box_format, height,
+                                        width)
 
     def get_config(self):
         config = super().get_config()

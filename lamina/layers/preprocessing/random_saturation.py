@@ -26,6 +26,9 @@ class RandomSaturation(BaseImagePreprocessingLayer):
         seed: integer seed of the layer's random generator.
     """
 
+    # No pixel moves: bounding boxes pass through, as in Keras.
+    _BOXES_UNCHANGED = True
+
     def __init__(self, factor, value_range=(0, 255), data_format=None,
                  seed=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)

@@ -4,6 +4,7 @@ import torch
 
 from lamina.layers.preprocessing._base_image_layer import BaseAffineLayer
 from lamina.layers.registry import register
+from lamina.utils import bounding_boxes as box_utils
 
 
 def _shear_factor(factor, name):
@@ -40,6 +41,14 @@ class RandomShear(BaseAffineLayer):
         fill_value: the value outside the image with `"constant"`.
         data_format: `"channels_last"` or `"channels_first"`.
         seed: integer seed of the layer's random generator.
+        bounding_box_format: the format of `"bounding_boxes"` in dict
+            inputs (`"xyxy"`, `"rel_yxyx"`, ...).
+
+    Boxes follow Keras's construction: each side moves by the shear of the
+    corner that leads it (x first, then y from the sheared x), in relative
+    coordinates. Keras's slopes assume a square image; Lamina scales them
+    by the aspect ratio, which is the same on square images and keeps the
+    boxes on their pixels otherwise.
     """
 
     def __init__(self, x_factor=0.0, y_factor=0.0, interpolation="bilinear",
@@ -58,7 +67,8 @@ class RandomShear(BaseAffineLayer):
         sign = torch.where(flip > 0.5, -1.0, 1.0)
         shear_y = self._uniform((batch, 1), *self.y_factor, device)
         shear_x = self._uniform((batch, 1), *self.x_factor, device)
-        return {"shear_factor": torch.cat([shear_x, shear_y], 1) * sign}
+        return {"shear_factor": torch.cat([shear_x, shear_y], 1) * sign,
+                "input_shape": tuple(images.shape)}
 
     def _transform_matrix(self, images, transformation):
         shear = transformation["shear_factor"]
@@ -66,6 +76,31 @@ class RandomShear(BaseAffineLayer):
         zeros = torch.zeros_like(ones)
         return torch.stack([ones, shear[:, 0], zeros, shear[:, 1], ones,
                             zeros, zeros, zeros], dim=1)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation,
+                                 training=True):
+        if not training or transformation is None:
+            return bounding_boxes
+        height, width = self._image_size(transformation)
+        dtype = self.dtype_policy.torch_compute_dtype
+        boxes = box_utils.convert_format(
+            bounding_boxes, self.bounding_box_format, "rel_xyxy", height,
+            width, dtype=dtype)
+        shear = transformation["shear_factor"].to(boxes["boxes"])
+        # Slopes in relative coordinates (output x = input x - s_x * y).
+        sx = shear[:, :1] * (height / width)
+        sy = shear[:, 1:] * (width / height)
+        x1, y1, x2, y2 = boxes["boxes"].unbind(-1)
+        x1 = torch.where(sx < 0, x1 - sx * y1, x1 - sx * y2)
+        x2 = torch.where(sx < 0, x2 - sx * y2, x2 - sx * y1)
+        y1 = torch.where(sy > 0, y1 - sy * x2, y1 - sy * x1)
+        y2 = torch.where(sy > 0, y2 - sy * x1, y2 - sy * x2)
+        boxes["boxes"] = torch.stack([x1, y1, x2, y2], -1)
+        boxes = box_utils.clip_to_image_size(
+            boxes, bounding_box_format="rel_xyxy")
+        return box_utils.convert_format(boxes, "rel_xyxy",
+                                        self.bounding_box_format, height,
+                                        width, dtype=dtype)
 
     def get_config(self):
         config = super().get_config()

@@ -5,6 +5,7 @@ import torch
 from lamina.layers.preprocessing._base_image_layer import BaseAffineLayer
 from lamina.layers.preprocessing.random_zoom import parse_zoom_factor
 from lamina.layers.registry import register
+from lamina.utils import bounding_boxes as box_utils
 
 
 @register()
@@ -26,6 +27,8 @@ class RandomTranslation(BaseAffineLayer):
         interpolation: `"bilinear"` (default) or `"nearest"`.
         seed: integer seed of the layer's random generator.
         fill_value: the value outside the image when `fill_mode="constant"`.
+        bounding_box_format: the format of `"bounding_boxes"` in dict
+            inputs (`"xyxy"`, `"rel_yxyx"`, ...).
         data_format: `"channels_last"` or `"channels_first"`; defaults to
             `lamina.config.image_data_format()`.
 
@@ -62,7 +65,8 @@ class RandomTranslation(BaseAffineLayer):
                            device) * height
         dx = self._uniform(shape, self.width_lower, self.width_upper,
                            device) * width
-        return {"translations": torch.cat([dx, dy], dim=1)}
+        return {"translations": torch.cat([dx, dy], dim=1),
+                "input_shape": tuple(images.shape)}
 
     def _transform_matrix(self, images, transformation):
         translations = transformation["translations"].to(torch.float32)
@@ -70,6 +74,22 @@ class RandomTranslation(BaseAffineLayer):
         zeros = torch.zeros_like(ones)
         return torch.cat([ones, zeros, -translations[:, 0:1], zeros, ones,
                           -translations[:, 1:], zeros, zeros], dim=1)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation,
+                                 training=True):
+        """Boxes shift with the pixels and are clipped to the image (boxes
+        left empty get the label -1)."""
+        if not training or transformation is None:
+            return bounding_boxes
+        height, width = self._image_size(transformation)
+        boxes = box_utils.convert_format(
+            bounding_boxes, self.bounding_box_format, "xyxy", height, width)
+        shift = transformation["translations"].to(boxes["boxes"])
+        boxes["boxes"] = boxes["boxes"] + shift.repeat(1, 2)[:, None, :]
+        boxes = box_utils.clip_to_image_size(boxes, height, width, "xyxy")
+        return box_utils.convert_format(boxes, "xyxy",
+                                        self.bounding_box_format, height,
+                                        width)
 
     def get_config(self):
         config = super().get_config()

@@ -4,6 +4,7 @@ import torch
 
 from lamina.layers.preprocessing._base_image_layer import BaseAffineLayer
 from lamina.layers.registry import register
+from lamina.utils import bounding_boxes as box_utils
 
 
 def parse_zoom_factor(owner, factor, name, lowest_open=True):
@@ -52,6 +53,8 @@ class RandomZoom(BaseAffineLayer):
         interpolation: `"bilinear"` (default) or `"nearest"`.
         seed: integer seed of the layer's random generator.
         fill_value: the value outside the image when `fill_mode="constant"`.
+        bounding_box_format: the format of `"bounding_boxes"` in dict
+            inputs (`"xyxy"`, `"rel_yxyx"`, ...).
         data_format: `"channels_last"` or `"channels_first"`; defaults to
             `lamina.config.image_data_format()`.
 
@@ -89,7 +92,8 @@ class RandomZoom(BaseAffineLayer):
         else:
             width_zoom = self._uniform(shape, 1.0 + self.width_lower,
                                        1.0 + self.width_upper, device)
-        return {"height_zoom": height_zoom, "width_zoom": width_zoom}
+        return {"height_zoom": height_zoom, "width_zoom": width_zoom,
+                "input_shape": tuple(images.shape)}
 
     def _transform_matrix(self, images, transformation):
         zx = transformation["width_zoom"].to(torch.float32)
@@ -100,6 +104,34 @@ class RandomZoom(BaseAffineLayer):
         zeros = torch.zeros_like(zx)
         return torch.cat([zx, zeros, x_offset, zeros, zy, y_offset, zeros,
                           zeros], dim=1)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation,
+                                 training=True):
+        """Boxes are cut to the input window the output shows, then scaled
+        from it to the image (boxes left empty get the label -1)."""
+        if not training or transformation is None:
+            return bounding_boxes
+        height, width = self._image_size(transformation)
+        boxes = box_utils.convert_format(
+            bounding_boxes, self.bounding_box_format, "xyxy", height, width)
+        zx = transformation["width_zoom"].to(boxes["boxes"]).reshape(-1, 1)
+        zy = transformation["height_zoom"].to(boxes["boxes"]).reshape(-1, 1)
+        # The window of the input the output shows, per image.
+        left = (width - 1.0) / 2.0 * (1.0 - zx)
+        top = (height - 1.0) / 2.0 * (1.0 - zy)
+        right, bottom = left + zx * width, top + zy * height
+        x1, y1, x2, y2 = boxes["boxes"].unbind(-1)
+        window = [torch.minimum(torch.maximum(x, low), high) - low
+                  for x, low, high in ((x1, left, right), (y1, top, bottom),
+                                       (x2, left, right), (y2, top, bottom))]
+        boxes["boxes"] = torch.stack(window, -1)
+        boxes = box_utils.convert_format(boxes, "xyxy", "rel_xyxy",
+                                         bottom - top, right - left)
+        boxes = box_utils.clip_to_image_size(
+            boxes, bounding_box_format="rel_xyxy")
+        return box_utils.convert_format(boxes, "rel_xyxy",
+                                        self.bounding_box_format, height,
+                                        width)
 
     def get_config(self):
         config = super().get_config()

@@ -1,6 +1,9 @@
 """Resizing: resizes images to a fixed size, optionally keeping the aspect
 ratio by cropping or padding."""
 
+import torch
+
+from lamina.utils import bounding_boxes as box_utils
 from lamina.utils import image_transform
 from lamina.layers.preprocessing._base_image_layer import BaseResizingLayer
 from lamina.layers.preprocessing._base_image_layer import check_size
@@ -31,6 +34,11 @@ class Resizing(BaseResizingLayer):
             bicubic only).
         data_format: `"channels_last"` or `"channels_first"`; defaults to
             `lamina.config.image_data_format()`.
+        bounding_box_format: the format of `"bounding_boxes"` in dict
+            inputs (`"xyxy"`, `"rel_yxyx"`, ...). Boxes are scaled (and
+            shifted by the padding or crop) as Keras does, clipped to the
+            output (boxes left empty get the label -1); padding boxes (all
+            0 or all -1) become zero boxes.
 
     Input shape:
         `(batch, height, width, channels)` or an unbatched image
@@ -83,6 +91,50 @@ class Resizing(BaseResizingLayer):
     def transform_segmentation_masks(self, masks, transformation,
                                      training=True):
         return self._resize(masks, "nearest")
+
+    def get_random_transformation(self, images, training=True):
+        return {"input_shape": tuple(images.shape)}
+
+    def _resized_xyxy(self, boxes, height, width):
+        """Pixel boxes of a `height` x `width` input on the output, with
+        Keras's formulas for each mode."""
+        x1, y1, x2, y2 = boxes.unbind(-1)
+        if self.pad_to_aspect_ratio:
+            ratio = min(self.height / height, self.width / width)
+            top = (self.height - height * ratio) // 2
+            left = (self.width - width * ratio) // 2
+            scale_x = scale_y = ratio
+        elif self.crop_to_aspect_ratio:
+            source, target = width / height, self.width / self.height
+            new_width = self.height * source if source > target \
+                else self.width
+            new_height = self.height if source > target \
+                else self.width / source
+            scale_x, scale_y = new_width / width, new_height / height
+            left = -((new_width - self.width) // 2)
+            top = -((new_height - self.height) // 2)
+        else:
+            scale_x, scale_y = self.width / width, self.height / height
+            top = left = 0.0
+        return torch.stack([x1 * scale_x + left, y1 * scale_y + top,
+                            x2 * scale_x + left, y2 * scale_y + top], -1)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation,
+                                 training=True):
+        height, width = self._image_size(transformation)
+        values = bounding_boxes["boxes"]
+        padding = (values == -1).all(-1) | (values == 0).all(-1)
+        boxes = box_utils.convert_format(
+            bounding_boxes, self.bounding_box_format, "xyxy", height, width)
+        boxes["boxes"] = self._resized_xyxy(boxes["boxes"], height, width)
+        boxes = box_utils.clip_to_image_size(boxes, self.height, self.width,
+                                             "xyxy")
+        boxes["boxes"] = torch.where(padding[..., None],
+                                     torch.zeros_like(boxes["boxes"]),
+                                     boxes["boxes"])
+        return box_utils.convert_format(boxes, "xyxy",
+                                        self.bounding_box_format,
+                                        self.height, self.width)
 
     def get_config(self):
         config = super().get_config()

@@ -27,6 +27,9 @@ class Solarization(BaseImagePreprocessingLayer):
         seed: integer seed of the layer's random generator.
     """
 
+    # No pixel moves: bounding boxes pass through, as in Keras.
+    _BOXES_UNCHANGED = True
+
     def __init__(self, addition_factor=0.0, threshold_factor=0.0,
                  value_range=(0, 255), seed=None, **kwargs):
         super().__init__(**kwargs)
