@@ -10,6 +10,7 @@ import numbers
 
 import torch
 
+from lamina import random_masks
 from lamina.utils.dtypes import to_torch_dtype
 # Defined with the other `keras.utils` functions (as in Keras); here too for
 # `lamina.random.set_random_seed`.
@@ -45,6 +46,10 @@ class SeedGenerator:
         # moves between devices continues each device's stream where it
         # left it, rather than restarting it.
         self._generators = {}
+        # Dropout masks (`lamina.random_masks`) are hashes keyed by the
+        # seed and this count of masks drawn: a tensor, so a compiled step
+        # advances it inside its graph.
+        self.mask_draws = torch.zeros((), dtype=torch.int64)
 
     def generator(self, device=None):
         if self.seed is None:
@@ -126,11 +131,7 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
         noise_shape = tuple(
             inputs.shape[i] if size is None else size
             for i, size in enumerate(noise_shape))
-    keep = 1.0 - rate
-    draw = torch.empty(tuple(noise_shape), device=inputs.device)
-    draw.uniform_(generator=_generator(seed, inputs.device))
-    mask = draw < keep
-    return torch.where(mask, inputs / keep, torch.zeros_like(inputs))
+    return random_masks.dropout(inputs, rate, tuple(noise_shape), seed)
 
 
 def shuffle(x, axis=0, seed=None):

@@ -176,6 +176,10 @@ def apply_random(state, model):
     for index, (_, generator) in enumerate(_seed_generators(model)):
         generator.set_state(
             torch.from_numpy(state.arrays[f"random/seed/{index}"]))
+    for index, draws in enumerate(_mask_draws(model)):
+        saved_draws = state.arrays.get(f"random/mask_draws/{index}")
+        if saved_draws is not None:  # absent in older backups
+            draws.fill_(int(saved_draws))
 
 
 # -- Optimizer, metrics, random generators ------------------------------
@@ -257,6 +261,15 @@ def _seed_generators(model):
     return found
 
 
+def _mask_draws(model):
+    """The dropout-mask counters of the seeded SeedGenerators, in
+    `_seed_generators`'s order."""
+    return [value.mask_draws
+            for _, module in model.named_modules()
+            for _, value in sorted(vars(module).items())
+            if isinstance(value, SeedGenerator) and value.seed is not None]
+
+
 def _store_snapshot(prefix, snapshot, arrays):
     """Stores a `global_random_state()` under `prefix`; returns the
     metadata that completes it."""
@@ -295,6 +308,8 @@ def _capture_random(model, arrays):
     for index, (label, generator) in enumerate(_seed_generators(model)):
         arrays[f"random/seed/{index}"] = generator.get_state().numpy()
         seeds.append(label)
+    for index, draws in enumerate(_mask_draws(model)):
+        arrays[f"random/mask_draws/{index}"] = draws.numpy().copy()
     return {**meta, "cuda": cuda, "seed_generators": seeds}
 
 

@@ -1,7 +1,6 @@
 """AlphaDropout: dropout that keeps SELU's self-normalizing statistics."""
 
-import torch
-
+from lamina import random_masks
 from lamina.layers.layer import Layer
 from lamina.layers.registry import register
 from lamina.layers.regularization.dropout import concrete_noise_shape
@@ -56,14 +55,15 @@ class AlphaDropout(Layer):
                 "the affine correction divides by 1 - rate. Expected a rate "
                 "in [0, 1). Received: rate=1"
             )
-        uniform = torch.empty(
-            self._concrete_noise_shape(inputs), device=inputs.device,
-            dtype=inputs.dtype,
-        ).uniform_(generator=self.seed_generator.generator(inputs.device))
-        keep = uniform >= rate
+        mask = random_masks.keep_mask(self._concrete_noise_shape(inputs),
+                                      rate, self.seed_generator,
+                                      inputs.device)
         a = ((1 - rate) * (1 + rate * _SATURATION ** 2)) ** -0.5
         b = -a * _SATURATION * rate
-        return a * torch.where(keep, inputs, _SATURATION) + b
+        # Kept inputs, and the saturation value where dropped (mask + 1 is
+        # 1 there and 0 where kept).
+        dropped = (mask + 1).to(inputs.dtype) * _SATURATION
+        return a * (random_masks.apply_keep_mask(inputs, mask) + dropped) + b
 
     def _concrete_noise_shape(self, inputs):
         return concrete_noise_shape(self.noise_shape, inputs,

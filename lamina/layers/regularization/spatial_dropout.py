@@ -3,6 +3,7 @@
 import torch
 
 from lamina import config
+from lamina import random_masks
 from lamina.layers.input_spec import InputSpec
 from lamina.layers.registry import register
 from lamina.layers.regularization.dropout import Dropout
@@ -30,13 +31,11 @@ class BaseSpatialDropout(Dropout):
             return inputs
         if self.rate == 1:
             return torch.zeros_like(inputs)
-        keep_prob = 1.0 - self.rate
-        keep = torch.empty(self._noise_shape(inputs), device=inputs.device)
-        keep = keep.bernoulli_(
-            keep_prob, generator=self.seed_generator.generator(inputs.device)
-        ).bool()
-        # torch.where (not a multiply) so dropped non-finite inputs become 0.
-        return torch.where(keep, inputs / keep_prob, 0.0)
+        mask = random_masks.keep_mask(self._noise_shape(inputs), self.rate,
+                                      self.seed_generator, inputs.device)
+        # Dropped non-finite inputs become 0, as with Keras's `where`.
+        return random_masks.apply_keep_mask(inputs, mask,
+                                            1.0 / (1.0 - self.rate))
 
     def _noise_shape(self, inputs):
         """The batch and channel sizes, 1 along the spatial axes."""

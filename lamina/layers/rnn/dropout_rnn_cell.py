@@ -1,6 +1,6 @@
 """DropoutRNNCell: dropout masks for RNN cells, fixed across timesteps."""
 
-import torch
+from lamina import random_masks
 
 
 class DropoutRNNCell:
@@ -20,11 +20,11 @@ class DropoutRNNCell:
         return [self._draw_mask(step_input, rate) for _ in range(count)]
 
     def _draw_mask(self, like, rate):
-        keep_prob = 1.0 - rate
-        generator = self.seed_generator.generator(like.device)
-        keep = torch.empty(like.shape, dtype=like.dtype, device=like.device)
-        keep.bernoulli_(keep_prob, generator=generator)
-        return keep / keep_prob
+        # A hashed keep mask (-1 kept, 0 dropped): no bool tensor, no
+        # `bernoulli_` (slow on CPU), traceable by torch.compile.
+        keep = random_masks.keep_mask(like.shape, rate, self.seed_generator,
+                                      like.device)
+        return keep.to(like.dtype) * (-1.0 / (1.0 - rate))
 
     def get_dropout_mask(self, step_input):
         """The cached input mask (or list of masks), drawn on first use."""
