@@ -29,13 +29,14 @@ from lamina.config import device  # noqa: E402,F401  (keras.device)
 _SUBMODULES = (
     "activations", "applications", "backend", "callbacks", "config",
     "constraints", "datasets", "distillation", "distribution", "dtype_policies", "export", "initializers", "layers", "legacy", "losses",
-    "metrics", "mixed_precision", "models", "ops", "optimizers", "preprocessing", "random",
+    "metrics", "mixed_precision", "models", "ops", "optimizers", "preprocessing", "quantizers", "random",
     "regularizers", "saving", "tree", "utils", "wrappers",
 )
 _FAMILY_BASES = {
     "Loss": "losses", "Metric": "metrics", "Optimizer": "optimizers",
     "Initializer": "initializers", "Regularizer": "regularizers",
     "DTypePolicy": "dtype_policies", "FloatDTypePolicy": "dtype_policies",
+    "Quantizer": "quantizers",
 }
 
 # Top-level functions and classes defined with their families.

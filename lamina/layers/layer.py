@@ -20,6 +20,7 @@ from lamina.layers.call_spec import _jsonable_shape
 from lamina.layers.call_spec import _pop_legacy_input_shape
 from lamina.layers.call_spec import _positional_names
 from lamina.layers.layer_call import CallMixin
+from lamina.layers.quantized.quantizable import quantize_layer
 from lamina.layers.tracking import TrackedDict
 from lamina.layers.tracking import TrackedList
 from lamina.layers.tracking import TrackedModuleDict
@@ -361,6 +362,18 @@ class Layer(CallMixin, WeightsMixin, torch.nn.Module):
             ):
                 shapes[param] = symbolic.shapes_of(source)
         return self.compute_output_shape(**shapes)
+
+    @property
+    def quantization_mode(self):
+        """The layer's quantization mode ("int8", ...), None if float."""
+        return self._dtype_policy.quantization_mode
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        """Quantizes the built layer's weights in place: `mode` is "int8",
+        "int4", "float8", "gptq" or "awq", or `config` a
+        `keras.quantizers.QuantizationConfig` (see
+        `lamina.layers.quantized`). Layers no mode handles raise."""
+        quantize_layer(self, mode, config, type_check)
 
     def compute_mask(self, inputs, previous_mask=None):
         return previous_mask if self.supports_masking else None

@@ -5,6 +5,7 @@ may also pass `inputs`/`outputs` to `super().__init__` to get a graph.
 """
 
 from lamina.layers.layer import Layer
+from lamina.layers.quantized.model_quantize import quantize_model
 from lamina.models import graph as graph_lib
 from lamina.graph.symbolic import KerasTensor
 from lamina.saving.registry import Registry
@@ -270,6 +271,19 @@ class Model(Trainer, Layer):
         from lamina.saving.serialization import serialize_keras_object
 
         return json.dumps(serialize_keras_object(self), **kwargs)
+
+    def quantize(self, mode=None, config=None, filters=None, **kwargs):
+        """Quantizes every leaf layer that supports `mode` ("int8", "int4",
+        "float8", "gptq", "awq") or `config`; `filters` (a regex on layer
+        names, a list of them, or a callable) selects the layers."""
+        quantize_model(self, mode, config, filters, **kwargs)
+
+    def get_quantization_layer_structure(self, mode=None):
+        """The model's structure for GPTQ/AWQ (`{"pre_block_layers": [...],
+        "sequential_blocks": [...]}`); None unless a subclass defines
+        it."""
+        del mode
+        return None
 
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
         """Saves the model as `.keras` (or legacy `.h5`); see

@@ -10,12 +10,13 @@ from lamina.layers.input_spec import InputSpec
 from lamina.layers.layer import Layer
 from lamina.layers.lora import LoRAMixin
 from lamina.layers.lora import lora_weight
+from lamina.layers.quantized.quantizable import Quantizable
 from lamina.layers.registry import register
 from lamina.saving.serialization import serialize_keras_object
 
 
 @register()
-class Dense(LoRAMixin, Layer):
+class Dense(Quantizable, LoRAMixin, Layer):
     """A densely-connected layer.
 
     Args:
@@ -30,11 +31,13 @@ class Dense(LoRAMixin, Layer):
             (LoRA, see `enable_lora`).
         lora_alpha: the LoRA update's scale numerator (`lora_alpha /
             lora_rank`); defaults to `lora_rank`.
-        quantization_config: must be None (quantized layers are not
-            supported).
+        quantization_config: optional `keras.quantizers.QuantizationConfig`
+            used when the layer is quantized (`quantize()`, or a quantized
+            `dtype` policy such as "int8_from_float32").
     """
 
     kernel = lora_weight("kernel")
+    quantization_kind = "dense"
 
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -43,12 +46,7 @@ class Dense(LoRAMixin, Layer):
                  bias_constraint=None, lora_rank=None, lora_alpha=None,
                  quantization_config=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if quantization_config is not None:
-            raise ValueError(
-                f"Layer '{self.name}': quantized Dense layers are not "
-                "supported. Expected `quantization_config=None`. Received: "
-                f"quantization_config={quantization_config!r}"
-            )
+        self._init_quantization(quantization_config)
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(
                 f"Received an invalid value for `units` in layer '{self.name}'"
@@ -70,12 +68,17 @@ class Dense(LoRAMixin, Layer):
 
     def build(self, input_shape):
         input_dim = input_shape[-1]
-        self.kernel = self.add_weight(
-            name="kernel", shape=(input_dim, self.units),
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-        )
+        if self.quantization_mode:
+            self.quantized_build((input_dim, self.units),
+                                 self.quantization_mode,
+                                 self.quantization_config)
+        if self._builds_float_weight():
+            self.kernel = self.add_weight(
+                name="kernel", shape=(input_dim, self.units),
+                initializer=self.kernel_initializer,
+                regularizer=self.kernel_regularizer,
+                constraint=self.kernel_constraint,
+            )
         if self.use_bias:
             self.bias = self.add_weight(
                 name="bias", shape=(self.units,),
@@ -90,7 +93,9 @@ class Dense(LoRAMixin, Layer):
         if self.lora_rank:
             self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
 
-    def call(self, inputs):
+    def call(self, inputs, training=None):
+        if self._is_quantized:
+            return self.quantized_call(inputs, training=training)
         kernel = self.kernel
         if not inputs.is_floating_point():
             # Integer inputs promote to the kernel's dtype, as Keras's
@@ -122,7 +127,8 @@ class Dense(LoRAMixin, Layer):
             "kernel_constraint": serialize_keras_object(
                 self.kernel_constraint),
             "bias_constraint": serialize_keras_object(self.bias_constraint),
-            "quantization_config": None,
+            "quantization_config": serialize_keras_object(
+                self.quantization_config),
         })
         if self.lora_rank:
             config["lora_rank"] = self.lora_rank

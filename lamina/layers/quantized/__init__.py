@@ -49,6 +49,8 @@ __all__ = ["LayerHandler", "QuantizationMode", "get_handler", "get_mode",
 import importlib  # noqa: E402
 import importlib.util  # noqa: E402
 
+from lamina.layers.quantized import int8  # noqa: E402,F401
+
 for _module in ("gptq", "awq"):
     if importlib.util.find_spec(f"lamina.layers.quantized.{_module}"):
         importlib.import_module(f"lamina.layers.quantized.{_module}")

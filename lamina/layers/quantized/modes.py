@@ -42,6 +42,9 @@ class LayerHandler:
 
     mode = None
     kind = None
+    #: True when the mode's variables replace the layer's float weight
+    #: (int8, int4, GPTQ, AWQ); float8 keeps it and adds scales.
+    replaces_weight = True
 
     def build(self, layer, kernel_shape, config):
         raise TypeError(

@@ -7,6 +7,7 @@ import torch
 
 from lamina.layers.quantized import modes
 from lamina.layers.variable import to_numpy
+from lamina.quantizers import registry as quantizers_registry
 from lamina.quantizers.quantization_config import QuantizationConfig
 
 
@@ -119,6 +120,9 @@ class Quantizable:
                              for c in cls.__mro__].index(True)],)
 
     def _init_quantization(self, quantization_config):
+        if isinstance(quantization_config, dict):
+            quantization_config = quantizers_registry.deserialize(
+                quantization_config)
         if quantization_config is not None and not isinstance(
                 quantization_config, QuantizationConfig):
             raise ValueError(
@@ -128,10 +132,24 @@ class Quantizable:
                 f"quantization_config={quantization_config!r}")
         self.quantization_config = quantization_config
 
-    def quantize(self, mode=None, type_check=True, config=None):
-        """Quantizes the built layer's weights in place (`mode` "int8",
-        "int4", "float8", "gptq", "awq", or a `QuantizationConfig`)."""
-        quantize_layer(self, mode, config, type_check)
+    def _builds_float_weight(self):
+        """Whether `build` creates the float weight (not quantized, or a
+        mode such as float8 that keeps it)."""
+        mode = self.quantization_mode
+        if mode is None:
+            return True
+        handler = modes.get_handler(mode, self.quantization_kind)
+        return handler is not None and not handler.replaces_weight
+
+    def _set_quantized_policy(self, name):
+        policy_map = getattr(self, "_dtype_policy_map", None)
+        if policy_map is not None:
+            if self.path in policy_map:
+                del policy_map[self.path]
+            policy_map[self.path] = name
+            self.dtype_policy = policy_map
+        else:
+            self.dtype_policy = name
 
     def quantized_build(self, kernel_shape, mode, config=None):
         """Creates the variables of `mode` for a float kernel of shape
@@ -146,6 +164,7 @@ class Quantizable:
         self._is_quantized = True
 
     def quantized_call(self, *args, **kwargs):
+        """The forward pass of the layer's quantization mode."""
         handler = modes.get_handler(self.quantization_mode,
                                     self.quantization_kind)
         return handler.call(self, *args, **kwargs)

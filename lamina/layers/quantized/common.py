@@ -1,0 +1,113 @@
+"""What the quantized modes share: adding and dropping frozen variables,
+the int8 matmul, straight-through input gradients, the int4 block size."""
+
+import torch
+
+from lamina.utils.dtypes import to_torch_dtype
+
+
+def frozen_weight(layer, name, shape, dtype=None, initializer="zeros"):
+    """A non-trainable weight of `layer`, set as `layer.<name>`."""
+    weight = layer.add_weight(name=name, shape=shape, initializer=initializer,
+                              dtype=dtype, trainable=False)
+    # Quantizing after the build runs outside the model's name scope: take
+    # the scope from the layer's other weights, as Keras's paths show it.
+    for other in layer._parameters.values():
+        path = getattr(other, "path", None)
+        if other is not weight and path and "/" in path:
+            weight._keras_path = f"{path.rpartition('/')[0]}/{name}"
+            break
+    setattr(layer, name, weight)
+    return weight
+
+
+def drop_weight(layer, name):
+    """Removes the weight registered as `name` from `layer` (its
+    parameter and its place in the Keras weight lists)."""
+    weight = layer._parameters.pop(name)
+    for holder in (layer._trainable_variables,
+                   layer._non_trainable_variables):
+        for i, other in enumerate(holder):
+            if other is weight:
+                del holder[i]
+                break
+    return weight
+
+
+def float_weight(layer, name):
+    """The registered (un-merged) weight `name` of `layer`."""
+    return layer._parameters[name]
+
+
+def compute_dtype(layer):
+    return to_torch_dtype(layer.compute_dtype)
+
+
+def int8_matmul(x, kernel):
+    """`x @ kernel` of two int8 tensors, accumulated in int32 (exact, as
+    Keras's int8 matmul); `kernel` is 2D."""
+    flat = x.reshape(-1, x.shape[-1])
+    try:
+        out = torch._int_mm(flat, kernel)
+    except RuntimeError:
+        # `_int_mm` wants some shapes (and devices) only; int32 matmul
+        # runs on CPU, float32 elsewhere (exact up to 2**24).
+        if flat.device.type == "cpu":
+            out = torch.matmul(flat.to(torch.int32), kernel.to(torch.int32))
+        else:
+            out = torch.matmul(flat.float(), kernel.float())
+    return out.reshape(tuple(x.shape[:-1]) + (kernel.shape[-1],))
+
+
+class _InputsGradient(torch.autograd.Function):
+    """`outputs`, with `d outputs / d inputs` that of `inputs @ kernel`
+    for the dequantized `kernel` (computed only in the backward pass)."""
+
+    @staticmethod
+    def forward(ctx, inputs, outputs, backward_fn):
+        ctx.backward_fn = backward_fn
+        return outputs.view_as(outputs)
+
+    @staticmethod
+    def backward(ctx, upstream):
+        return ctx.backward_fn(upstream), None, None
+
+
+def with_inputs_gradient(inputs, outputs, backward_fn):
+    """`outputs` (computed without autograd) made differentiable in
+    `inputs`: the gradient is `backward_fn(upstream)`."""
+    if not (torch.is_grad_enabled() and inputs.requires_grad):
+        return outputs
+    return _InputsGradient.apply(inputs, outputs, backward_fn)
+
+
+def block_size_for(layer, config):
+    """The int4 block size of `layer` (None: per-channel), from the config
+    when quantizing, else from its `Int4DTypePolicy` (loading)."""
+    block_size = getattr(config, "block_size", None) if config is not None \
+        and config.mode == "int4" else getattr(
+            layer.dtype_policy, "block_size", None)
+    return None if block_size in (None, -1) else block_size
+
+
+def add_lora(layer, inputs, outputs, target="kernel"):
+    """Adds the LoRA update of a quantized layer to `outputs`."""
+    if not getattr(layer, "lora_enabled", False):
+        return outputs
+    a = layer._parameters[f"lora_{target}_a"]
+    b = layer._parameters[f"lora_{target}_b"]
+    if target == "embeddings":
+        update = torch.matmul(torch.nn.functional.embedding(inputs, a), b)
+    else:
+        update = torch.matmul(torch.matmul(inputs.to(a.dtype), a), b)
+    scaled = outputs + (layer.lora_alpha / layer.lora_rank) * update
+    return scaled.to(compute_dtype(layer))
+
+
+def finish_dense(layer, outputs):
+    """Bias and activation, as Dense and EinsumDense end."""
+    if layer.bias is not None:
+        outputs = outputs + layer.bias
+    if layer.activation is not None:
+        outputs = layer.activation(outputs)
+    return outputs

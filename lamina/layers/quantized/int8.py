@@ -1,0 +1,145 @@
+"""The "int8" mode: int8 weights with one float scale per output channel
+(Dense, EinsumDense) or per row (Embedding); by default the inputs of a
+matmul are quantized to int8 too (`AbsMaxQuantizer` on their last axis),
+so Dense multiplies int8 by int8 with int32 accumulation.
+
+Weights: `kernel` (int8, the float kernel's shape) and `kernel_scale`
+(float32, `(units,)`); Embedding: `embeddings` (int8) and
+`embeddings_scale` (`(input_dim,)`). `float ≈ int8 / scale`.
+"""
+
+import torch
+import torch.nn.functional as F
+
+from lamina.layers.quantized import common
+from lamina.layers.quantized.modes import LayerHandler
+from lamina.layers.quantized.modes import register_handler
+from lamina.layers.quantized.modes import register_mode
+from lamina.quantizers.abs_max import AbsMaxQuantizer
+from lamina.quantizers.abs_max import abs_max_quantize
+from lamina.quantizers.quantization_config import Int8QuantizationConfig
+from lamina.quantizers.quantization_config import QuantizationConfig
+from lamina.utils.tensor_utils import check_index_range
+
+register_mode("int8", Int8QuantizationConfig,
+              default_config=Int8QuantizationConfig)
+
+
+@register_handler("int8", "dense")
+class Int8Dense(LayerHandler):
+    def build(self, layer, kernel_shape, config):
+        layer.inputs_quantizer = \
+            QuantizationConfig.activation_quantizer_or_default(
+                config, AbsMaxQuantizer())
+        common.frozen_weight(layer, "kernel", kernel_shape, "int8")
+        common.frozen_weight(layer, "kernel_scale", (kernel_shape[-1],),
+                             initializer="ones")
+
+    def quantize(self, layer, config):
+        quantizer = QuantizationConfig.weight_quantizer_or_default(
+            config, AbsMaxQuantizer(axis=0))
+        kernel = common.float_weight(layer, "kernel")
+        values, scale = quantizer(kernel.detach(), to_numpy=True)
+        common.drop_weight(layer, "kernel")
+        self.build(layer, tuple(kernel.shape), config)
+        layer.kernel_scale.assign(scale.squeeze(0))
+        layer._parameters["kernel"].assign(values)
+
+    def call(self, layer, inputs, training=None):
+        kernel = common.float_weight(layer, "kernel")
+        scale = layer.kernel_scale
+        dtype = common.compute_dtype(layer)
+        with torch.no_grad():
+            outputs = _int8_matmul(layer, inputs, kernel, scale, dtype)
+        outputs = common.with_inputs_gradient(
+            inputs, outputs,
+            lambda up: torch.matmul(up, (kernel.to(up.dtype) / scale).T))
+        outputs = common.add_lora(layer, inputs, outputs)
+        return common.finish_dense(layer, outputs)
+
+    def saved_names(self, layer):
+        return dense_names(layer, ["kernel", "bias", "kernel_scale"])
+
+    def merged_for_saving(self, layer):
+        if not getattr(layer, "lora_enabled", False):
+            return {}
+        kernel = common.float_weight(layer, "kernel")
+        merged = kernel.float() / layer.kernel_scale + _lora_delta(layer)
+        values, scale = abs_max_quantize(merged.detach(), axis=0,
+                                         to_numpy=True)
+        return {"kernel": values, "kernel_scale": scale.squeeze(0)}
+
+
+def _int8_matmul(layer, inputs, kernel, scale, dtype):
+    """Keras's int8 forward: inputs quantized (unless weight-only), the
+    product descaled by the kernel's (and inputs') scales."""
+    output_scale = scale
+    x = inputs
+    if layer.inputs_quantizer is not None:
+        x, inputs_scale = layer.inputs_quantizer(inputs, axis=-1)
+        output_scale = output_scale * inputs_scale
+    if x.dtype == torch.int8 and kernel.dim() == 2:
+        outputs = common.int8_matmul(x, kernel)
+    else:
+        work = x.dtype if x.is_floating_point() else torch.float32
+        outputs = torch.matmul(x.to(work), kernel.to(work))
+    return outputs.to(dtype) / output_scale
+
+
+def dense_names(layer, names):
+    return [n for n in names if n != "bias" or layer.bias is not None]
+
+
+def _lora_delta(layer, target="kernel"):
+    a = layer._parameters[f"lora_{target}_a"]
+    b = layer._parameters[f"lora_{target}_b"]
+    return (layer.lora_alpha / layer.lora_rank) * torch.matmul(a, b)
+
+
+@register_handler("int8", "embedding")
+class Int8Embedding(LayerHandler):
+    def build(self, layer, kernel_shape, config):
+        common.frozen_weight(layer, "embeddings", kernel_shape, "int8")
+        # One scale per row: `input_dim` is usually the larger axis.
+        common.frozen_weight(layer, "embeddings_scale", (kernel_shape[0],),
+                             initializer="ones")
+
+    def quantize(self, layer, config):
+        quantizer = QuantizationConfig.weight_quantizer_or_default(
+            config, AbsMaxQuantizer(axis=-1))
+        table = common.float_weight(layer, "embeddings")
+        values, scale = quantizer(table.detach(), to_numpy=True)
+        common.drop_weight(layer, "embeddings")
+        self.build(layer, tuple(table.shape), config)
+        layer.embeddings_scale.assign(scale.squeeze(-1))
+        layer._parameters["embeddings"].assign(values)
+
+    def call(self, layer, inputs, training=None):
+        inputs = embedding_indices(layer, inputs)
+        rows = F.embedding(inputs, common.float_weight(layer, "embeddings"))
+        scale = F.embedding(inputs, layer.embeddings_scale[:, None])
+        outputs = rows.to(common.compute_dtype(layer)) / scale
+        return common.add_lora(layer, inputs, outputs, target="embeddings")
+
+    def saved_names(self, layer):
+        return ["embeddings", "embeddings_scale"]
+
+    def merged_for_saving(self, layer):
+        if not getattr(layer, "lora_enabled", False):
+            return {}
+        table = common.float_weight(layer, "embeddings")
+        merged = table.float() / layer.embeddings_scale[:, None] + \
+            _lora_delta(layer, "embeddings")
+        values, scale = abs_max_quantize(merged.detach(), axis=-1,
+                                         to_numpy=True)
+        return {"embeddings": values, "embeddings_scale": scale.squeeze(-1)}
+
+
+def embedding_indices(layer, inputs):
+    """Checked integer indices, as Embedding's float call takes them."""
+    check_index_range(inputs, layer.input_dim,
+                      f"Embedding '{layer.name}' (input_dim="
+                      f"{layer.input_dim})")
+    if inputs.dtype not in (torch.int32, torch.int64):
+        inputs = inputs.to(torch.int64)
+    return inputs
