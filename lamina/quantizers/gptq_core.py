@@ -19,6 +19,24 @@ from lamina.quantizers.zero_point import dequantize_with_zero_point
 from lamina.quantizers.zero_point import quantize_with_zero_point
 
 
+def kernel_rows_columns(kernel_shape):
+    """The `(rows, columns)` = `(in_features, out_features)` GPTQ and AWQ
+    see in a Dense/EinsumDense kernel: the kernel itself when 2D; for a 3D
+    attention kernel, `(in, heads · head_dim)` when its largest axis comes
+    first (a query/key/value projection), else `(heads · head_dim, out)`
+    (the output projection)."""
+    shape = tuple(int(d) for d in kernel_shape)
+    if len(shape) == 2:
+        return shape
+    if len(shape) == 3:
+        if shape.index(max(shape)) == 0:
+            return shape[0], shape[1] * shape[2]
+        return shape[0] * shape[1], shape[2]
+    raise ValueError(
+        "GPTQ and AWQ quantize 2D and 3D kernels only. Received a kernel of "
+        f"shape {shape}.")
+
+
 def update_hessian(hessian, num_samples, inputs):
     """Folds a batch of activations into the running Hessian `2/N · XᵀX`.
 
