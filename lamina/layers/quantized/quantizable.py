@@ -200,8 +200,14 @@ class Quantizable:
             store[str(i)] = to_numpy(value)
 
     def load_own_variables(self, store):
-        if self._quantized_handler() is None:
+        handler = self._quantized_handler()
+        if handler is None:
             return super().load_own_variables(store)
+        # A mode may adapt the store first (GPTQ/AWQ: files Keras 3.15.1
+        # writes without `kernel_zero`).
+        adapt = getattr(handler, "stored_for_loading", None)
+        if adapt is not None:
+            store = adapt(self, store)
         # The weights checks of the base class apply; LoRA restarts at zero.
         super().load_own_variables(store)
         if getattr(self, "lora_enabled", False):
