@@ -11,6 +11,7 @@ from lamina import regularizers
 from lamina.layers.layer import Layer
 from lamina.layers.lora import LoRAMixin
 from lamina.layers.lora import lora_weight
+from lamina.layers.quantized.quantizable import Quantizable
 from lamina.layers.registry import register
 from lamina.saving.serialization import serialize_keras_object
 from lamina.utils.dtypes import to_torch_dtype
@@ -18,7 +19,7 @@ from lamina.utils.tensor_utils import check_index_range
 
 
 @register()
-class Embedding(LoRAMixin, Layer):
+class Embedding(Quantizable, LoRAMixin, Layer):
     """Turns non-negative integer indices into dense vectors of fixed size.
 
     Args:
@@ -36,8 +37,8 @@ class Embedding(LoRAMixin, Layer):
             low-rank update `lora_embeddings_a @ lora_embeddings_b` is added
             (LoRA), scaled by `lora_alpha / lora_rank`.
         lora_alpha: the LoRA scale numerator; defaults to `lora_rank`.
-        quantization_config: must be None (quantized layers are not
-            supported).
+        quantization_config: optional `keras.quantizers.QuantizationConfig`
+            used when the layer is quantized ("int8", "int4").
 
     Input shape:
         `(batch, ...)` integer indices (other dtypes are cast to int64).
@@ -53,6 +54,7 @@ class Embedding(LoRAMixin, Layer):
 
     _lora_target = "embeddings"
     embeddings = lora_weight("embeddings")
+    quantization_kind = "embedding"
 
     def __init__(self, input_dim, output_dim,
                  embeddings_initializer="uniform", embeddings_regularizer=None,
@@ -66,13 +68,8 @@ class Embedding(LoRAMixin, Layer):
                 "Argument `input_length` is deprecated. Just remove it.",
                 stacklevel=2,
             )
-        if quantization_config is not None:
-            raise ValueError(
-                "Lamina does not support quantized Embedding layers. "
-                "Expected quantization_config=None. Received: "
-                f"quantization_config={quantization_config!r}"
-            )
         super().__init__(**kwargs)
+        self._init_quantization(quantization_config)
         self.input_dim = input_dim
         self.output_dim = output_dim
         self.embeddings_initializer = initializers.get(embeddings_initializer)
@@ -93,17 +90,24 @@ class Embedding(LoRAMixin, Layer):
     def build(self, input_shape=None):
         if self.built:
             return
-        self.embeddings = self.add_weight(
-            name="embeddings", shape=(self.input_dim, self.output_dim),
-            initializer=self.embeddings_initializer,
-            regularizer=self.embeddings_regularizer,
-            constraint=self.embeddings_constraint,
-        )
+        if self.quantization_mode:
+            self.quantized_build((self.input_dim, self.output_dim),
+                                 self.quantization_mode,
+                                 self.quantization_config)
+        if self._builds_float_weight():
+            self.embeddings = self.add_weight(
+                name="embeddings", shape=(self.input_dim, self.output_dim),
+                initializer=self.embeddings_initializer,
+                regularizer=self.embeddings_regularizer,
+                constraint=self.embeddings_constraint,
+            )
         self.built = True
         if self.lora_rank:
             self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
 
     def call(self, inputs):
+        if self._is_quantized:
+            return self.quantized_call(inputs)
         # Unchecked, an out-of-range index is a device-side assert on CUDA.
         check_index_range(
             inputs, self.input_dim,
@@ -136,7 +140,8 @@ class Embedding(LoRAMixin, Layer):
             "embeddings_constraint": serialize_keras_object(
                 self.embeddings_constraint),
             "mask_zero": self.mask_zero,
-            "quantization_config": None,
+            "quantization_config": serialize_keras_object(
+                self.quantization_config),
         })
         if self.lora_rank:
             config["lora_rank"] = self.lora_rank

@@ -8,13 +8,21 @@ from lamina.utils.dtypes import to_torch_dtype
 
 def frozen_weight(layer, name, shape, dtype=None, initializer="zeros"):
     """A non-trainable weight of `layer`, set as `layer.<name>`."""
-    weight = layer.add_weight(name=name, shape=shape, initializer=initializer,
-                              dtype=dtype, trainable=False)
+    return add_weight(layer, name, shape=shape, initializer=initializer,
+                      dtype=dtype, trainable=False)
+
+
+def add_weight(layer, name, **kwargs):
+    """`layer.add_weight(name=name, **kwargs)`, set as `layer.<name>`, with
+    the path Keras gives it."""
+    weight = layer.add_weight(name=name, **kwargs)
     # Quantizing after the build runs outside the model's name scope: take
     # the scope from the layer's other weights, as Keras's paths show it.
-    for other in layer._parameters.values():
-        path = getattr(other, "path", None)
-        if other is not weight and path and "/" in path:
+    paths = [getattr(other, "path", None) for other in
+             layer._parameters.values() if other is not weight]
+    paths.append(layer.__dict__.get("_dropped_weight_path"))
+    for path in paths:
+        if path and "/" in path:
             weight._keras_path = f"{path.rpartition('/')[0]}/{name}"
             break
     setattr(layer, name, weight)
@@ -25,6 +33,7 @@ def drop_weight(layer, name):
     """Removes the weight registered as `name` from `layer` (its
     parameter and its place in the Keras weight lists)."""
     weight = layer._parameters.pop(name)
+    layer.__dict__["_dropped_weight_path"] = getattr(weight, "path", None)
     for holder in (layer._trainable_variables,
                    layer._non_trainable_variables):
         for i, other in enumerate(holder):

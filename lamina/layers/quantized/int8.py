@@ -9,7 +9,6 @@ Weights: `kernel` (int8, the float kernel's shape) and `kernel_scale`
 """
 
 import torch
-import torch.nn.functional as F
 
 from lamina.layers.quantized import common
 from lamina.layers.quantized.modes import LayerHandler
@@ -116,8 +115,8 @@ class Int8Embedding(LayerHandler):
 
     def call(self, layer, inputs, training=None):
         inputs = embedding_indices(layer, inputs)
-        rows = F.embedding(inputs, common.float_weight(layer, "embeddings"))
-        scale = F.embedding(inputs, layer.embeddings_scale[:, None])
+        rows = common.float_weight(layer, "embeddings")[inputs]
+        scale = layer.embeddings_scale[inputs][..., None]
         outputs = rows.to(common.compute_dtype(layer)) / scale
         return common.add_lora(layer, inputs, outputs, target="embeddings")
 

@@ -1,0 +1,193 @@
+"""The "int4" mode: 4-bit weights packed two per int8 byte along the
+output axis, weight-only by default.
+
+Per-channel (`block_size` None or -1): symmetric, one scale per output
+unit (Embedding: per row), `float ≈ q / scale`. Sub-channel (`block_size`
+> 0, Keras's default 128): asymmetric, a scale and an int8 zero point per
+group of `block_size` inputs and per output, `float ≈ (q - zero) *
+scale`, with `g_idx` the group of each input row.
+
+Dense weights: `kernel` (int8, `(input_dim, ceil(units / 2))`),
+`kernel_scale`, and for sub-channel `kernel_zero` and `g_idx`; Embedding:
+`embeddings`, `embeddings_scale`, `embeddings_zero`, `g_idx`.
+"""
+
+import math
+
+import torch
+
+from lamina.layers.quantized import common
+from lamina.layers.quantized.int8 import dense_names
+from lamina.layers.quantized.int8 import embedding_indices
+from lamina.layers.quantized.modes import LayerHandler
+from lamina.layers.quantized.modes import register_handler
+from lamina.layers.quantized.modes import register_mode
+from lamina.quantizers.abs_max import AbsMaxQuantizer
+from lamina.quantizers.abs_max import abs_max_quantize_grouped_with_zero_point
+from lamina.quantizers.int4_packing import pack_int4
+from lamina.quantizers.int4_packing import unpack_int4
+from lamina.quantizers.quantization_config import Int4QuantizationConfig
+from lamina.quantizers.quantization_config import QuantizationConfig
+from lamina.quantizers.zero_point import dequantize_with_sz_map
+
+register_mode("int4", Int4QuantizationConfig,
+              default_config=Int4QuantizationConfig)
+
+
+class _Int4Handler(LayerHandler):
+    def policy_mode(self, layer, config):
+        block_size = common.block_size_for(layer, config)
+        return f"int4/{-1 if block_size is None else block_size}"
+
+
+def _group_index(length, block_size):
+    return lambda shape, dtype=None: (
+        torch.arange(length, dtype=torch.float32) // block_size)
+
+
+@register_handler("int4", "dense")
+class Int4Dense(_Int4Handler):
+    def build(self, layer, kernel_shape, config):
+        layer.inputs_quantizer = \
+            QuantizationConfig.activation_quantizer_or_default(config, None)
+        input_dim, units = kernel_shape
+        common.frozen_weight(layer, "kernel", (input_dim, (units + 1) // 2),
+                             "int8")
+        block_size = common.block_size_for(layer, config)
+        layer._int4_block_size = block_size
+        shape = (units,) if block_size is None else (
+            math.ceil(input_dim / block_size), units)
+        common.frozen_weight(layer, "kernel_scale", shape, initializer="ones")
+        if block_size is not None:
+            common.frozen_weight(layer, "kernel_zero", shape, "int8")
+            common.frozen_weight(layer, "g_idx", (input_dim,), "float32",
+                                 _group_index(input_dim, block_size))
+        layer._orig_output_dim = units
+
+    def quantize(self, layer, config):
+        kernel = common.float_weight(layer, "kernel").detach()
+        block_size = common.block_size_for(layer, config)
+        zero = None
+        if block_size is None:
+            quantizer = QuantizationConfig.weight_quantizer_or_default(
+                config, AbsMaxQuantizer(axis=0, value_range=(-8, 7)))
+            values, scale = quantizer(kernel, to_numpy=True)
+            scale = scale.squeeze(0)
+        else:
+            values, scale, zero = abs_max_quantize_grouped_with_zero_point(
+                kernel, block_size=block_size, to_numpy=True)
+        packed, _, _ = pack_int4(values, axis=-1)
+        common.drop_weight(layer, "kernel")
+        self.build(layer, tuple(kernel.shape), config)
+        layer._parameters["kernel"].assign(packed)
+        layer.kernel_scale.assign(scale)
+        if zero is not None:
+            layer.kernel_zero.assign(zero)
+
+    def float_kernel(self, layer, dtype):
+        """The dequantized `(input_dim, units)` kernel."""
+        unpacked = unpack_int4(common.float_weight(layer, "kernel"),
+                               layer._orig_output_dim, axis=-1)
+        if layer._int4_block_size is None:
+            return unpacked.to(dtype) / layer.kernel_scale
+        return dequantize_with_sz_map(unpacked, layer.kernel_scale,
+                                      layer.kernel_zero, layer.g_idx,
+                                      group_axis=0).to(dtype)
+
+    def call(self, layer, inputs, training=None):
+        dtype = common.compute_dtype(layer)
+        with torch.no_grad():
+            if layer._int4_block_size is None:
+                unpacked = unpack_int4(common.float_weight(layer, "kernel"),
+                                       layer._orig_output_dim, axis=-1)
+                outputs = _per_channel(layer, inputs, unpacked, dtype)
+            else:
+                outputs = torch.matmul(
+                    inputs.to(dtype), self.float_kernel(layer, dtype))
+        outputs = common.with_inputs_gradient(
+            inputs, outputs, lambda up: torch.matmul(
+                up, self.float_kernel(layer, up.dtype).T))
+        outputs = common.add_lora(layer, inputs, outputs)
+        return common.finish_dense(layer, outputs)
+
+    def saved_names(self, layer):
+        names = ["kernel", "bias", "kernel_scale"]
+        if layer._int4_block_size is not None:
+            names += ["kernel_zero", "g_idx"]
+        return dense_names(layer, names)
+
+
+def _per_channel(layer, inputs, unpacked, dtype):
+    output_scale = layer.kernel_scale
+    x = inputs
+    if layer.inputs_quantizer is not None:
+        x, inputs_scale = layer.inputs_quantizer(inputs, axis=-1)
+        output_scale = output_scale * inputs_scale
+    if x.dtype == torch.int8:
+        outputs = common.int8_matmul(x, unpacked)
+    else:
+        outputs = torch.matmul(x, unpacked.to(x.dtype))
+    return outputs.to(dtype) / output_scale
+
+
+@register_handler("int4", "embedding")
+class Int4Embedding(_Int4Handler):
+    def build(self, layer, kernel_shape, config):
+        input_dim, output_dim = kernel_shape
+        common.frozen_weight(layer, "embeddings",
+                             (input_dim, (output_dim + 1) // 2), "int8")
+        block_size = common.block_size_for(layer, config)
+        layer._int4_block_size = block_size
+        shape = (input_dim,) if block_size is None else (
+            input_dim, math.ceil(output_dim / block_size))
+        common.frozen_weight(layer, "embeddings_scale", shape,
+                             initializer="ones")
+        if block_size is not None:
+            common.frozen_weight(layer, "embeddings_zero", shape, "int8")
+            common.frozen_weight(layer, "g_idx", (output_dim,), "float32",
+                                 _group_index(output_dim, block_size))
+        layer._orig_output_dim = output_dim
+
+    def quantize(self, layer, config):
+        table = common.float_weight(layer, "embeddings").detach()
+        block_size = common.block_size_for(layer, config)
+        zero = None
+        if block_size is None:
+            quantizer = QuantizationConfig.weight_quantizer_or_default(
+                config, AbsMaxQuantizer(axis=-1, value_range=(-8, 7)))
+            values, scale = quantizer(table, to_numpy=True)
+            scale = scale.squeeze(-1)
+        else:
+            # Groups run along the output axis: quantize the transpose.
+            values, scale, zero = abs_max_quantize_grouped_with_zero_point(
+                table.T, block_size=block_size, to_numpy=True)
+            values, scale, zero = values.T, scale.T, zero.T
+        packed, _, _ = pack_int4(values.contiguous(), axis=-1)
+        common.drop_weight(layer, "embeddings")
+        self.build(layer, tuple(table.shape), config)
+        layer._parameters["embeddings"].assign(packed)
+        layer.embeddings_scale.assign(scale)
+        if zero is not None:
+            layer.embeddings_zero.assign(zero)
+
+    def call(self, layer, inputs, training=None):
+        inputs = embedding_indices(layer, inputs)
+        dtype = common.compute_dtype(layer)
+        unpacked = unpack_int4(common.float_weight(layer, "embeddings"),
+                               layer._orig_output_dim, axis=-1)
+        rows = unpacked[inputs].to(dtype)
+        if layer._int4_block_size is None:
+            scale = layer.embeddings_scale[inputs][..., None]
+            outputs = rows / scale
+        else:
+            outputs = dequantize_with_sz_map(
+                rows, layer.embeddings_scale[inputs],
+                layer.embeddings_zero[inputs], layer.g_idx,
+                group_axis=-1)
+        return common.add_lora(layer, inputs, outputs, target="embeddings")
+
+    def saved_names(self, layer):
+        names = ["embeddings", "embeddings_scale"]
+        if layer._int4_block_size is not None:
+            names += ["embeddings_zero", "g_idx"]
+        return names
