@@ -85,27 +85,65 @@ class AugMix(BaseImagePreprocessingLayer):
         picks = torch.randint(0, len(self._augmenters) + 1,
                               (self.num_chains, self.chain_depth),
                               generator=self.generator.generator("cpu"))
+        chains = picks.tolist()
+        # Each step's own draw (None for "none"), shared by the images and
+        # the masks.
+        steps = [[(pick, self._augmenters[pick].get_random_transformation(
+            images, training=True)) if pick < len(self._augmenters)
+            else None for pick in chain] for chain in chains]
         return {"chain_mixing_weights": gammas / gammas.sum(),
-                "weight_sample": weight, "chains": picks.tolist()}
+                "weight_sample": weight, "chains": chains,
+                "chain_transforms": steps}
+
+    def _chain_steps(self, images, transformation, index):
+        """`(layer, drawn)` for each operation of chain `index`; a step
+        whose pick comes without its draw draws now."""
+        steps = transformation.get("chain_transforms")
+        for depth, pick in enumerate(transformation["chains"][index]):
+            if pick >= len(self._augmenters):
+                continue
+            layer = self._augmenters[pick]
+            stored = steps[index][depth] if steps is not None else None
+            if stored is not None and stored[0] == pick:
+                yield layer, stored[1]
+            else:
+                yield layer, layer.get_random_transformation(
+                    images, training=True)
+
+    def _mix_chains(self, values, transformation, apply):
+        chain_weights = transformation["chain_mixing_weights"].to(
+            values.dtype).tolist()
+        mixed = torch.zeros_like(values)
+        for index, chain_weight in enumerate(chain_weights):
+            augmented = values
+            for layer, drawn in self._chain_steps(values, transformation,
+                                                  index):
+                augmented = apply(layer, augmented, drawn)
+            mixed = mixed + augmented * chain_weight
+        weight = float(transformation["weight_sample"])
+        return weight * values + (1 - weight) * mixed
 
     def transform_images(self, images, transformation, training=True):
         images = self._to_compute_dtype(images)
         if not training or transformation is None:
             return images
-        chain_weights = transformation["chain_mixing_weights"].to(
-            images.dtype).tolist()
-        mixed = torch.zeros_like(images)
-        for chain, chain_weight in zip(transformation["chains"],
-                                       chain_weights):
-            augmented = images
-            for pick in chain:
-                if pick < len(self._augmenters):
-                    augmented = self._to_compute_dtype(augmentation_ops.apply(
-                        self._augmenters[pick], augmented))
-            mixed = mixed + augmented * chain_weight
-        weight = float(transformation["weight_sample"])
-        images = weight * images + (1 - weight) * mixed
+        images = self._mix_chains(
+            images, transformation,
+            lambda layer, values, drawn: self._to_compute_dtype(
+                layer.transform_images(values, drawn, training=True)))
         return images.clamp(self.value_range[0], self.value_range[1])
+
+    def transform_segmentation_masks(self, masks, transformation,
+                                     training=True):
+        """Masks go through the chains with the images' draws and are
+        mixed with the same weights, as in Keras (so they come out as
+        floats)."""
+        if not training or transformation is None:
+            return masks
+        return self._mix_chains(
+            self._to_compute_dtype(masks), transformation,
+            lambda layer, values, drawn: layer.transform_segmentation_masks(
+                values, drawn, training=True).to(values.dtype))
 
     def get_config(self):
         config = super().get_config()

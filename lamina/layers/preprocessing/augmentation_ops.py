@@ -53,9 +53,3 @@ def build_augmentations(names, factor, value_range, interpolation, seed,
             bounding_box_format=bounding_box_format),
     }
     return [makers[name]() for name in names]
-
-
-def apply(layer, images):
-    """`layer`'s augmentation of `images`, with fresh draws."""
-    drawn = layer.get_random_transformation(images, training=True)
-    return layer.transform_images(images, drawn, training=True)

@@ -86,6 +86,22 @@ class RandAugment(BaseImagePreprocessingLayer):
                 layer.transform_images(images, drawn, training=True))
         return images
 
+    def transform_segmentation_masks(self, masks, transformation,
+                                     training=True):
+        """Masks go through the picked layers with the images' draws (the
+        colour layers leave them as they are)."""
+        if not training or transformation is None:
+            return masks
+        if transformation.get("transforms") is None:
+            raise ValueError(
+                "RandAugment needs the drawn transformation of each pick "
+                "(`get_random_transformation`'s 'transforms') to move "
+                "segmentation masks with the images.")
+        for layer, drawn in self._steps(None, transformation):
+            masks = layer.transform_segmentation_masks(masks, drawn,
+                                                       training=True)
+        return masks
+
     def transform_bounding_boxes(self, bounding_boxes, transformation,
                                  training=True):
         """Boxes go through the picked layers in the order the images do,

@@ -110,11 +110,23 @@ class RandomPerspective(BaseImagePreprocessingLayer):
         images = self._to_compute_dtype(images)
         if not training or transformation is None:
             return images
+        return self._warp(images, transformation, self.interpolation)
+
+    def transform_segmentation_masks(self, masks, transformation,
+                                     training=True):
+        """Masks warp with the images, by nearest neighbour."""
+        if not training or transformation is None:
+            return masks
+        warped = self._warp(masks.to(torch.float32), transformation,
+                            "nearest")
+        return warped.to(masks.dtype)
+
+    def _warp(self, images, transformation, interpolation):
         channels_first = self.data_format == "channels_first"
         nhwc = images.permute(0, 2, 3, 1) if channels_first else images
         transforms = homographies(transformation["start_points"],
                                   transformation["end_points"])
-        warped = warp_perspective(nhwc, transforms, self.interpolation,
+        warped = warp_perspective(nhwc, transforms, interpolation,
                                   self.fill_value)
         if channels_first:
             warped = warped.permute(0, 3, 1, 2)
