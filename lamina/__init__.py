@@ -30,7 +30,7 @@ _SUBMODULES = (
     "activations", "applications", "backend", "callbacks", "config",
     "constraints", "datasets", "distillation", "distribution", "dtype_policies", "export", "initializers", "layers", "legacy", "losses",
     "metrics", "mixed_precision", "models", "ops", "optimizers", "preprocessing", "quantizers", "random",
-    "regularizers", "saving", "tree", "utils", "wrappers",
+    "regularizers", "saving", "tree", "utils", "visualization", "wrappers",
 )
 _FAMILY_BASES = {
     "Loss": "losses", "Metric": "metrics", "Optimizer": "optimizers",

@@ -37,14 +37,8 @@ NOT_FOR_TORCH = {
 # Names still missing, by owner, then namespace ("" is `keras` itself).
 MISSING = {
     "issue 11, random, tree, config, utils, visualization and top-level scopes": {
-        "": """
-            visualization""",
         "utils": """
             FeatureSpace""",
-        "visualization": """
-            draw_bounding_boxes draw_segmentation_masks
-            plot_bounding_box_gallery plot_image_gallery
-            plot_segmentation_mask_gallery""",
     },
     "issue 11, the missing layers": {
         "layers": """
