@@ -36,14 +36,6 @@ NOT_FOR_TORCH = {
 
 # Names still missing, by owner, then namespace ("" is `keras` itself).
 MISSING = {
-    "issue 11, random, tree, config, utils, visualization and top-level scopes": {
-        "utils": """
-            FeatureSpace""",
-    },
-    "issue 11, the missing layers": {
-        "layers": """
-            HashedCrossing""",
-    },
     "issue 11, quantization": {
         "quantizers": """
             AWQConfig GPTQConfig""",

@@ -40,6 +40,7 @@ _EXPORTS = {
     "audio_dataset_from_directory": "lamina.utils.audio_dataset",
     "split_dataset": "lamina.utils.dataset_split",
     "Config": "lamina.utils.config_object",
+    "FeatureSpace": "lamina.utils.feature_space",
     "get_source_inputs": "lamina.utils.graph_utils",
     "is_keras_tensor": "lamina.graph",
     "standardize_dtype": "lamina.utils.dtypes",

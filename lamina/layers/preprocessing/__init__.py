@@ -34,6 +34,8 @@ from lamina.layers.preprocessing.center_crop import CenterCrop
 from lamina.layers.preprocessing.discretization import Discretization
 from lamina.layers.preprocessing.hashed_crossing import HashedCrossing
 from lamina.layers.preprocessing.hashing import Hashing
+# Registers FeatureSpace (public as lamina.utils.FeatureSpace) for load_model.
+from lamina.layers.preprocessing import feature_space  # noqa: F401
 from lamina.layers.preprocessing.normalization import Normalization
 from lamina.layers.preprocessing.random_brightness import RandomBrightness
 from lamina.layers.preprocessing.random_contrast import RandomContrast

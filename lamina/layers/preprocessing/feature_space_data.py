@@ -1,0 +1,145 @@
+"""The data a `FeatureSpace` reads: what `adapt` iterates and what a call
+converts.
+
+Keras's `FeatureSpace.adapt` takes a `tf.data.Dataset` of dicts (or a dict
+of arrays, sliced into samples and batched by 32). A torch user holds a
+dict of arrays, a generator or list of dict batches, a `PyDataset` or a
+`DataLoader` yielding dicts; all of them are read here in one pass.
+"""
+
+import collections.abc
+
+import numpy as np
+import torch
+
+from lamina.utils.dtypes import to_torch_dtype
+
+# Keras batches unbatched samples (and a dict of arrays) by 32 for adapt.
+ADAPT_BATCH_SIZE = 32
+
+
+def to_numpy(value):
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def _is_py_dataset(data):
+    from lamina.utils.py_dataset import PyDataset
+
+    return isinstance(data, PyDataset)
+
+
+def _describe(data):
+    text = repr(data)
+    text = text if len(text) <= 80 else text[:77] + "..."
+    return f"{text} (of type {type(data).__name__})"
+
+
+def _elements(dataset):
+    """The elements of what `adapt` was given: dicts (a sample or a batch)."""
+    if isinstance(dataset, collections.abc.Mapping):
+        columns = {name: to_numpy(value) for name, value in dataset.items()}
+        lengths = {len(v) for v in columns.values() if v.ndim}
+        if len(lengths) > 1 or any(v.ndim == 0 for v in columns.values()):
+            raise ValueError(
+                "FeatureSpace.adapt() received a dict whose values are not "
+                "arrays of the same length. Received lengths: "
+                f"{ {k: (len(v) if v.ndim else None) for k, v in columns.items()} }"
+            )
+        total = lengths.pop() if lengths else 0
+        for start in range(0, total, ADAPT_BATCH_SIZE):
+            yield {name: value[start:start + ADAPT_BATCH_SIZE]
+                   for name, value in columns.items()}
+        return
+    if _is_py_dataset(dataset):
+        elements = (dataset[i] for i in range(len(dataset)))
+    elif hasattr(dataset, "__iter__") and not isinstance(
+            dataset, (str, bytes, np.ndarray, torch.Tensor)):
+        elements = iter(dataset)
+    else:
+        raise ValueError(
+            "FeatureSpace.adapt() expects a dict of arrays or lists, or an "
+            "iterable of dicts (a generator or list of dict batches, a "
+            "`PyDataset` or a torch `DataLoader` yielding dicts). Received: "
+            f"{_describe(dataset)}"
+        )
+    for element in elements:
+        if isinstance(element, (tuple, list)) and element and \
+                isinstance(element[0], collections.abc.Mapping):
+            element = element[0]  # (x, y) or (x, y, sample_weight)
+        if not isinstance(element, collections.abc.Mapping):
+            raise ValueError(
+                "FeatureSpace.adapt() expects the dataset to yield dicts "
+                "mapping feature names to values (or `(x, y)` tuples whose "
+                f"`x` is such a dict). Received an element: "
+                f"{_describe(element)}"
+            )
+        yield element
+
+
+def feature_batches(dataset, names):
+    """Reads `dataset` once; returns `{name: [batch, ...]}` for `names`,
+    each batch a NumPy array of rank >= 2 (rank-0 samples batched by 32,
+    rank-1 batches given a trailing axis), as Keras feeds each adaptable
+    preprocessor."""
+    batches = {name: [] for name in names}
+    pending = {name: [] for name in names}  # unbatched scalar samples
+    count = 0
+    for element in _elements(dataset):
+        count += 1
+        missing = [name for name in names if name not in element]
+        if missing:
+            raise ValueError(
+                f"FeatureSpace.adapt(): the data has no feature(s) {missing}"
+                f". Received keys: {sorted(element)}"
+            )
+        for name in names:
+            value = to_numpy(element[name])
+            if value.ndim == 0:
+                pending[name].append(value)
+                if len(pending[name]) == ADAPT_BATCH_SIZE:
+                    batches[name].append(np.stack(pending[name])[:, None])
+                    pending[name] = []
+                continue
+            batches[name].append(value[:, None] if value.ndim == 1 else value)
+    if count == 0:
+        raise ValueError("FeatureSpace.adapt() received an empty dataset.")
+    for name in names:
+        if pending[name]:
+            batches[name].append(np.stack(pending[name])[:, None])
+    return batches
+
+
+def as_feature_input(name, value, dtype):
+    """A call's value for one feature, as a rank-2 batch the preprocessor
+    takes: a NumPy string array, or a tensor of the feature's dtype.
+
+    Returns `(batch, was_scalar)`."""
+    if dtype == "string":
+        array = to_numpy(value)
+        if array.dtype.kind not in "USO":
+            raise ValueError(
+                f"FeatureSpace: feature '{name}' is a string feature; "
+                f"expected strings. Received values of dtype {array.dtype}"
+            )
+        batch = array
+    else:
+        if isinstance(value, torch.Tensor):
+            batch = value
+        else:
+            array = np.asarray(value)
+            if array.dtype.kind in "USO":
+                raise ValueError(
+                    f"FeatureSpace: feature '{name}' has dtype {dtype!r}; "
+                    f"expected numbers. Received values of dtype "
+                    f"{array.dtype}"
+                )
+            batch = torch.as_tensor(array)
+        batch = batch.to(to_torch_dtype(dtype))
+    scalar = batch.ndim == 0
+    if scalar:
+        batch = batch.reshape(1, 1)
+    elif batch.ndim == 1:
+        batch = batch[:, None]
+    return batch, scalar

@@ -1,0 +1,343 @@
+"""FeatureSpace against Keras 3.
+
+Keras's FeatureSpace needs TensorFlow to adapt and to be called (it is not
+installed here), and so do its IntegerLookup, StringLookup, Hashing and
+Discretization. The expected outputs are therefore assembled from what does
+run in Keras 3 on torch (Normalization, CategoryEncoding, and Keras's own
+FeatureSpace for saving/loading numeric features) plus hand-computed
+vocabulary indices (counts are distinct, so the order is unambiguous) and
+crosses computed with HashedCrossing (tested against Keras's bins in
+tests/layers/preprocessing/test_hashed_crossing.py).
+"""
+
+import io
+import zipfile
+
+import h5py
+import keras
+import numpy as np
+import pytest
+import torch
+
+import lamina
+from lamina.utils import FeatureSpace
+
+N = 40
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    order = rng.permutation(N)
+    return {
+        "age": rng.normal(50.0, 9.0, N).astype("float32"),
+        "fare": rng.uniform(0.0, 100.0, N).astype("float32"),
+        "plain": rng.normal(size=N).astype("float32"),
+        "sex": np.array([1] * 25 + [0] * 15)[order],
+        "thal": np.array(["normal"] * 20 + ["reversible"] * 12 +
+                         ["fixed"] * 8)[order],
+    }
+
+
+def _space(**kwargs):
+    return FeatureSpace(
+        features={
+            "age": "float_normalized",
+            "fare": FeatureSpace.float_rescaled(scale=0.1),
+            "plain": "float",
+            "sex": "integer_categorical",
+            "thal": "string_categorical",
+        },
+        crosses=[FeatureSpace.cross(("sex", "thal"), crossing_dim=8)],
+        **kwargs,
+    )
+
+
+def _keras_one_hot(indices, depth):
+    encoder = keras.layers.CategoryEncoding(num_tokens=depth,
+                                            output_mode="multi_hot")
+    return keras.ops.convert_to_numpy(encoder(indices[:, None]))
+
+
+def _expected_concat(data):
+    """Keras's layout: features by sorted name, then crosses."""
+    norm = keras.layers.Normalization(axis=-1)
+    norm.adapt(data["age"][:, None])
+    sex_index = np.where(data["sex"] == 1, 1, 2)  # vocab: [UNK], 1, 0
+    thal_index = np.array([{"normal": 1, "reversible": 2, "fixed": 3}[t]
+                           for t in data["thal"]])
+    cross = lamina.layers.HashedCrossing(num_bins=8)(
+        (sex_index, thal_index)).numpy()
+    return np.concatenate([
+        keras.ops.convert_to_numpy(norm(data["age"][:, None])),
+        data["fare"][:, None] * 0.1,
+        data["plain"][:, None],
+        _keras_one_hot(sex_index, 3),
+        _keras_one_hot(thal_index, 4),
+        _keras_one_hot(cross, 8),
+    ], axis=1)
+
+
+def test_concat_equals_keras_layout_and_values():
+    data = _data()
+    space = _space()
+    space.adapt(data)
+    out = space(data)
+    assert out.dtype == torch.float32 and tuple(out.shape) == (N, 18)
+    np.testing.assert_allclose(out.cpu().numpy(), _expected_concat(data),
+                               rtol=1e-5, atol=1e-5)
+    # A single sample (scalars) gives one unbatched vector.
+    sample = {name: values[3].item() for name, values in data.items()}
+    np.testing.assert_allclose(space(sample).cpu().numpy(),
+                               out[3].cpu().numpy(), rtol=1e-6)
+    # Tensors and lists are accepted as well.
+    mixed = dict(data, age=torch.tensor(data["age"]),
+                 thal=data["thal"].tolist())
+    torch.testing.assert_close(space(mixed), out)
+
+
+def test_dict_mode():
+    data = {k: v for k, v in _data().items() if k in ("age", "sex", "thal")}
+    space = FeatureSpace(
+        features={
+            "age": "float_normalized",
+            "sex": FeatureSpace.integer_categorical(output_mode="int"),
+            "thal": FeatureSpace.string_categorical(output_mode="int"),
+        },
+        crosses=[FeatureSpace.cross(("sex", "thal"), crossing_dim=8,
+                                    output_mode="int")],
+        output_mode="dict",
+    )
+    space.adapt(data)
+    out = space(data)
+    assert list(out) == ["age", "sex", "thal", "sex_X_thal"]
+    assert out["age"].dtype == torch.float32
+    assert tuple(out["age"].shape) == (N, 1)
+    sex_index = np.where(data["sex"] == 1, 1, 2)[:, None]
+    np.testing.assert_array_equal(out["sex"].cpu().numpy(), sex_index)
+    assert out["sex"].dtype == torch.int64
+    expected_cross = lamina.layers.HashedCrossing(num_bins=8)(
+        (sex_index, out["thal"].cpu().numpy()))
+    np.testing.assert_array_equal(out["sex_X_thal"].cpu().numpy(),
+                                  expected_cross.numpy())
+    single = space({"age": 50.0, "sex": 0, "thal": "fixed"})
+    assert tuple(single["sex"].shape) == (1,)
+    assert single["sex"].item() == 2 and single["thal"].item() == 3
+    # The string crosses a dict mode's one-hot encoders do not exist.
+    assert space.one_hot_encoders == {}
+
+
+def _batches(data, size=10):
+    for start in range(0, N, size):
+        yield {name: values[start:start + size]
+               for name, values in data.items()}
+
+
+class _Rows(torch.utils.data.Dataset):
+    def __init__(self, data):
+        self.data = data
+
+    def __len__(self):
+        return N
+
+    def __getitem__(self, index):
+        return {name: values[index] for name, values in self.data.items()}
+
+
+class _Labelled(lamina.utils.PyDataset):
+    def __init__(self, data):
+        super().__init__()
+        self.batches = list(_batches(data, 16))
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __getitem__(self, index):
+        return self.batches[index], np.zeros(16)
+
+
+@pytest.mark.parametrize("source", ["generator", "samples", "py_dataset",
+                                    "data_loader"])
+def test_adapt_on_what_a_torch_user_has(source):
+    data = _data()
+    if source == "generator":
+        dataset = _batches(data)
+    elif source == "samples":
+        dataset = [{name: values[i] for name, values in data.items()}
+                   for i in range(N)]
+    elif source == "py_dataset":
+        dataset = _Labelled(data)
+    else:
+        dataset = torch.utils.data.DataLoader(_Rows(data), batch_size=7)
+    space = _space()
+    space.adapt(dataset)
+    np.testing.assert_allclose(space(data).cpu().numpy(),
+                               _expected_concat(data), rtol=1e-5, atol=1e-5)
+
+
+def test_hashed_and_discretized_features():
+    data = {"word": np.array(["a", "b", "c", "a"]),
+            "code": np.array([7, 8, 9, 7]),
+            "x": np.array([-1.0, 0.5, 1.5, 3.0])}
+    space = FeatureSpace(
+        features={
+            "word": "string_hashed",
+            "code": FeatureSpace.integer_hashed(num_bins=5),
+            "x": FeatureSpace.float_discretized(
+                num_bins=None, bin_boundaries=[0.0, 1.0, 2.0]),
+        },
+        hashing_dim=6,
+    )
+    space.adapt(data)
+    out = space(data).cpu().numpy()
+    code = lamina.layers.Hashing(num_bins=5)(data["code"]).numpy()
+    word = lamina.layers.Hashing(num_bins=6)(data["word"]).numpy()
+    # Sorted by name: code, word, x.
+    np.testing.assert_array_equal(out[:, :5], np.eye(5)[code])
+    np.testing.assert_array_equal(out[:, 5:11], np.eye(6)[word])
+    np.testing.assert_array_equal(out[:, 11:], np.eye(4)[[0, 1, 2, 3]])
+    learned = FeatureSpace({"x": "float_discretized"},
+                           num_discretization_bins=3)
+    learned.adapt({"x": np.arange(30, dtype="float32")})
+    assert tuple(learned({"x": [1.0, 29.0]}).shape) == (2, 3)
+
+
+def test_custom_feature():
+    data = {"text": ["1st string", "2nd string", "3rd string"]}
+    space = FeatureSpace(features={"text": FeatureSpace.feature(
+        preprocessor=lamina.layers.TextVectorization(output_mode="tf_idf"),
+        dtype="string", output_mode="float")})
+    space.adapt(data)
+    out = space(data)
+    vocabulary = space.preprocessors["text"].get_vocabulary()
+    assert tuple(out.shape) == (3, len(vocabulary))
+    assert out.dtype == torch.float32
+
+
+def test_functional_model_trained_on_encoded_features(tmp_path):
+    data = _data()
+    labels = (data["sex"] == 1).astype("float32")[:, None]
+    space = _space()
+    space.adapt(data)
+    encoded = space.get_encoded_features()
+    assert tuple(encoded.shape) == (None, 18) and encoded.dtype == "float32"
+    hidden = lamina.layers.Dense(8, activation="relu")(encoded)
+    outputs = lamina.layers.Dense(1, activation="sigmoid")(hidden)
+    model = lamina.Model(encoded, outputs)
+    model.compile(optimizer=lamina.optimizers.Adam(0.05),
+                  loss="binary_crossentropy")
+    x = space(data)
+    history = model.fit(x, labels, epochs=8, batch_size=16, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    path = tmp_path / "model.keras"
+    model.save(path)
+    reloaded = lamina.saving.load_model(path)
+    torch.testing.assert_close(reloaded.predict(x, verbose=0),
+                               model.predict(x, verbose=0))
+
+
+def test_dict_encoded_features_feed_a_model():
+    space = FeatureSpace({"a": "float", "b": FeatureSpace.float_discretized(
+        None, bin_boundaries=[0.0])}, output_mode="dict")
+    encoded = space.get_encoded_features()
+    assert {k: tuple(v.shape) for k, v in encoded.items()} == {
+        "a": (None, 1), "b": (None, 2)}
+    merged = lamina.layers.Concatenate()([encoded["a"], encoded["b"]])
+    model = lamina.Model(encoded, lamina.layers.Dense(1)(merged))
+    out = model(space({"a": [1.0, 2.0], "b": [-1.0, 1.0]}))
+    assert tuple(out.shape) == (2, 1)
+
+
+def test_get_inputs():
+    space = FeatureSpace({"a": "float", "n": "integer_hashed"})
+    inputs = space.get_inputs()
+    assert {k: (tuple(v.shape), v.dtype) for k, v in inputs.items()} == {
+        "a": ((None, 1), "float32"), "n": ((None, 1), "int32")}
+    strings = FeatureSpace({"s": "string_hashed"})
+    with pytest.raises(ValueError, match="cannot hold strings"):
+        strings.get_inputs()
+
+
+def test_config_round_trip():
+    space = _space(output_mode="dict", hashing_dim=5)
+    config = space.get_config()
+    assert config["crosses"][0]["class_name"] == "Cross"
+    assert config["features"]["thal"]["registered_name"] == "Feature"
+    clone = FeatureSpace.from_config(config)
+    assert clone.get_config() == config
+    revived = lamina.saving.deserialize_keras_object(
+        lamina.saving.serialize_keras_object(space))
+    assert isinstance(revived, FeatureSpace)
+    assert revived.get_config() == config
+
+
+def test_save_and_load_keras_file(tmp_path):
+    data = _data()
+    space = _space()
+    space.adapt(data)
+    path = tmp_path / "space.keras"
+    space.save(path)
+    with zipfile.ZipFile(path) as archive:
+        weights = h5py.File(io.BytesIO(archive.read("model.weights.h5")))
+        groups = []
+        weights.visit(groups.append)
+    # Keras's paths: attributes sorted, dict items by snake_case class.
+    assert "preprocessors/normalization/vars/0" in groups
+    assert "crossers/hashed_crossing/vars" in groups
+    assert "one_hot_encoders/category_encoding_2/vars" in groups
+    reloaded = lamina.saving.load_model(path)
+    assert isinstance(reloaded, FeatureSpace)
+    torch.testing.assert_close(reloaded(data), space(data))
+
+
+# Keras warns that its FeatureSpace is unbuilt: calling it needs TensorFlow.
+@pytest.mark.filterwarnings("ignore:You are saving a model that has not")
+def test_loads_a_file_written_by_keras(tmp_path):
+    kspace = keras.utils.FeatureSpace(features={
+        "b": "float",
+        "a": keras.utils.FeatureSpace.float_rescaled(scale=2.0, offset=1.0),
+        "n": keras.utils.FeatureSpace.feature(
+            dtype="float32", output_mode="float",
+            preprocessor=keras.layers.Normalization(mean=2.0, variance=4.0)),
+    })
+    kspace.get_inputs()  # builds it (calling it needs TensorFlow)
+    path = tmp_path / "keras_space.keras"
+    kspace.save(str(path))
+    space = lamina.saving.load_model(path)
+    out = space({"a": [1.0, 2.0], "b": [3.0, 4.0], "n": [0.0, 6.0]})
+    np.testing.assert_allclose(out.cpu().numpy(),
+                               [[3.0, 3.0, -1.0], [5.0, 4.0, 2.0]])
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="Invalid feature type"):
+        FeatureSpace({"a": "floaty"})
+    with pytest.raises(ValueError, match="output_mode"):
+        FeatureSpace({"a": "float"}, output_mode="list")
+    with pytest.raises(ValueError, match="unknown features"):
+        FeatureSpace({"a": "float"}, crosses=[("a", "b")])
+    with pytest.raises(ValueError, match="non-empty"):
+        FeatureSpace({})
+    space = _space()
+    with pytest.raises(ValueError, match="adapt"):
+        space(_data())
+    with pytest.raises(ValueError, match="adapt"):
+        space.get_encoded_features()
+    with pytest.raises(ValueError, match="dict of arrays"):
+        space.adapt(np.zeros(3))
+    with pytest.raises(ValueError, match="no feature"):
+        space.adapt({"age": [1.0]})
+    space.adapt(_data())
+    incomplete = _data()
+    del incomplete["thal"]
+    with pytest.raises(ValueError, match=r"Missing: \['thal'\]"):
+        space(incomplete)
+    with pytest.raises(ValueError, match="only be called with a dict"):
+        space([1.0, 2.0])
+    with pytest.raises(ValueError, match="expected strings"):
+        space(dict(_data(), thal=np.arange(N)))
+    with pytest.raises(ValueError, match="integer dtype"):
+        FeatureSpace({"a": FeatureSpace.feature(
+            "float32", lamina.layers.Rescaling(1.0), "one_hot")})({"a": [1.]})
+    with pytest.raises(ValueError, match="not been encoded"):
+        FeatureSpace({"a": FeatureSpace.integer_hashed(
+            4, output_mode="int")})({"a": [1]})
