@@ -194,7 +194,8 @@ def test_mix_up_joins_each_image_with_its_partner(keras_ref):
 
 @pytest.mark.parametrize("name,kwargs", [
     ("RandomBrightness", {"factor": 0.2}), ("RandomInvert", {}),
-    ("Solarization", {"addition_factor": 0.2}), ("RandomContrast", {"factor": 0.2}),
+    ("Solarization", {"addition_factor": 0.2}),
+    ("RandomContrast", {"factor": 0.2}),
     ("AutoContrast", {}), ("RandomErasing", {}), ("AugMix", {})])
 def test_colour_layers_pass_boxes_through_as_keras(keras_ref, name, kwargs):
     images = np.random.default_rng(6).uniform(
@@ -333,6 +334,25 @@ def test_rand_augment_and_pipeline_keep_boxes_on_their_pixels():
 
 # --- input forms and errors ------------------------------------------------
 
+@pytest.mark.parametrize("cls,kwargs", [
+    (P.RandomFlip, {}), (P.RandomZoom, {"height_factor": 0.3}),
+    (P.RandomShear, {"x_factor": 0.3, "y_factor": 0.2}),
+    (P.RandomPerspective, {}), (P.CenterCrop, {"height": 5, "width": 9}),
+    (P.Resizing, {"height": 9, "width": 7, "pad_to_aspect_ratio": True})])
+def test_channels_first_moves_boxes_as_channels_last(cls, kwargs):
+    boxes = _boxes("rel_xyxy", 10, 14, batch=4)
+    last = cls(**kwargs, bounding_box_format="rel_xyxy",
+               data_format="channels_last")
+    first = cls(**kwargs, bounding_box_format="rel_xyxy",
+                data_format="channels_first")
+    drawn = last.get_random_transformation(torch.zeros(4, 10, 14, 3))
+    drawn = dict(drawn, input_shape=(4, 3, 10, 14))
+    expected = last.transform_bounding_boxes(
+        _copy(boxes), dict(drawn, input_shape=(4, 10, 14, 3)))
+    out = first.transform_bounding_boxes(_copy(boxes), drawn)
+    torch.testing.assert_close(out["boxes"], expected["boxes"])
+
+
 def test_ragged_lists_unbatched_images_and_masks():
     layer = P.RandomFlip("horizontal", seed=0, bounding_box_format="xyxy")
     images = torch.rand(2, 6, 10, 3)
@@ -399,6 +419,6 @@ def test_aug_mix_mixes_masks_like_the_images():
     torch.testing.assert_close(
         layer.transform_segmentation_masks(x, drawn),
         layer.transform_images(x, drawn))
-    out = layer({"images": x, "segmentation_masks": torch.ones(3, 12, 12, 1,
-                                                               dtype=torch.int32)})
+    masks = torch.ones(3, 12, 12, 1, dtype=torch.int32)
+    out = layer({"images": x, "segmentation_masks": masks})
     assert out["segmentation_masks"].shape == (3, 12, 12, 1)
