@@ -282,6 +282,18 @@ def test_a_drawn_rectangle_stays_under_its_box(cls, kwargs, tolerance, fmt):
                                        atol=tolerance + 1e-4, rtol=0)
 
 
+def test_random_crop_inference_boxes_follow_the_centred_resize():
+    # At inference RandomCrop shows the centred window with the target's
+    # aspect ratio, resized; the boxes follow it.
+    layer = P.RandomCrop(16, 16, bounding_box_format="xyxy")
+    data = _rectangle_data(32, 40, (12, 9, 27, 20))
+    out = layer(dict(data), training=False)
+    assert out["images"].shape == (2, 16, 16, 2)
+    # The 32 x 32 window from x = 4, halved.
+    torch.testing.assert_close(out["bounding_boxes"]["boxes"][:, 0],
+                               torch.tensor([[4.0, 4.5, 11.5, 10.0]] * 2))
+
+
 @pytest.mark.parametrize("cls,kwargs,tolerance", ALIGNED,
                          ids=lambda v: getattr(v, "__name__", ""))
 def test_masks_take_the_images_draw(cls, kwargs, tolerance):
