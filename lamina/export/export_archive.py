@@ -180,7 +180,7 @@ class ExportArchive:
         for name, (program, input_signature) in self._endpoints.items():
             target = os.path.join(filepath, name + suffix)
             if self.format == "torch":
-                torch.export.save(program, target)
+                program_lib.save(program, target)
             else:
                 onnx_format.write_onnx(program, input_signature, target)
         if verbose:

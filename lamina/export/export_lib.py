@@ -74,7 +74,7 @@ def export_model(model, filepath, format="tf_saved_model", verbose=None,
     program = program_lib.trace(program_lib.model_function(model), [model],
                                 input_signature, **kwargs)
     if format == "torch":
-        torch.export.save(program, filepath)
+        program_lib.save(program, filepath)
     else:
         onnx_format.write_onnx(program, input_signature, filepath,
                                opset_version=opset_version)

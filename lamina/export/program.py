@@ -96,6 +96,17 @@ def _plain_tensors(program):
     return program
 
 
+def save(program, filepath):
+    """`torch.export.save`. Convolution kernels are stored laid out for
+    torch's convolution (a permuted memory order, so not contiguous); the
+    archive keeps each tensor's strides, so the loaded program runs without
+    copying them, but torch warns about every such weight: silenced."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="No complete tensor found in the group")
+        torch.export.save(program, filepath)
+
+
 def model_function(model):
     """The inference call of a Lamina layer or model (`training=False`),
     or of a plain `torch.nn.Module` (in eval mode while tracing)."""

@@ -111,12 +111,15 @@ def to_numpy(weight):
 
     Always a copy, as in Keras: on CPU `Tensor.numpy()` shares memory, so a
     snapshot (`get_weights()`, `EarlyStopping`'s best weights) would change
-    as training goes on.
+    as training goes on. C-ordered, as Keras's arrays are, whatever the
+    weight's memory layout (convolution kernels are laid out for torch).
     """
     value = weight.detach()
+    if hasattr(value, "full_tensor"):  # sharded (ModelParallel): gathered
+        value = value.full_tensor()
     if value.dtype == torch.bfloat16:
         value = value.float()
-    return np.array(value.cpu().numpy(), copy=True)
+    return np.array(value.cpu().numpy(), copy=True, order="C")
 
 
 def weight_path(weight):

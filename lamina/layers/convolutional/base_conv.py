@@ -1,8 +1,10 @@
 """BaseConv: the shared N-D convolution behind Conv1D, Conv2D and Conv3D.
 
-The kernel keeps Keras's layout `(*kernel_size, in_channels // groups,
+The kernel keeps Keras's shape `(*kernel_size, in_channels // groups,
 filters)`; each call hands torch a permuted view of it, so nothing cached
-goes stale when the weights change.
+goes stale when the weights change. Its memory is laid out so that view is
+already in the format torch's convolution wants (`conv_utils.lay_out_kernel`):
+no call copies the kernel.
 """
 
 import torch
@@ -112,13 +114,13 @@ class BaseConv(LoRAMixin, Layer):
                 f"shape {tuple(input_shape)})"
             )
         self.compute_output_shape(input_shape)
-        self.kernel = self.add_weight(
+        self.kernel = conv_utils.lay_out_kernel(self.add_weight(
             name="kernel",
             shape=self.kernel_size + (channels // self.groups, self.filters),
             initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
-        )
+        ), conv_utils.kernel_storage_order(self.rank, self.data_format))
         self.bias = conv_utils.add_bias(self, self.filters)
         self.input_spec = conv_utils.channel_input_spec(self, channels)
         # Also when `build` is called directly rather than by `__call__`.

@@ -99,12 +99,12 @@ class BaseConvTranspose(Layer):
         channels = conv_utils.input_channels(self, input_shape,
                                              self.data_format)
         self.compute_output_shape(input_shape)
-        self.kernel = self.add_weight(
+        self.kernel = conv_utils.lay_out_kernel(self.add_weight(
             name="kernel", shape=self.kernel_size + (self.filters, channels),
             initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
-        )
+        ), conv_utils.kernel_storage_order(self.rank, self.data_format))
         self.bias = conv_utils.add_bias(self, self.filters)
         self.input_spec = conv_utils.channel_input_spec(self, channels)
         # Also when `build` is called directly rather than by `__call__`.

@@ -71,13 +71,14 @@ class DepthwiseArguments(Layer):
                                        spatial, channels)
 
     def _add_depthwise_kernel(self, name, channels):
-        return self.add_weight(
+        return conv_utils.lay_out_kernel(self.add_weight(
             name=name,
             shape=self.kernel_size + (channels, self.depth_multiplier),
             initializer=self.depthwise_initializer,
             regularizer=self.depthwise_regularizer,
             constraint=self.depthwise_constraint,
-        )
+        ), conv_utils.kernel_storage_order(self.rank, self.data_format,
+                                           depthwise=True))
 
     def _depthwise_call(self, inputs, kernel, bias):
         """The depthwise convolution of `inputs`, in torch's layout."""

@@ -70,14 +70,14 @@ class BaseSeparableConv(DepthwiseArguments):
         self.compute_output_shape(input_shape)
         self.depthwise_kernel = self._add_depthwise_kernel(
             "depthwise_kernel", channels)
-        self.pointwise_kernel = self.add_weight(
+        self.pointwise_kernel = conv_utils.lay_out_kernel(self.add_weight(
             name="pointwise_kernel",
             shape=(1,) * self.rank + (channels * self.depth_multiplier,
                                       self.filters),
             initializer=self.pointwise_initializer,
             regularizer=self.pointwise_regularizer,
             constraint=self.pointwise_constraint,
-        )
+        ), conv_utils.kernel_storage_order(self.rank, self.data_format))
         self.bias = conv_utils.add_bias(self, self.filters)
         self.input_spec = conv_utils.channel_input_spec(self, channels)
         # Also when `build` is called directly rather than by `__call__`.

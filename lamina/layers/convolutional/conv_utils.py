@@ -9,6 +9,7 @@ without copies. 1D data is lifted to 2D (a unit height) for the same reason.
 
 import operator
 
+import torch
 import torch.nn.functional as F
 
 from lamina import config
@@ -224,6 +225,34 @@ def kernel_to_torch(kernel, rank):
         kernel = kernel.unsqueeze(0)
     n = kernel.dim()
     return kernel.permute(n - 1, n - 2, *range(n - 2))
+
+
+def kernel_storage_order(rank, data_format, depthwise=False):
+    """The memory order (outermost first) of a Keras-layout kernel
+    `(*window, a, b)` whose `kernel_to_torch` view `(b, a, *window)` torch
+    takes without a copy: channels_last-strided for channels_last data,
+    contiguous for channels_first data. A depthwise kernel `(*window, in,
+    multiplier)` runs as `(in * multiplier, 1, *window)`, which is both."""
+    window = tuple(range(rank))
+    if depthwise:
+        return (rank, rank + 1) + window
+    if data_format == "channels_last":
+        return (rank + 1,) + window + (rank,)
+    return (rank + 1, rank) + window
+
+
+def lay_out_kernel(variable, order):
+    """Re-lays `variable`'s memory in `order` (see `kernel_storage_order`),
+    keeping its shape, values and identity: the weight still has Keras's
+    shape everywhere (`get_weights`, `state_dict`, files), and in-place
+    updates (optimizers, `assign`, loading) keep the layout."""
+    with torch.no_grad():
+        data = torch.empty_permuted(tuple(variable.shape), order,
+                                    dtype=variable.dtype,
+                                    device=variable.device)
+        data.copy_(variable)
+        variable.data = data
+    return variable
 
 
 def pad_spatial(x, pads, value=0.0):
