@@ -1,0 +1,241 @@
+"""`model.quantize("gptq" | "awq")` on a tiny token model (Embedding, then
+two Dense blocks), against Keras 3.15 quantizing the same weights on the
+same calibration data; and the quantized model through files, both ways.
+
+Keras 3.15.1's calibration never sees an activation: its hooks wrap
+`layer.call`, but a layer in "gptq"/"awq" mode is called through
+`quantized_call`, so the Hessians (AWQ maxima) stay zero and both methods
+reduce to plain rounding (`test_keras_calibrates_on_nothing` pins this).
+Lamina's hooks are forward pre-hooks, which see every call. The reference
+here is Keras with its hooks reaching the layers (`_reach_hooks`): an
+uncalibrated layer's `quantized_call` goes through `call`, where the hooks
+are, as the algorithm intends.
+
+Tolerance: the quantized variables are compared exactly (same float32
+operations in the same order as Keras on torch). Predictions are compared
+at 1e-6: they dequantize the same integers with the same scales, and only
+the order of the final float32 sums may differ (outputs are ~1e-2).
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import lamina
+from lamina.quantizers.awq_config import AWQConfig
+from lamina.quantizers.gptq_config import GPTQConfig
+
+TOKENS = np.array([[1, 7, 3, 9, 4, 4, 0, 12], [5, 2, 8, 8, 1, 3, 6, 2]])
+DATA = [np.random.default_rng(0).integers(0, 50, size=(40,))
+        for _ in range(4)]
+
+
+def _model(lib, seed=0):
+    lib.utils.set_random_seed(seed)
+    inputs = lib.Input((None,), dtype="int32")
+    embedding = lib.layers.Embedding(50, 16)
+    first = lib.layers.Dense(12, activation="relu")
+    second = lib.layers.Dense(8)
+    model = lib.Model(inputs, second(first(embedding(inputs))))
+    return model, {"pre_block_layers": [embedding],
+                   "sequential_blocks": [first, second]}
+
+
+def _config(lib_config_class, structure, **settings):
+    return lib_config_class(dataset=DATA, tokenizer=lambda text: text,
+                            num_samples=4, sequence_length=8,
+                            quantization_layer_structure=structure,
+                            **settings)
+
+
+def _reach_hooks(keras_model, mode):
+    """Routes each uncalibrated Keras Dense's `quantized_call` through its
+    `call` (where Keras's calibration hooks sit) until it is calibrated."""
+    for layer in keras_model.layers[2:]:
+        def routed(*args, layer=layer, **kwargs):
+            if getattr(layer, f"is_{mode}_calibrated", False):
+                return type(layer).quantized_call(layer, *args, **kwargs)
+            return layer.call(*args, **kwargs)
+        layer.quantized_call = routed
+
+
+def _pair(keras, mode, **settings):
+    """The same model quantized by Keras and by Lamina."""
+    reference, structure_k = _model(keras)
+    _reach_hooks(reference, mode)
+    model, structure = _model(lamina)
+    model.set_weights(reference.get_weights())
+    config_k = getattr(keras.quantizers, f"{mode.upper()}Config")
+    config = GPTQConfig if mode == "gptq" else AWQConfig
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference.quantize(mode, config=_config(config_k, structure_k,
+                                                **settings))
+        model.quantize(mode, config=_config(config, structure, **settings))
+    return reference, model
+
+
+def _values(model):
+    return [np.asarray(w.detach().cpu() if isinstance(w, torch.Tensor)
+                       else w.numpy()) for w in model.weights]
+
+
+SETTINGS = [("gptq", dict(group_size=8)),
+            ("gptq", dict(weight_bits=8, group_size=-1, symmetric=True,
+                          activation_order=True)),
+            ("awq", dict(group_size=8)),
+            ("awq", dict(group_size=-1, num_grid_points=5))]
+
+
+@pytest.mark.parametrize("mode,settings", SETTINGS)
+def test_quantize_matches_keras(keras_ref, mode, settings):
+    reference, model = _pair(keras_ref, mode, **settings)
+    assert [w.path for w in model.weights] == \
+        [w.path for w in reference.weights]
+    for ours, theirs in zip(_values(model), _values(reference)):
+        assert ours.dtype == theirs.dtype
+        np.testing.assert_array_equal(ours, theirs)
+    dense = model.layers[2]
+    bits = settings.get("weight_bits", 4)
+    group = settings["group_size"]
+    assert dense.dtype_policy.name == \
+        f"{mode}/{bits}/{group}_from_float32"
+    np.testing.assert_allclose(
+        model.predict(TOKENS, verbose=0),
+        keras_ref.ops.convert_to_numpy(reference.predict(TOKENS, verbose=0)),
+        rtol=0, atol=1e-6)
+
+
+def test_keras_calibrates_on_nothing(keras_ref):
+    # Unpatched Keras 3.15.1: GPTQ on a zero Hessian, i.e. per-group
+    # rounding of the float kernel (see the module docstring).
+    from lamina.quantizers import gptq_core
+
+    reference, structure = _model(keras_ref)
+    kernel = torch.as_tensor(reference.layers[2].kernel.numpy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference.quantize("gptq", config=_config(
+            keras_ref.quantizers.GPTQConfig, structure, weight_bits=8,
+            group_size=8))
+    levels = gptq_core.gptq_quantize_weights(
+        kernel, torch.zeros(16, 16), weight_bits=8, group_size=8)[0]
+    np.testing.assert_array_equal(
+        reference.layers[2].quantized_kernel.numpy(), levels.numpy())
+
+
+def test_quantized_model_stays_close_to_float():
+    model, structure = _model(lamina)
+    before = model.predict(TOKENS, verbose=0)
+    model.quantize("gptq", config=_config(GPTQConfig, structure,
+                                          weight_bits=8, group_size=-1))
+    after = model.predict(TOKENS, verbose=0)
+    assert np.abs(after - before).max() < 0.05 * np.abs(before).max()
+    assert not np.array_equal(after, before)
+
+
+@pytest.mark.parametrize("mode,settings", [SETTINGS[0], SETTINGS[2]])
+def test_save_and_reload(tmp_path, keras_ref, mode, settings):
+    _, model = _pair(keras_ref, mode, **settings)
+    expected = model.predict(TOKENS, verbose=0)
+    path = str(tmp_path / "quantized.keras")
+    model.save(path)
+    restored = lamina.saving.load_model(path)
+    assert restored.layers[2].dtype_policy.name == \
+        model.layers[2].dtype_policy.name
+    np.testing.assert_array_equal(restored.predict(TOKENS, verbose=0),
+                                  expected)
+    # Keras 3.15.1 reads Lamina's file (it holds every variable,
+    # kernel_zero included) and predicts the same.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        in_keras = keras_ref.saving.load_model(path)
+    np.testing.assert_allclose(
+        keras_ref.ops.convert_to_numpy(in_keras.predict(TOKENS, verbose=0)),
+        expected, rtol=0, atol=1e-6)
+
+
+def test_weights_file_round_trip(tmp_path, keras_ref):
+    _, model = _pair(keras_ref, "gptq", group_size=8)
+    path = str(tmp_path / "quantized.weights.h5")
+    model.save_weights(path)
+    fresh, _ = _model(lamina, seed=1)
+    for layer in fresh.layers[2:]:
+        layer.dtype_policy = "gptq/4/8_from_float32"
+    fresh2 = lamina.Model.from_config(fresh.get_config())
+    fresh2.load_weights(path)
+    np.testing.assert_array_equal(fresh2.predict(TOKENS, verbose=0),
+                                  model.predict(TOKENS, verbose=0))
+
+
+def test_keras_written_file_loads(tmp_path, keras_ref):
+    # Keras 3.15.1 leaves `kernel_zero` out of its GPTQ files (and cannot
+    # read them back itself); with symmetric quantization the zero points
+    # are implied and the model predicts exactly what Keras's did.
+    reference, structure = _model(keras_ref)
+    config = _config(keras_ref.quantizers.GPTQConfig, structure,
+                     group_size=8, symmetric=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference.quantize("gptq", config=config)
+    config.quantization_layer_structure = None  # layers are not JSON
+    path = str(tmp_path / "keras_gptq.keras")
+    reference.save(path)
+    model = lamina.saving.load_model(path)
+    np.testing.assert_allclose(
+        model.predict(TOKENS, verbose=0),
+        keras_ref.ops.convert_to_numpy(reference.predict(TOKENS, verbose=0)),
+        rtol=0, atol=1e-6)
+
+
+def test_keras_written_asymmetric_file_warns(tmp_path, keras_ref):
+    reference, structure = _model(keras_ref)
+    config = _config(keras_ref.quantizers.AWQConfig, structure,
+                     group_size=8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference.quantize("awq", config=config)
+    config.quantization_layer_structure = None
+    path = str(tmp_path / "keras_awq.keras")
+    reference.save(path)
+    with pytest.warns(UserWarning, match="holds no `kernel_zero`"):
+        lamina.saving.load_model(path)
+
+
+def test_calibration_windows_match_keras(keras_ref):
+    from keras.src.quantizers.gptq_core import get_dataloader as keras_cut
+
+    from lamina.quantizers.gptq import get_dataloader
+
+    class Tokenizer:
+        def tokenize(self, text):
+            return np.array([ord(c) % 50 for c in text])
+
+    texts = ["the quick brown fox", "jumps over", "the lazy dog"]
+    for strategy in ("strided", "linspace", "random"):
+        for dataset, tokenizer in ((texts, Tokenizer()), (DATA, None)):
+            ours = get_dataloader(tokenizer, 6, dataset, num_samples=5,
+                                  strategy=strategy, eos_id=0)
+            theirs = keras_cut(tokenizer, 6, dataset, num_samples=5,
+                               strategy=strategy, eos_id=0)
+            np.testing.assert_array_equal(ours, theirs)
+            assert ours.shape == (5, 1, 6) and ours.dtype == np.int32
+
+
+def test_missing_pieces_raise_clear_errors():
+    model, structure = _model(lamina)
+    with pytest.raises(ValueError, match="requires a dataset and a tokenizer"):
+        model.quantize("gptq", config=GPTQConfig(
+            dataset=None, tokenizer=None,
+            quantization_layer_structure=structure))
+    model, _ = _model(lamina)
+    with pytest.raises(ValueError, match="get_quantization_layer_structure"):
+        model.quantize("gptq", config=_config(GPTQConfig, None))
+    model, _ = _model(lamina)
+    with pytest.raises(ValueError, match="No sequential blocks"):
+        model.quantize("awq", config=_config(
+            AWQConfig, {"pre_block_layers": [], "sequential_blocks": []}))
+    with pytest.raises(ValueError, match="`config` argument"):
+        _model(lamina)[0].quantize("gptq")
