@@ -3,8 +3,6 @@ an ONNX file, with a dynamic batch dimension."""
 
 import os
 
-import torch
-
 from lamina.export import onnx_format
 from lamina.export import program as program_lib
 from lamina.export import signature as signature_lib
