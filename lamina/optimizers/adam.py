@@ -3,6 +3,7 @@
 import numpy as np
 import torch
 
+from lamina.optimizers import _traced
 from lamina.optimizers.base_optimizer import Optimizer
 from lamina.optimizers.base_optimizer import register_builtin
 from lamina.optimizers.base_optimizer import scalar_type
@@ -63,11 +64,7 @@ class Adam(Optimizer):
             )
 
     def _backend_update_step(self, grads, variables, learning_rate):
-        f = scalar_type(variables)
-        step = f(self._local_step)
-        alpha = f(learning_rate) * np.sqrt(1 - f(self.beta_2) ** step) / (
-            1 - f(self.beta_1) ** step
-        )
+        alpha = self._step_size(variables, learning_rate)
         m = self._gather(self._momentums)
         v = self._gather(self._velocities)
         torch._foreach_mul_(m, self.beta_1)
@@ -80,8 +77,20 @@ class Adam(Optimizer):
             v = v_hat
         denominators = torch._foreach_sqrt(v)
         torch._foreach_add_(denominators, self.epsilon)
-        torch._foreach_addcdiv_(variables, m, denominators,
-                                value=-float(alpha))
+        _traced.addcdiv_(variables, m, denominators, -alpha)
+
+    def _step_size(self, variables, learning_rate):
+        """`lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)` in the weights'
+        precision: a NumPy scalar, or a 0-d tensor in a compiled graph."""
+        if _traced.traced():
+            step = _traced.local_step(self, variables[0].dtype)
+            return learning_rate * torch.sqrt(1 - self.beta_2 ** step) / (
+                1 - self.beta_1 ** step)
+        f = scalar_type(variables)
+        step = f(self._local_step)
+        return f(learning_rate) * np.sqrt(1 - f(self.beta_2) ** step) / (
+            1 - f(self.beta_1) ** step
+        )
 
     def get_config(self):
         config = super().get_config()

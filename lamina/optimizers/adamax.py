@@ -2,6 +2,7 @@
 
 import torch
 
+from lamina.optimizers import _traced
 from lamina.optimizers.base_optimizer import Optimizer
 from lamina.optimizers.base_optimizer import register_builtin
 from lamina.optimizers.base_optimizer import scalar_type
@@ -53,8 +54,13 @@ class Adamax(Optimizer):
         )
 
     def _backend_update_step(self, grads, variables, learning_rate):
-        f = scalar_type(variables)
-        bias_correction = 1 - f(self.beta_1) ** f(self._local_step)
+        if _traced.traced():  # inside a compiled graph: 0-d tensors
+            step = _traced.local_step(self, variables[0].dtype)
+            step_size = learning_rate / (1 - self.beta_1 ** step)
+        else:
+            f = scalar_type(variables)
+            step_size = f(learning_rate) / (
+                1 - f(self.beta_1) ** f(self._local_step))
         m = self._gather(self._m)
         u = self._gather(self._u)
         torch._foreach_mul_(m, self.beta_1)
@@ -62,8 +68,7 @@ class Adamax(Optimizer):
         torch._foreach_mul_(u, self.beta_2)
         torch._foreach_maximum_(u, torch._foreach_abs(grads))
         denominators = torch._foreach_add(u, self.epsilon)
-        torch._foreach_addcdiv_(variables, m, denominators,
-                                value=-float(f(learning_rate) / bias_correction))
+        _traced.addcdiv_(variables, m, denominators, -step_size)
 
     def get_config(self):
         config = super().get_config()

@@ -3,6 +3,7 @@
 import torch
 
 from lamina.optimizers import _gradients
+from lamina.optimizers import _traced
 from lamina.optimizers.base_optimizer import Optimizer
 from lamina.optimizers.base_optimizer import register_builtin
 from lamina.optimizers.base_optimizer import scalar_type
@@ -54,18 +55,25 @@ class Lamb(Optimizer):
         )
 
     def _backend_update_step(self, grads, variables, learning_rate):
-        f = scalar_type(variables)
-        step = f(self._local_step)
+        if _traced.traced():  # inside a compiled graph: 0-d tensors
+            step = _traced.local_step(self, variables[0].dtype)
+            correction_1 = 1 - self.beta_1 ** step
+            correction_2 = 1 - self.beta_2 ** step
+        else:
+            f = scalar_type(variables)
+            step = f(self._local_step)
+            correction_1 = float(1 - f(self.beta_1) ** step)
+            correction_2 = float(1 - f(self.beta_2) ** step)
         m = self._gather(self._momentums)
         v = self._gather(self._velocities)
         torch._foreach_mul_(m, self.beta_1)
         torch._foreach_add_(m, grads, alpha=1 - self.beta_1)
         torch._foreach_mul_(v, self.beta_2)
         torch._foreach_addcmul_(v, grads, grads, value=1 - self.beta_2)
-        denominators = torch._foreach_div(v, float(1 - f(self.beta_2) ** step))
+        denominators = _traced.div(v, correction_2)
         torch._foreach_sqrt_(denominators)
         torch._foreach_add_(denominators, self.epsilon)
-        updates = torch._foreach_div(m, float(1 - f(self.beta_1) ** step))
+        updates = _traced.div(m, correction_1)
         torch._foreach_div_(updates, denominators)
         weight_norms = _gradients.stack_scalars(torch._foreach_norm(variables))
         update_norms = _gradients.stack_scalars(torch._foreach_norm(updates))

@@ -2,6 +2,7 @@
 
 import torch
 
+from lamina.optimizers import _traced
 from lamina.optimizers.base_optimizer import Optimizer
 from lamina.optimizers.base_optimizer import register_builtin
 from lamina.optimizers.base_optimizer import scalar_type
@@ -57,28 +58,40 @@ class Nadam(Optimizer):
         )
 
     def _backend_update_step(self, grads, variables, learning_rate):
-        f = scalar_type(variables)
-        step = f(self._local_step)
-        beta_1, beta_2, decay = f(self.beta_1), f(self.beta_2), f(0.96)
-        u_t = beta_1 * (1 - f(0.5) * decay**step)
-        u_t_1 = beta_1 * (1 - f(0.5) * decay ** (step + 1))
-        u_product_t = f(float(self._u_product)) * u_t
+        u_t, u_t_1, u_product_t, correction_2 = self._schedule(variables)
         u_product_t_1 = u_product_t * u_t_1
-        self._u_product.data.fill_(float(u_product_t))
         m = self._gather(self._momentums)
         v = self._gather(self._velocities)
         torch._foreach_mul_(m, self.beta_1)
         torch._foreach_add_(m, grads, alpha=1 - self.beta_1)
         torch._foreach_mul_(v, self.beta_2)
         torch._foreach_addcmul_(v, grads, grads, value=1 - self.beta_2)
-        m_hat = torch._foreach_mul(m, float(u_t_1 / (1 - u_product_t_1)))
-        torch._foreach_add_(m_hat, grads,
-                            alpha=float((1 - u_t) / (1 - u_product_t)))
-        denominators = torch._foreach_div(v, float(1 - beta_2**step))
+        m_hat = _traced.mul(m, u_t_1 / (1 - u_product_t_1))
+        _traced.add_scaled_(m_hat, grads, (1 - u_t) / (1 - u_product_t))
+        denominators = _traced.div(v, correction_2)
         torch._foreach_sqrt_(denominators)
         torch._foreach_add_(denominators, self.epsilon)
-        torch._foreach_addcdiv_(variables, m_hat, denominators,
-                                value=-learning_rate)
+        _traced.addcdiv_(variables, m_hat, denominators, -learning_rate)
+
+    def _schedule(self, variables):
+        """`(u_t, u_t+1, u_product_t, 1 - beta_2**t)` in the weights'
+        precision (NumPy scalars, or 0-d tensors in a compiled graph);
+        stores the new running product."""
+        if _traced.traced():
+            step = _traced.local_step(self, variables[0].dtype)
+            u_t = self.beta_1 * (1 - 0.5 * 0.96 ** step)
+            u_t_1 = self.beta_1 * (1 - 0.5 * 0.96 ** (step + 1))
+            u_product_t = self._u_product.to(step.dtype) * u_t
+            self._u_product.copy_(u_product_t)
+            return u_t, u_t_1, u_product_t, 1 - self.beta_2 ** step
+        f = scalar_type(variables)
+        step = f(self._local_step)
+        beta_1, beta_2, decay = f(self.beta_1), f(self.beta_2), f(0.96)
+        u_t = beta_1 * (1 - f(0.5) * decay**step)
+        u_t_1 = beta_1 * (1 - f(0.5) * decay ** (step + 1))
+        u_product_t = f(float(self._u_product)) * u_t
+        self._u_product.data.fill_(float(u_product_t))
+        return u_t, u_t_1, u_product_t, 1 - beta_2**step
 
     def get_config(self):
         config = super().get_config()

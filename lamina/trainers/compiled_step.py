@@ -85,13 +85,22 @@ def _with_own_code(function):
 
 
 def updates_in_graph(optimizer):
-    """True for the optimizers whose update traces into the step's graph
-    as it is. The others (Adam and its family, loss scaling) keep host
-    arithmetic on the step count or a finite-gradient test that would
-    retrace the graph at every step, so they update eagerly after it."""
-    return type(optimizer) in (
-        optimizers.SGD, optimizers.RMSprop, optimizers.Adagrad,
-        optimizers.Adadelta, optimizers.Ftrl, optimizers.Lion)
+    """True for the optimizers whose update traces into the step's graph:
+    the built-ins whose per-step numbers are either plain host scalars or,
+    for the Adam family, 0-d tensors of the step count (see
+    `lamina.optimizers._traced`). Gradient accumulation and EMA branch on
+    the step count, and loss scaling on a finite-gradient test, which would
+    break the graph at every step: those update eagerly after it."""
+    if type(optimizer) not in _IN_GRAPH:
+        return False
+    return not (optimizer.gradient_accumulation_steps or optimizer.use_ema)
+
+
+_IN_GRAPH = (
+    optimizers.SGD, optimizers.RMSprop, optimizers.Adagrad,
+    optimizers.Adadelta, optimizers.Ftrl, optimizers.Lion, optimizers.Adam,
+    optimizers.AdamW, optimizers.Adamax, optimizers.Nadam, optimizers.Lamb,
+)
 
 
 def whole_train_step(model):

@@ -1,0 +1,82 @@
+"""jit_compile=True with the Adam family: the update (bias corrections as
+0-d tensors of the step count) and seeded Dropout masks run inside the
+compiled graph and give eager's weights; a second `fit` reuses the graph."""
+
+import os
+
+import numpy as np
+import pytest
+import torch
+from torch._dynamo.utils import counters
+
+import lamina
+from lamina import layers
+from lamina.trainers import compiled_step
+
+RNG = np.random.default_rng(0)
+X = RNG.random((96, 8)).astype("float32")
+Y = (X[:, 0] > 0.5).astype("int64")
+FIT = dict(epochs=2, batch_size=32, shuffle=False, verbose=0)
+
+
+def _model(optimizer, jit_compile):
+    model = lamina.Sequential([
+        lamina.Input((8,)), layers.Dense(16, activation="relu"),
+        layers.Dropout(0.3, seed=5), layers.Dense(2)])
+    model.compile(lamina.optimizers.get(optimizer),
+                  lamina.losses.SparseCategoricalCrossentropy(
+                      from_logits=True), jit_compile=jit_compile)
+    return model
+
+
+def _check_against_eager(optimizer):
+    torch._dynamo.reset()
+    counters.clear()
+    eager, compiled = _model(optimizer, False), _model(optimizer, True)
+    compiled.set_weights(eager.get_weights())
+    expected = eager.fit(X, Y, **FIT).history["loss"]
+    got = compiled.fit(X, Y, **FIT).history["loss"]
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    for a, b in zip(compiled.get_weights(), eager.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+    for a, b in zip(compiled.optimizer.variables, eager.optimizer.variables):
+        np.testing.assert_allclose(np.asarray(a.detach()),
+                                   np.asarray(b.detach()), atol=1e-6)
+    assert compiled_step.updates_in_graph(compiled.optimizer)
+    assert not counters["graph_break"], dict(counters["graph_break"])
+    step = compiled.__dict__["_compiled_train_step"]
+    assert step.failed is None
+    # The same masks were drawn: the Dropout counters moved together.
+    assert int(compiled.layers[1].seed_generator.mask_draws) == \
+        int(eager.layers[1].seed_generator.mask_draws) == 6
+    return compiled, eager
+
+
+def test_adam_and_dropout_in_the_graph_match_eager_and_are_reused():
+    compiled, eager = _check_against_eager("adam")
+    traced = counters["stats"]["unique_graphs"]
+    assert 1 <= traced <= 2
+    # A second fit (new step counts, new masks) runs the same graph.
+    eager.fit(X, Y, **FIT)
+    compiled.fit(X, Y, **FIT)
+    assert counters["stats"]["unique_graphs"] == traced
+    for a, b in zip(compiled.get_weights(), eager.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+    assert int(compiled.optimizer.iterations) == 12
+
+
+@pytest.mark.skipif(not os.environ.get("LAMINA_SLOW_TESTS"),
+                    reason="one compile each; run with LAMINA_SLOW_TESTS=1")
+@pytest.mark.parametrize("optimizer", ["adamw", "adamax", "nadam", "lamb"])
+def test_adam_family_in_the_graph_matches_eager(optimizer):
+    _check_against_eager(optimizer)
+
+
+def test_step_count_branches_keep_the_update_out_of_the_graph():
+    assert compiled_step.updates_in_graph(lamina.optimizers.Adam())
+    assert not compiled_step.updates_in_graph(
+        lamina.optimizers.Adam(gradient_accumulation_steps=2))
+    assert not compiled_step.updates_in_graph(
+        lamina.optimizers.Nadam(use_ema=True))
+    assert not compiled_step.updates_in_graph(
+        lamina.optimizers.LossScaleOptimizer(lamina.optimizers.Adam()))
