@@ -1,0 +1,218 @@
+"""`quantize()` on Dense and Embedding models against Keras 3 (torch
+backend): the same float weights give the same quantized variables (names,
+dtypes, values) and the same predictions; training after quantizing;
+Keras's errors.
+
+Tolerance: the quantized variables are equal (integers exactly, float
+scales to float32 rounding); int8 predictions differ only by the order of
+float32 operations in the de-scaling (a few ulps), so outputs are compared
+at rtol=1e-5, atol=1e-6.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import lamina
+from lamina import quantizers
+
+RNG = np.random.default_rng(0)
+X = RNG.standard_normal((6, 40)).astype("float32")
+IDS = RNG.integers(0, 20, (3, 5)).astype("int32")
+
+
+def dense_model(K):
+    return K.Sequential([K.Input((40,)), K.layers.Dense(7, activation="relu"),
+                         K.layers.Dense(5)])
+
+
+def embedding_model(K):
+    return K.Sequential([K.Input((5,), dtype="int32"),
+                         K.layers.Embedding(20, 9)])
+
+
+def einsum_model(K):
+    return K.Sequential([K.Input((40,)), K.layers.EinsumDense(
+        "ab,bc->ac", output_shape=6, bias_axes="c")])
+
+
+def _config(K, kind):
+    q = K.quantizers
+    return {
+        None: None,
+        "int8_weight_only": q.Int8QuantizationConfig(
+            activation_quantizer=None),
+        "int4_block_16": q.Int4QuantizationConfig(block_size=16),
+        "int4_per_channel": q.Int4QuantizationConfig(block_size=None),
+        "int4_block_4": q.Int4QuantizationConfig(block_size=4),
+    }[kind]
+
+
+def _quantized_pair(keras, build, mode, config=None):
+    ours, theirs = build(lamina), build(keras)
+    ours.set_weights([keras.ops.convert_to_numpy(w) for w in theirs.weights])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs.quantize(mode, config=_config(keras, config))
+        ours.quantize(mode, config=_config(lamina, config))
+    return ours, theirs
+
+
+def _check_variables(ours, theirs, keras):
+    expected = {w.path: keras.ops.convert_to_numpy(w) for w in theirs.weights}
+    got = {w.path: w.detach().cpu().numpy() for w in ours.weights}
+    assert sorted(got) == sorted(expected)
+    for path, value in expected.items():
+        assert got[path].dtype == value.dtype, path
+        np.testing.assert_allclose(got[path], value, rtol=1e-6, atol=0,
+                                   err_msg=path)
+
+
+CASES = [(dense_model, X, "int8", None),
+         (dense_model, X, "int8", "int8_weight_only"),
+         (dense_model, X, "int4", None),
+         (dense_model, X, "int4", "int4_block_16"),
+         (dense_model, X, "int4", "int4_per_channel"),
+         (dense_model, X, "float8", None),
+         (embedding_model, IDS, "int8", None),
+         (embedding_model, IDS, "int4", "int4_block_4"),
+         (embedding_model, IDS, "int4", "int4_per_channel")]
+
+
+@pytest.mark.parametrize("build, data, mode, config", CASES,
+                         ids=[f"{c[0].__name__}-{c[2]}-{c[3]}" for c in CASES])
+def test_quantize_matches_keras(keras_ref, build, data, mode, config):
+    ours, theirs = _quantized_pair(keras_ref, build, mode, config)
+    _check_variables(ours, theirs, keras_ref)
+    expected = keras_ref.ops.convert_to_numpy(theirs(data))
+    got = ours(data).detach().cpu().numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    layer = ours.layers[0]
+    assert layer.dtype_policy == lamina.dtype_policies.get(
+        theirs.layers[0].dtype_policy.name)
+    assert lamina.quantizers.serialize(layer.quantization_config) == \
+        keras_ref.quantizers.serialize(theirs.layers[0].quantization_config)
+
+
+@pytest.mark.parametrize("mode", ["int8", "int4", "float8"])
+def test_fit_after_quantize(mode):
+    model = dense_model(lamina)
+    model.quantize(mode)
+    frozen = {w.path: w.detach().clone() for w in model.weights
+              if w.dtype == torch.int8}
+    bias = model.layers[0].bias.detach().clone()
+    model.compile(optimizer="adam", loss="mse")
+    y = RNG.standard_normal((6, 5)).astype("float32")
+    history = model.fit(X, y, epochs=3, batch_size=3, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    assert not torch.equal(bias, model.layers[0].bias.detach())
+    for weight in model.weights:
+        if weight.path in frozen:
+            assert torch.equal(frozen[weight.path], weight.detach())
+
+
+def test_float8_training_updates_scales_and_history():
+    model = dense_model(lamina)
+    model.quantize("float8")
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(X, np.ones((6, 5), "float32"), epochs=1, batch_size=6,
+              verbose=0)
+    layer = model.layers[0]
+    assert layer.inputs_amax_history[0].item() == pytest.approx(
+        float(np.abs(X).max()))
+    assert layer.kernel_amax_history[0].item() > 0
+    assert layer.outputs_grad_amax_history[0].item() > 0
+    # A step with an all-zero history keeps the scale (Keras's rule).
+    assert layer.inputs_scale.item() == 1.0
+
+
+def test_inputs_gradient_is_straight_through():
+    layer = lamina.layers.Dense(4)
+    layer.build((None, 8))
+    layer.quantize("int8")
+    x = torch.randn(3, 8, requires_grad=True)
+    layer(x).sum().backward()
+    kernel = layer._parameters["kernel"].float() / layer.kernel_scale
+    torch.testing.assert_close(x.grad, kernel.sum(dim=1).expand(3, 8))
+
+
+def test_lora_on_top_of_int8_trains_and_saves():
+    layer = lamina.layers.Dense(4)
+    layer.build((None, 8))
+    layer.quantize("int8")
+    layer.enable_lora(2)
+    assert [w.name for w in layer.trainable_weights] == [
+        "bias", "lora_kernel_a", "lora_kernel_b"]
+    x = torch.randn(3, 8)
+    layer(x).sum().backward()
+    assert layer.lora_kernel_b.grad is not None
+    with torch.no_grad():
+        layer.lora_kernel_b.normal_()
+    expected = layer(x).detach()
+    # Saving requantizes the merged kernel (Keras's layout: no LoRA entry).
+    store = {}
+    layer.save_own_variables(store)
+    assert sorted(store) == ["0", "1", "2"] and store["0"].dtype == np.int8
+    fresh = lamina.layers.Dense(4, dtype="int8_from_float32")
+    fresh.build((None, 8))
+    fresh.load_own_variables(store)
+    torch.testing.assert_close(fresh(x), expected, rtol=0.05, atol=0.05)
+
+
+def test_model_quantize_filters_and_warnings():
+    model = lamina.Sequential([lamina.Input((40,)),
+                               lamina.layers.Dense(7, name="first"),
+                               lamina.layers.Dropout(0.1),
+                               lamina.layers.Dense(5, name="second")])
+    with pytest.warns(UserWarning, match="Dropout does not have a `quantize`"):
+        model.quantize("int8", filters="first|dropout")
+    assert model.get_layer("first").quantization_mode == "int8"
+    assert model.get_layer("second").quantization_mode is None
+    model.quantize("int4", filters=lambda layer: layer.name == "second")
+    assert model.get_layer("second").quantization_mode == "int4"
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda m: m.quantize("int3"), "Invalid quantization mode"),
+    (lambda m: m.quantize("int8", config=3),
+     "must be an instance of `QuantizationConfig`"),
+    (lambda m: m.quantize(
+        "int8", config=quantizers.Int4QuantizationConfig()),
+     "Contradictory arguments"),
+    (lambda m: m.quantize("gptq"), "you must pass a `GPTQConfig`"),
+    (lambda m: m.quantize("int8", filters=3), "`filters` argument"),
+    (lambda m: m.quantize("int8", bad=1), "Unrecognized keyword"),
+])
+def test_bad_arguments(call, message):
+    with pytest.raises(ValueError, match=message):
+        call(dense_model(lamina))
+
+
+def test_layer_errors():
+    layer = lamina.layers.Dense(3)
+    with pytest.raises(ValueError, match="isn't yet built"):
+        layer.quantize("int8")
+    layer.build((None, 4))
+    layer.quantize("int8")
+    with pytest.raises(ValueError, match="already quantized with "
+                       "dtype_policy='int8_from_float32'"):
+        layer.quantize("int8")
+    with pytest.raises(ValueError, match="invalid value for argument "
+                       "`quantization_config`"):
+        lamina.layers.Dense(3, quantization_config="int8")
+    half = lamina.layers.Dense(3, dtype="float16")
+    half.build((None, 4))
+    with pytest.raises(ValueError, match="compute_dtype='float16'"):
+        half.quantize("int8")
+
+    class MyDense(lamina.layers.Dense):
+        pass
+
+    mine = MyDense(3)
+    mine.build((None, 4))
+    with pytest.raises(TypeError, match="does not have a `quantize`"):
+        mine.quantize("int8")
+    mine.quantize("int8", type_check=False)
+    assert mine.quantization_mode == "int8"
