@@ -156,7 +156,7 @@ class _Labelled(lamina.utils.PyDataset):
 
 
 @pytest.mark.parametrize("source", ["generator", "samples", "py_dataset",
-                                    "data_loader"])
+                                    "data_loader", "data_frame"])
 def test_adapt_on_what_a_torch_user_has(source):
     data = _data()
     if source == "generator":
@@ -166,11 +166,14 @@ def test_adapt_on_what_a_torch_user_has(source):
                    for i in range(N)]
     elif source == "py_dataset":
         dataset = _Labelled(data)
+    elif source == "data_frame":
+        dataset = pytest.importorskip("pandas").DataFrame(data)
     else:
         dataset = torch.utils.data.DataLoader(_Rows(data), batch_size=7)
     space = _space()
     space.adapt(dataset)
-    np.testing.assert_allclose(space(data).cpu().numpy(),
+    called_on = dataset if source == "data_frame" else data
+    np.testing.assert_allclose(space(called_on).cpu().numpy(),
                                _expected_concat(data), rtol=1e-5, atol=1e-5)
 
 

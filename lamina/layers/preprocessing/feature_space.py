@@ -252,7 +252,7 @@ class FeatureSpace(Layer):
         each feature on one sample of its values as Keras checks the
         symbolic outputs."""
         sample = {name: [self._sample_value(name)] for name in self.features}
-        preprocessed, crossed = self._preprocess_and_cross(sample)
+        preprocessed, crossed, _ = self._preprocess_and_cross(sample)
         feature_names, cross_names = self._merged_names()
         encoders = {}
         for name in feature_names + cross_names:
@@ -279,16 +279,19 @@ class FeatureSpace(Layer):
         self.built = True
 
     def _preprocess_and_cross(self, data):
-        inputs = {}
+        """The preprocessed features, the crosses, and whether a sample
+        of scalars was made a batch of one."""
+        inputs, rebatched = {}, False
         for name, value in data.items():
-            inputs[name], _ = data_utils.as_feature_input(
+            inputs[name], scalar = data_utils.as_feature_input(
                 name, value, self.features[name].dtype)
+            rebatched = rebatched or scalar
         preprocessed = {name: _as_tensor(self.preprocessors[name](x))
                         for name, x in inputs.items()}
         crossed = {cross.name: self.crossers[cross.name](
             [preprocessed[n] for n in cross.feature_names])
             for cross in self.crosses}
-        return preprocessed, crossed
+        return preprocessed, crossed, rebatched
 
     def _encode(self, preprocessed, crossed):
         feature_names, cross_names = self._merged_names()
@@ -328,16 +331,15 @@ class FeatureSpace(Layer):
             )
 
     def __call__(self, data):
-        """Encodes a dict of feature values: a batch (arrays or lists of
-        one value per sample) or a single sample (scalars)."""
+        """Encodes a dict of feature values (or a pandas DataFrame): a
+        batch (arrays, lists or tensors of one value per sample) or a
+        single sample (scalars, encoded without a batch axis)."""
         self._check_if_built()
+        data = data_utils.as_columns(data)
         self._check_keys(data)
-        scalar = any(data_utils.to_numpy(v).ndim == 0 for v in data.values()
-                     if not isinstance(v, torch.Tensor)) or any(
-            v.ndim == 0 for v in data.values() if isinstance(v, torch.Tensor))
-        preprocessed, crossed = self._preprocess_and_cross(data)
+        preprocessed, crossed, rebatched = self._preprocess_and_cross(data)
         outputs = self._encode(preprocessed, crossed)
-        if not scalar:
+        if not rebatched:
             return outputs
         if self.output_mode == "concat":
             return outputs.squeeze(0)
@@ -378,7 +380,7 @@ class FeatureSpace(Layer):
         if self.encoded_features is None:
             sample = {name: [self._sample_value(name)]
                       for name in self.features}
-            encoded = self._encode(*self._preprocess_and_cross(sample))
+            encoded = self._encode(*self._preprocess_and_cross(sample)[:2])
             if self.output_mode == "concat":
                 self.encoded_features = Input(
                     shape=tuple(encoded.shape[1:]),

@@ -24,6 +24,14 @@ def to_numpy(value):
     return np.asarray(value)
 
 
+def as_columns(data):
+    """A pandas DataFrame as a dict of its columns; anything else as it is."""
+    if hasattr(data, "columns") and hasattr(data, "to_numpy") and \
+            not isinstance(data, collections.abc.Mapping):
+        return {name: data[name].to_numpy(copy=True) for name in data.columns}
+    return data
+
+
 def _is_py_dataset(data):
     from lamina.utils.py_dataset import PyDataset
 
@@ -38,6 +46,7 @@ def _describe(data):
 
 def _elements(dataset):
     """The elements of what `adapt` was given: dicts (a sample or a batch)."""
+    dataset = as_columns(dataset)
     if isinstance(dataset, collections.abc.Mapping):
         columns = {name: to_numpy(value) for name, value in dataset.items()}
         lengths = {len(v) for v in columns.values() if v.ndim}
@@ -59,7 +68,8 @@ def _elements(dataset):
         elements = iter(dataset)
     else:
         raise ValueError(
-            "FeatureSpace.adapt() expects a dict of arrays or lists, or an "
+            "FeatureSpace.adapt() expects a dict of arrays or lists (or a "
+            "pandas DataFrame), or an "
             "iterable of dicts (a generator or list of dict batches, a "
             "`PyDataset` or a torch `DataLoader` yielding dicts). Received: "
             f"{_describe(dataset)}"

@@ -153,26 +153,32 @@ class TFDIdentity(Layer):
 
 # The feature types (`FeatureSpace.<type>(...)`).
 def cross(feature_names, crossing_dim, output_mode="one_hot"):
+    """Features crossed by hashing into `crossing_dim` bins (`Cross`)."""
     return Cross(feature_names, crossing_dim, output_mode=output_mode)
 
 
 def feature(dtype, preprocessor, output_mode):
+    """A feature with any preprocessing layer (`Feature`)."""
     return Feature(dtype, preprocessor, output_mode)
 
 
 def float_plain(name=None):
+    """Float values used as they are (`FeatureSpace.float`)."""
     name = name or naming.uniquify("float")
     return Feature("float32", TFDIdentity(
         dtype="float32", name=f"{name}_preprocessor"), "float")
 
 
 def float_rescaled(scale=1.0, offset=0.0, name=None):
+    """Float values rescaled to `x * scale + offset` (`Rescaling`)."""
     name = name or naming.uniquify("float_rescaled")
     return Feature("float32", Rescaling(
         scale=scale, offset=offset, name=f"{name}_preprocessor"), "float")
 
 
 def float_normalized(name=None):
+    """Float values standardized by `adapt`'s mean and variance
+    (`Normalization`)."""
     name = name or naming.uniquify("float_normalized")
     return Feature("float32", Normalization(
         axis=-1, name=f"{name}_preprocessor"), "float")
@@ -180,6 +186,8 @@ def float_normalized(name=None):
 
 def float_discretized(num_bins, bin_boundaries=None,
                       output_mode="one_hot", name=None):
+    """Float values binned (`Discretization`): `num_bins` learned by
+    `adapt`, or fixed `bin_boundaries`; one-hot encoded by default."""
     name = name or naming.uniquify("float_discretized")
     if bin_boundaries is not None:
         # Keras passes both to Discretization, which refuses that; the
@@ -199,6 +207,8 @@ def float_discretized(num_bins, bin_boundaries=None,
 
 def integer_categorical(max_tokens=None, num_oov_indices=1,
                         output_mode="one_hot", name=None):
+    """Integer categories indexed by a vocabulary learned by `adapt`
+    (`IntegerLookup`); one-hot encoded by default."""
     name = name or naming.uniquify("integer_categorical")
     return Feature("int32", IntegerLookup(
         name=f"{name}_preprocessor", max_tokens=max_tokens,
@@ -207,6 +217,8 @@ def integer_categorical(max_tokens=None, num_oov_indices=1,
 
 def string_categorical(max_tokens=None, num_oov_indices=1,
                        output_mode="one_hot", name=None):
+    """String categories indexed by a vocabulary learned by `adapt`
+    (`StringLookup`); one-hot encoded by default."""
     name = name or naming.uniquify("string_categorical")
     return Feature("string", StringLookup(
         name=f"{name}_preprocessor", max_tokens=max_tokens,
@@ -214,12 +226,16 @@ def string_categorical(max_tokens=None, num_oov_indices=1,
 
 
 def string_hashed(num_bins, output_mode="one_hot", name=None):
+    """Strings hashed into `num_bins` bins (`Hashing`); one-hot encoded
+    by default."""
     name = name or naming.uniquify("string_hashed")
     return Feature("string", Hashing(
         name=f"{name}_preprocessor", num_bins=num_bins), output_mode)
 
 
 def integer_hashed(num_bins, output_mode="one_hot", name=None):
+    """Integers hashed into `num_bins` bins (`Hashing`); one-hot encoded
+    by default."""
     name = name or naming.uniquify("integer_hashed")
     return Feature("int32", Hashing(
         name=f"{name}_preprocessor", num_bins=num_bins), output_mode)
