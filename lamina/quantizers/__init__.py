@@ -10,10 +10,12 @@ from lamina.quantizers.abs_max import AbsMaxQuantizer
 from lamina.quantizers.abs_max import Quantizer
 from lamina.quantizers.abs_max import abs_max_quantize
 from lamina.quantizers.abs_max import abs_max_quantize_grouped_with_zero_point
+from lamina.quantizers.awq_config import AWQConfig
 from lamina.quantizers.fake_quant import fake_quant_with_min_max_vars
 from lamina.quantizers.float8 import compute_float8_amax_history
 from lamina.quantizers.float8 import compute_float8_scale
 from lamina.quantizers.float8 import quantize_and_dequantize
+from lamina.quantizers.gptq_config import GPTQConfig
 from lamina.quantizers.int4_packing import pack_int4
 from lamina.quantizers.int4_packing import unpack_int4
 from lamina.quantizers.quantization_config import Float8QuantizationConfig
@@ -29,7 +31,8 @@ from lamina.quantizers.zero_point import dequantize_with_sz_map
 from lamina.quantizers.zero_point import quantize_with_sz_map
 
 __all__ = [
-    "AbsMaxQuantizer", "Float8QuantizationConfig", "Int4QuantizationConfig",
+    "AWQConfig", "AbsMaxQuantizer", "Float8QuantizationConfig", "GPTQConfig",
+    "Int4QuantizationConfig",
     "Int8QuantizationConfig", "QuantizationConfig", "Quantizer",
     "abs_max_quantize", "abs_max_quantize_grouped_with_zero_point",
     "compute_float8_amax_history", "compute_float8_scale",
