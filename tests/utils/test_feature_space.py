@@ -250,6 +250,31 @@ def test_dict_encoded_features_feed_a_model():
     assert tuple(out.shape) == (2, 1)
 
 
+def test_end_to_end_model_on_numeric_inputs(tmp_path):
+    data = {"a": np.arange(6.0), "n": np.array([1, 1, 1, 2, 2, 3]),
+            "h": np.array([5, 6, 7, 5, 6, 7]),
+            "d": np.array([-1.0, 1.0, -1.0, 1.0, -1.0, 1.0])}
+    space = FeatureSpace(
+        {"a": "float_normalized", "n": "integer_categorical",
+         "h": FeatureSpace.integer_hashed(4),
+         "d": FeatureSpace.float_discretized(None, bin_boundaries=[0.0])},
+        crosses=[("n", "h")], crossing_dim=5)
+    space.adapt(data)
+    encoded = space.get_encoded_features()
+    head = lamina.Model(encoded, lamina.layers.Dense(1)(encoded))
+    inputs = space.get_inputs()
+    symbolic = space(inputs)
+    assert tuple(symbolic.shape) == (None, 1 + 2 + 4 + 5 + 4)
+    model = lamina.Model(inputs, head(symbolic))
+    columns = {name: values[:, None] for name, values in data.items()}
+    expected = head(space(data))
+    torch.testing.assert_close(model(columns), expected)
+    path = tmp_path / "end_to_end.keras"
+    model.save(path)
+    torch.testing.assert_close(lamina.saving.load_model(path)(columns),
+                               expected)
+
+
 def test_get_inputs():
     space = FeatureSpace({"a": "float", "n": "integer_hashed"})
     inputs = space.get_inputs()

@@ -9,6 +9,7 @@ import collections.abc
 import numpy as np
 import torch
 
+from lamina.graph import KerasTensor
 from lamina.layers.input_layer import Input
 from lamina.layers.layer import Layer
 from lamina.layers.merging.concatenate import Concatenate
@@ -260,7 +261,7 @@ class FeatureSpace(Layer):
             output = preprocessed.get(name, crossed.get(name))
             if spec.output_mode != "one_hot":
                 continue
-            if output.is_floating_point() or output.dtype == torch.bool:
+            if not _dtype_name(output).startswith(("int", "uint")):
                 raise ValueError(
                     f"Feature '{name}' has `output_mode='one_hot'`. Thus its "
                     "preprocessor should return an integer dtype. Instead it "
@@ -283,6 +284,9 @@ class FeatureSpace(Layer):
         of scalars was made a batch of one."""
         inputs, rebatched = {}, False
         for name, value in data.items():
+            if isinstance(value, KerasTensor):  # an end-to-end model
+                inputs[name] = value
+                continue
             inputs[name], scalar = data_utils.as_feature_input(
                 name, value, self.features[name].dtype)
             rebatched = rebatched or scalar
@@ -306,7 +310,7 @@ class FeatureSpace(Layer):
         if self.output_mode == "dict":
             return outputs
         for name, feature in outputs.items():
-            if not feature.is_floating_point():
+            if not _dtype_name(feature).startswith(("float", "bfloat")):
                 raise ValueError(
                     f"Cannot concatenate features because feature '{name}' "
                     "has not been encoded (it has dtype "
@@ -352,9 +356,12 @@ class FeatureSpace(Layer):
     def get_inputs(self):
         """A dict of `Input(shape=(1,))`, one per feature, named after it.
 
-        Torch has no string dtype, so a FeatureSpace with string features
-        has no symbolic inputs: encode the data with the FeatureSpace and
-        build the model on `get_encoded_features()`."""
+        Calling the FeatureSpace on them gives encoded features connected
+        to these inputs, so a model can take raw features end to end:
+        `Model(inputs, trained_model(feature_space(inputs)))`. Torch has no
+        string dtype, so a FeatureSpace with string features has no
+        symbolic inputs: encode the data with the FeatureSpace and build
+        the model on `get_encoded_features()`."""
         self._check_if_built()
         strings = [n for n, f in self.features.items() if f.dtype == "string"]
         if strings:
@@ -433,8 +440,9 @@ class FeatureSpace(Layer):
 
 
 def _as_tensor(value):
-    return value if isinstance(value, torch.Tensor) else \
-        torch.as_tensor(np.asarray(value))
+    if isinstance(value, (torch.Tensor, KerasTensor)):
+        return value
+    return torch.as_tensor(np.asarray(value))
 
 
 def _dtype_name(tensor):
