@@ -210,3 +210,25 @@ def test_export_leaves_the_module_modes_alone(tmp_path):
     model.train()
     model.export(str(tmp_path / "m.pt2"), format="torch", verbose=False)
     assert all(m.training for m in model.modules())
+
+
+def test_program_keeps_the_kernel_layout_without_warnings(tmp_path):
+    # Convolution kernels are stored permuted for torch's convolution; the
+    # program keeps their strides (no copy per call once loaded), and torch's
+    # warning about non-contiguous weights is not passed on to the user.
+    import warnings
+
+    model = keras.Sequential([keras.Input((8, 8, 3)),
+                              keras.layers.Conv2D(4, 3),
+                              keras.layers.DepthwiseConv2D(3),
+                              keras.layers.GlobalAveragePooling2D()])
+    path = str(tmp_path / "m.pt2")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.export(path, format="torch", verbose=False)
+    state = torch.export.load(path).state_dict
+    for layer in model.layers[:2]:
+        key = next(k for k in state if k.endswith(f"{layer.name}.kernel"))
+        assert state[key].stride() == layer.kernel.stride()
+        np.testing.assert_array_equal(state[key].numpy(),
+                                      layer.kernel.detach().numpy())
