@@ -57,6 +57,15 @@ def test_bins_equal_keras(as_type):
     np.testing.assert_array_equal(out.cpu().numpy(), expected)
 
 
+def test_raw_hash_equals_tensorflow_kernel_test():
+    # TensorFlow's sparse_cross_op_test pins the unbucketed hash of this
+    # cross (num_buckets=0 takes it modulo the largest int64).
+    layer = HashedCrossing(num_bins=2**63 - 1)
+    out = layer(([["batch1-FC1-F1"]], [["batch1-FC2-F1"]],
+                 [["batch1-FC3-F1"]]))
+    assert out.item() == 1971693436396284976
+
+
 def test_one_hot_equals_keras():
     for feat_2 in (FEAT_2, np.array(FEAT_2)[:, None]):
         feat_1 = FEAT_1 if isinstance(feat_2, list) else \
