@@ -17,6 +17,7 @@ from lamina.layers.input_spec import InputSpec
 from lamina.layers.layer import Layer
 from lamina.layers.lora import LoRAMixin
 from lamina.layers.lora import lora_weight
+from lamina.layers.quantized.quantizable import Quantizable
 from lamina.layers.registry import register
 from lamina.saving.serialization import serialize_keras_object
 
@@ -28,7 +29,7 @@ _RIGHT_ELLIPSIS = re.compile(
 
 
 @register()
-class EinsumDense(LoRAMixin, Layer):
+class EinsumDense(Quantizable, LoRAMixin, Layer):
     """A dense layer computing `einsum(equation, inputs, kernel) + bias`.
 
     Args:
@@ -51,8 +52,10 @@ class EinsumDense(LoRAMixin, Layer):
             low-rank update `lora_kernel_a @ lora_kernel_b` (factorized on the
             kernel's last axis) is added, scaled by `lora_alpha / lora_rank`.
         lora_alpha: the LoRA scale numerator; defaults to `lora_rank`.
-        gptq_unpacked_column_size, quantization_config: must be None
-            (quantized layers are not supported).
+        gptq_unpacked_column_size: the unpacked column count of a GPTQ
+            4-bit kernel (set by GPTQ; None otherwise).
+        quantization_config: optional `keras.quantizers.QuantizationConfig`
+            used when the layer is quantized.
 
     Example:
         >>> layer = EinsumDense("abc,cd->abd", output_shape=(None, 64),
@@ -62,6 +65,7 @@ class EinsumDense(LoRAMixin, Layer):
     """
 
     kernel = lora_weight("kernel")
+    quantization_kind = "einsum_dense"
 
     def __init__(self, equation, output_shape, activation=None,
                  bias_axes=None, kernel_initializer="glorot_uniform",
@@ -76,12 +80,7 @@ class EinsumDense(LoRAMixin, Layer):
                 f"Layer '{self.name}': invalid value for argument `equation`. "
                 f"Expected a string. Received: equation={equation!r}"
             )
-        if quantization_config is not None:
-            raise ValueError(
-                f"Layer '{self.name}': quantized EinsumDense layers are not "
-                "supported. Expected `quantization_config=None`. Received: "
-                f"quantization_config={quantization_config!r}"
-            )
+        self._init_quantization(quantization_config)
         self.equation = equation
         if isinstance(output_shape, int):
             self.partial_output_shape = (output_shape,)
@@ -96,13 +95,7 @@ class EinsumDense(LoRAMixin, Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        if gptq_unpacked_column_size is not None:
-            raise ValueError(
-                f"Layer '{self.name}': GPTQ-quantized EinsumDense layers are "
-                "not supported. Expected `gptq_unpacked_column_size=None`. "
-                "Received: gptq_unpacked_column_size="
-                f"{gptq_unpacked_column_size!r}"
-            )
+        self.gptq_unpacked_column_size = gptq_unpacked_column_size
         self._init_lora(lora_rank, lora_alpha)
         # Fail on a malformed equation now rather than at build time.
         _split_equation(equation, self.name)
@@ -113,12 +106,17 @@ class EinsumDense(LoRAMixin, Layer):
                            self.partial_output_shape, self.name)
         self.input_spec = InputSpec(ndim=len(input_shape))
         self._matmul_plan = _matmul_plan(self.equation, kernel_shape)
-        self.kernel = self.add_weight(
-            name="kernel", shape=tuple(kernel_shape),
-            initializer=self._kernel_initializer_for(input_axes, output_axes),
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-        )
+        if self.quantization_mode:
+            self.quantized_build(tuple(kernel_shape), self.quantization_mode,
+                                 self.quantization_config)
+        if self._builds_float_weight():
+            self.kernel = self.add_weight(
+                name="kernel", shape=tuple(kernel_shape),
+                initializer=self._kernel_initializer_for(input_axes,
+                                                         output_axes),
+                regularizer=self.kernel_regularizer,
+                constraint=self.kernel_constraint,
+            )
         if bias_shape is not None:
             self.bias = self.add_weight(
                 name="bias", shape=tuple(bias_shape),
@@ -146,7 +144,9 @@ class EinsumDense(LoRAMixin, Layer):
                       output_axes=output_axes)
         return type(init).from_config(config)
 
-    def call(self, inputs):
+    def call(self, inputs, training=None):
+        if self._is_quantized:
+            return self.quantized_call(inputs, training=training)
         kernel = self.kernel
         if self._matmul_plan is not None:
             # A plain contraction of trailing axes: one matmul, no einsum
@@ -187,11 +187,15 @@ class EinsumDense(LoRAMixin, Layer):
             "kernel_constraint": serialize_keras_object(
                 self.kernel_constraint),
             "bias_constraint": serialize_keras_object(self.bias_constraint),
-            "quantization_config": None,
+            "quantization_config": serialize_keras_object(
+                self.quantization_config),
         })
         if self.lora_rank:
             config["lora_rank"] = self.lora_rank
             config["lora_alpha"] = self.lora_alpha
+        if self.gptq_unpacked_column_size:
+            config["gptq_unpacked_column_size"] = \
+                self.gptq_unpacked_column_size
         return config
 
 

@@ -99,7 +99,7 @@ class Float8Dense(LayerHandler):
                               layer.inputs_amax_history, training, dtype)
         kernel = _ForwardQDQ.apply(layer.kernel, layer.kernel_scale,
                                    layer.kernel_amax_history, training, dtype)
-        outputs = torch.matmul(x, kernel)
+        outputs = self.product(layer, x, kernel)
         outputs = _GradientQDQ.apply(outputs, layer.outputs_grad_scale,
                                      layer.outputs_grad_amax_history, dtype)
         if layer.bias is not None:
@@ -113,5 +113,14 @@ class Float8Dense(LayerHandler):
             outputs = layer.activation(outputs)
         return outputs
 
+    def product(self, layer, x, kernel):
+        return torch.matmul(x, kernel)
+
     def saved_names(self, layer):
         return dense_names(layer, ["kernel", "bias", *_SCALES])
+
+
+@register_handler("float8", "einsum_dense")
+class Float8EinsumDense(Float8Dense):
+    def product(self, layer, x, kernel):
+        return torch.einsum(layer.equation, x, kernel)

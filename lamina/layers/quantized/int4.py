@@ -17,12 +17,15 @@ import math
 import torch
 
 from lamina.layers.quantized import common
+from lamina.layers.quantized.int8 import add_einsum_lora
 from lamina.layers.quantized.int8 import dense_names
+from lamina.layers.quantized.int8 import einsum_axes
 from lamina.layers.quantized.int8 import embedding_indices
 from lamina.layers.quantized.modes import LayerHandler
 from lamina.layers.quantized.modes import register_handler
 from lamina.layers.quantized.modes import register_mode
 from lamina.quantizers.abs_max import AbsMaxQuantizer
+from lamina.quantizers.abs_max import abs_max_quantize
 from lamina.quantizers.abs_max import abs_max_quantize_grouped_with_zero_point
 from lamina.quantizers.int4_packing import pack_int4
 from lamina.quantizers.int4_packing import unpack_int4
@@ -191,3 +194,78 @@ class Int4Embedding(_Int4Handler):
         if layer._int4_block_size is not None:
             names += ["embeddings_zero", "g_idx"]
         return names
+
+
+@register_handler("int4", "einsum_dense")
+class Int4EinsumDense(_Int4Handler):
+    """The kernel as a 2D `(rows, columns)` view (contracted sizes in
+    rows), packed along columns, as Keras stores it."""
+
+    def build(self, layer, kernel_shape, config):
+        axes = einsum_axes(layer)
+        layer.inputs_quantizer = \
+            QuantizationConfig.activation_quantizer_or_default(config, None)
+        layer.quantization_axis = tuple(axes.input_reduced)
+        layer.original_kernel_shape = tuple(kernel_shape)
+        rows, columns = axes.rows_columns(kernel_shape)
+        common.frozen_weight(layer, "kernel", (rows, (columns + 1) // 2),
+                             "int8")
+        block_size = common.block_size_for(layer, config)
+        layer._int4_block_size = block_size
+        shape = (columns,) if block_size is None else (
+            math.ceil(rows / block_size), columns)
+        common.frozen_weight(layer, "kernel_scale", shape, initializer="ones")
+        if block_size is not None:
+            common.frozen_weight(layer, "kernel_zero", shape, "int8")
+            common.frozen_weight(layer, "g_idx", (rows,), "float32",
+                                 _group_index(rows, block_size))
+        layer._orig_output_dim = columns
+
+    def quantize(self, layer, config):
+        kernel = common.float_weight(layer, "kernel").detach()
+        rows, columns = einsum_axes(layer).rows_columns(kernel.shape)
+        flat = kernel.reshape(rows, columns)
+        block_size = common.block_size_for(layer, config)
+        zero = None
+        if block_size is None:
+            values, scale = abs_max_quantize(flat, axis=0, value_range=(-8, 7),
+                                             to_numpy=True)
+            scale = scale.squeeze(0)
+        else:
+            values, scale, zero = abs_max_quantize_grouped_with_zero_point(
+                flat, block_size=block_size, to_numpy=True)
+        packed, _, _ = pack_int4(values, axis=-1)
+        common.drop_weight(layer, "kernel")
+        self.build(layer, tuple(kernel.shape), config)
+        layer._parameters["kernel"].assign(packed)
+        layer.kernel_scale.assign(scale)
+        if zero is not None:
+            layer.kernel_zero.assign(zero)
+
+    def float_kernel(self, layer, dtype):
+        flat = Int4Dense.float_kernel(self, layer, dtype)
+        return flat.reshape(layer.original_kernel_shape)
+
+    def call(self, layer, inputs, training=None):
+        axes = einsum_axes(layer)
+        dtype = common.compute_dtype(layer)
+        with torch.no_grad():
+            kernel = self.float_kernel(layer, dtype)
+            if layer._int4_block_size is None and \
+                    layer.inputs_quantizer is not None:
+                x, inputs_scale = layer.inputs_quantizer(
+                    inputs, axis=layer.quantization_axis)
+                inputs_scale = axes.scale_for_output(inputs_scale, "input")
+                outputs = torch.einsum(layer.equation, x.to(dtype), kernel)
+                outputs = outputs / inputs_scale
+            else:
+                outputs = torch.einsum(layer.equation, inputs.to(dtype),
+                                       kernel)
+        outputs = common.with_inputs_gradient(
+            inputs, outputs, lambda up: torch.einsum(
+                axes.gradient_equation, up, self.float_kernel(layer, up.dtype)))
+        outputs = add_einsum_lora(layer, inputs, outputs)
+        return common.finish_dense(layer, outputs)
+
+    def saved_names(self, layer):
+        return Int4Dense.saved_names(self, layer)

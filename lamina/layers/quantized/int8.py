@@ -11,6 +11,8 @@ Weights: `kernel` (int8, the float kernel's shape) and `kernel_scale`
 import torch
 
 from lamina.layers.quantized import common
+from lamina.layers.quantized.einsum_axes import EinsumAxes
+from lamina.layers.quantized.einsum_axes import int_einsum
 from lamina.layers.quantized.modes import LayerHandler
 from lamina.layers.quantized.modes import register_handler
 from lamina.layers.quantized.modes import register_mode
@@ -142,3 +144,74 @@ def embedding_indices(layer, inputs):
     if inputs.dtype not in (torch.int32, torch.int64):
         inputs = inputs.to(torch.int64)
     return inputs
+
+
+@register_handler("int8", "einsum_dense")
+class Int8EinsumDense(LayerHandler):
+    def build(self, layer, kernel_shape, config):
+        axes = einsum_axes(layer)
+        layer.inputs_quantizer = \
+            QuantizationConfig.activation_quantizer_or_default(
+                config, AbsMaxQuantizer())
+        layer.quantization_axis = tuple(axes.input_reduced)
+        common.frozen_weight(layer, "kernel", kernel_shape, "int8")
+        common.frozen_weight(layer, "kernel_scale",
+                             axes.kernel_scale_shape(kernel_shape),
+                             initializer="ones")
+
+    def quantize(self, layer, config):
+        axes = einsum_axes(layer)
+        quantizer = QuantizationConfig.weight_quantizer_or_default(
+            config, AbsMaxQuantizer(axis=tuple(axes.kernel_reduced)))
+        kernel = common.float_weight(layer, "kernel")
+        values, scale = quantizer(kernel.detach(), to_numpy=True)
+        common.drop_weight(layer, "kernel")
+        self.build(layer, tuple(kernel.shape), config)
+        layer.kernel_scale.assign(axes.scale_for_output(scale))
+        layer._parameters["kernel"].assign(values)
+
+    def float_kernel(self, layer, dtype):
+        scale = einsum_axes(layer).scale_for_kernel(layer.kernel_scale)
+        return common.float_weight(layer, "kernel").to(dtype) / scale
+
+    def call(self, layer, inputs, training=None):
+        axes = einsum_axes(layer)
+        kernel = common.float_weight(layer, "kernel")
+        dtype = common.compute_dtype(layer)
+        with torch.no_grad():
+            if layer.inputs_quantizer is not None:
+                x, inputs_scale = layer.inputs_quantizer(
+                    inputs, axis=layer.quantization_axis)
+                inputs_scale = axes.scale_for_output(inputs_scale, "input")
+                outputs = int_einsum(layer.equation, x, kernel).to(dtype)
+                outputs = outputs / (inputs_scale * layer.kernel_scale)
+            else:
+                outputs = torch.einsum(layer.equation, inputs.to(dtype),
+                                       self.float_kernel(layer, dtype))
+        outputs = common.with_inputs_gradient(
+            inputs, outputs, lambda up: torch.einsum(
+                axes.gradient_equation, up, self.float_kernel(layer, up.dtype)))
+        outputs = add_einsum_lora(layer, inputs, outputs)
+        return common.finish_dense(layer, outputs)
+
+    def saved_names(self, layer):
+        return dense_names(layer, ["kernel", "bias", "kernel_scale"])
+
+
+def einsum_axes(layer):
+    """The quantization layout of an EinsumDense (cached on the layer)."""
+    axes = layer.__dict__.get("_einsum_axes")
+    if axes is None:
+        axes = EinsumAxes(layer.equation, layer.input_spec.ndim)
+        layer.__dict__["_einsum_axes"] = axes
+    return axes
+
+
+def add_einsum_lora(layer, inputs, outputs):
+    if not getattr(layer, "lora_enabled", False):
+        return outputs
+    update = torch.matmul(
+        torch.einsum(layer.equation, inputs, layer.lora_kernel_a),
+        layer.lora_kernel_b)
+    outputs = outputs + (layer.lora_alpha / layer.lora_rank) * update
+    return outputs.to(common.compute_dtype(layer))
