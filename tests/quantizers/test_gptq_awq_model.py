@@ -239,3 +239,32 @@ def test_missing_pieces_raise_clear_errors():
             AWQConfig, {"pre_block_layers": [], "sequential_blocks": []}))
     with pytest.raises(ValueError, match="`config` argument"):
         _model(lamina)[0].quantize("gptq")
+
+
+def test_filters_leave_other_layers_float():
+    model, structure = _model(lamina)
+    first_kernel = model.layers[2].kernel.detach().clone()
+    model.quantize("awq", config=_config(AWQConfig, structure,
+                                         group_size=-1),
+                   filters="dense_1")
+    first, second = model.layers[2], model.layers[3]
+    assert first.quantization_mode is None
+    torch.testing.assert_close(first.kernel, first_kernel)
+    assert second.dtype_policy.name == "awq/4/-1_from_float32"
+    assert second.is_awq_calibrated
+    assert list(second.state_dict()) == [
+        "bias", "kernel", "kernel_scale", "kernel_zero", "awq_scales",
+        "g_idx"]
+
+
+def test_uncalibrated_layer_runs_on_its_float_kernel():
+    layer = lamina.layers.Dense(4)
+    x = torch.randn(3, 6)
+    expected = layer(x)
+    layer.quantize("gptq", config=GPTQConfig(dataset=None, tokenizer=None,
+                                             group_size=-1))
+    assert layer.quantization_mode == "gptq"
+    assert not layer.is_gptq_calibrated
+    torch.testing.assert_close(layer(x), expected)
+    assert [w.name for w in layer.weights] == [
+        "bias", "kernel", "kernel_scale", "kernel_zero", "g_idx"]

@@ -11,7 +11,7 @@ rows. Files hold `bias`, `quantized_kernel`, `kernel_scale`, `kernel_zero`,
 
 from lamina.layers.quantized.gptq import CalibratedHandler
 from lamina.layers.quantized.gptq import calibrated_handler
-from lamina.layers.quantized.model_quantize import should_quantize_layer
+from lamina.layers.quantized.gptq import calibration_targets
 from lamina.layers.quantized.modes import register_handler
 from lamina.layers.quantized.modes import register_mode
 from lamina.quantizers.awq import awq_quantize
@@ -20,7 +20,7 @@ from lamina.quantizers.awq_config import AWQConfig
 
 def _quantize_model(model, config, filters):
     awq_quantize(model, config, calibrated_handler("awq"),
-                 select=lambda layer: should_quantize_layer(layer, filters))
+                 select=calibration_targets("awq", filters))
 
 
 register_mode("awq", AWQConfig, default_config=None,

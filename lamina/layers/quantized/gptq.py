@@ -207,9 +207,25 @@ class CalibratedHandler(LayerHandler):
         return np.zeros(tuple(zero.shape), dtype=np.uint8)
 
 
+def calibrated_handler(mode):
+    """`handler_for(layer)`: the mode's handler for the layer's kind."""
+    def handler_for(layer):
+        return get_handler(mode, layer.quantization_kind)
+    return handler_for
+
+
+def calibration_targets(mode, filters):
+    """`select(layer)`: the leaves `Model.quantize` put in `mode` (those
+    the `filters` selected) are the ones calibrated."""
+    def select(layer):
+        return layer.quantization_mode == mode and \
+            should_quantize_layer(layer, filters)
+    return select
+
+
 def _quantize_model(model, config, filters):
     gptq_quantize(model, config, calibrated_handler("gptq"),
-                  select=lambda layer: should_quantize_layer(layer, filters))
+                  select=calibration_targets("gptq", filters))
 
 
 register_mode("gptq", GPTQConfig, default_config=None,
@@ -228,11 +244,3 @@ class GPTQDense(GPTQHandler):
 @register_handler("gptq", "einsum_dense")
 class GPTQEinsumDense(GPTQHandler):
     pass
-
-
-def calibrated_handler(mode):
-    """`handler_for(layer)`: the mode's handler for the layer's kind."""
-    def handler_for(layer):
-        return get_handler(mode, layer.quantization_kind)
-    return handler_for
-
