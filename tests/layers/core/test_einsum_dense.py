@@ -156,7 +156,8 @@ def test_einsum_dense_symbolic_in_model():
     ({"equation": "abc,cd->abd", "output_shape": (7, 4)}, (2, 3, 5),
      "do not match at shared dimension 'b'"),
     ({"equation": "ab,bc->ac", "output_shape": 4,
-      "quantization_config": {"mode": "int8"}}, None, "not supported"),
+      "quantization_config": {"mode": "int8"}}, None,
+     "invalid value for argument `quantization_config`"),
 ])
 def test_einsum_dense_bad_input(kwargs, input_shape, message):
     with pytest.raises(ValueError, match=f"(?i)layer 'bad'.*{message}"):
