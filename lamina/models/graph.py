@@ -66,9 +66,9 @@ class Graph:
                           and not kwargs)
                 outputs = [slot_of(t) for t in node.output_tensors]
                 plan.append((node.operation, args, kwargs, single, outputs))
-        self.plan = plan
         self.output_slots = [slot_of(x) for x in self.outputs]
         self.num_slots = len(slots)
+        self.plan = _with_releases(plan, self.output_slots)
 
     def run(self, flat_inputs, call_fn):
         """Runs the plan; `call_fn(operation, args, kwargs)` does each call."""
@@ -79,7 +79,7 @@ class Graph:
         def fill(value):
             return values[value.index] if isinstance(value, _Slot) else value
 
-        for operation, args, kwargs, single, out_slots in self.plan:
+        for operation, args, kwargs, single, out_slots, done in self.plan:
             if single:
                 result = call_fn(operation, (values[args[0].index],), {})
             else:
@@ -96,11 +96,34 @@ class Graph:
             else:
                 for slot, value in zip(out_slots, tree.flatten(result)):
                     values[slot] = value
+            for slot in done:
+                values[slot] = None
         results = [values[s] for s in self.output_slots]
         if self.single_output_in_list:
             # As Keras: `Model(inputs, [x])` returns `x`, not `[x]`.
             return results[0]
         return tree.pack_sequence_as(self._ordered_outputs, results)
+
+
+def _with_releases(plan, output_slots):
+    """Adds to each step the slots no later step reads (and that are not
+    outputs), so `run` drops each intermediate tensor after its last use,
+    as a hand-written forward does: memory is reused rather than held until
+    the call ends (and faulted in afresh on the next call)."""
+    last_use = {}
+    for step, (_, args, kwargs, _, outputs) in enumerate(plan):
+        for slot in outputs:
+            last_use[slot] = step
+        for value in tree.flatten(args) + tree.flatten(kwargs):
+            if isinstance(value, _Slot):
+                last_use[value.index] = step
+    kept = set(output_slots)
+    done = [[] for _ in plan]
+    for slot, step in last_use.items():
+        if slot not in kept:
+            done[step].append(slot)
+    return [entry + (tuple(released),)
+            for entry, released in zip(plan, done)]
 
 
 def keras_order(structure):
