@@ -23,6 +23,7 @@ from lamina.layers.preprocessing.integer_lookup import IntegerLookup
 from lamina.layers.preprocessing.normalization import Normalization
 from lamina.layers.preprocessing.string_lookup import StringLookup
 from lamina.layers.preprocessing.text_vectorization import TextVectorization
+from lamina import saving
 from lamina.saving import serialization
 from lamina.saving.registry import Registry
 
@@ -428,9 +429,9 @@ class FeatureSpace(Layer):
     def save(self, filepath):
         """Writes the FeatureSpace to a `.keras` file; reload it with
         `lamina.saving.load_model`."""
-        from lamina.saving.saving_api import save_model
-
-        save_model(self, filepath)
+        # The file API sits above the layers: `lamina.saving` loads it on
+        # first use, as `Model.save` does.
+        saving.save_model(self, filepath)
 
     def save_own_variables(self, store):
         return
