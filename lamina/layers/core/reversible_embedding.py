@@ -44,6 +44,8 @@ class ReversibleEmbedding(Embedding):
     torch.Size([1, 3, 100])
     """
 
+    quantization_kind = "reversible_embedding"
+
     def __init__(self, input_dim, output_dim, tie_weights=True,
                  embeddings_initializer="uniform", embeddings_regularizer=None,
                  embeddings_constraint=None, mask_zero=False,
@@ -68,13 +70,15 @@ class ReversibleEmbedding(Embedding):
         if self.built:
             return
         super().build(input_shape)
-        if not self.tie_weights:
+        if not self.tie_weights and self._builds_float_weight():
             self.reverse_embeddings = self.add_weight(
                 name="reverse_embeddings",
                 shape=(self.output_dim, self.input_dim),
                 initializer=self.embeddings_initializer)
 
     def call(self, inputs, reverse=False):
+        if self._is_quantized:
+            return self.quantized_call(inputs, reverse=reverse)
         if not reverse:
             return super().call(inputs)
         kernel = self.embeddings.T if self.tie_weights \

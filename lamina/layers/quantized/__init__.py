@@ -10,7 +10,7 @@ How a mode plugs in (see `modes.py`):
    filters)`, a model-level step run by `Model.quantize` after every
    layer was quantized (GPTQ/AWQ calibration).
 2. For each layer kind it supports ("dense", "einsum_dense",
-   "embedding"), register a handler class with
+   "embedding", "reversible_embedding"), register a handler class with
    `@register_handler(name, kind)`. A handler subclasses `LayerHandler`
    and defines:
    - `build(layer, kernel_shape, config)`: create the mode's variables
@@ -52,6 +52,7 @@ import importlib.util  # noqa: E402
 from lamina.layers.quantized import int8  # noqa: E402,F401
 from lamina.layers.quantized import float8  # noqa: E402,F401
 from lamina.layers.quantized import int4  # noqa: E402,F401
+from lamina.layers.quantized import reversible_embedding  # noqa: E402,F401,E501
 
 for _module in ("gptq", "awq"):
     if importlib.util.find_spec(f"lamina.layers.quantized.{_module}"):

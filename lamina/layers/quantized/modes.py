@@ -1,7 +1,8 @@
 """The registry of quantization modes and of their per-layer handlers.
 
 A mode ("int8", "int4", "float8", "gptq", "awq") is a `QuantizationMode`;
-for each layer kind it supports ("dense", "einsum_dense", "embedding") it
+for each layer kind it supports ("dense", "einsum_dense", "embedding",
+"reversible_embedding") it
 has a `LayerHandler` that builds, fills and runs the layer's quantized
 variables. Keras's order of modes is kept for error messages.
 """
