@@ -73,11 +73,11 @@ class ContrastLimitedAdaptiveHistogramEqualization(
     bottom and right by mirroring when the size does not divide); each
     tile and channel gets a 256-bin histogram, clipped at
     `int(clip_limit * tile_pixels / 256)` (pixel counts are integers in
-    Keras on torch) with the excess spread evenly over the bins, whose normalized cumulative sum is the tile's mapping. Each
-    pixel's output blends the mappings of its four nearest tile centres
-    bilinearly. Deterministic: applied in training and inference alike.
-    Runs batched: one `bincount` for every histogram, four gathers for
-    the blend.
+    Keras on torch) with the excess spread evenly over the bins, whose
+    normalized cumulative sum is the tile's mapping. Each pixel's output
+    blends the mappings of its four nearest tile centres bilinearly.
+    Deterministic: applied in training and inference alike. Runs batched:
+    one `bincount` for every histogram, four gathers for the blend.
 
     Args:
         value_range: `(min, max)` of the pixel values. Defaults to
