@@ -100,9 +100,10 @@ class CalibratedHandler(LayerHandler):
 
     @staticmethod
     def _add(layer, attribute, name, shape, dtype, initializer):
-        weight = layer.add_weight(name=name, shape=shape, dtype=dtype,
-                                  initializer=initializer, trainable=False)
-        # Under its Keras name in `state_dict`; the attribute is an alias.
+        # Under its Keras name (and path) in `state_dict`; the attribute is
+        # an alias.
+        weight = common.add_weight(layer, name, shape=shape, dtype=dtype,
+                                   initializer=initializer, trainable=False)
         setattr(layer, attribute, weight)
 
     def quantize(self, layer, config):
