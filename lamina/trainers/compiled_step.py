@@ -55,8 +55,7 @@ class CompiledStep:
         try:
             # The model call inside the graph leaves this to its caller.
             call_context.begin_outermost_call()
-            with torch._dynamo.config.patch(_TRACE_SETTINGS):
-                return self.compiled(*args)
+            return _call_traced(self.compiled, args)
         except Exception as error:  # noqa: BLE001 (eager decides below)
             reason = f"{type(error).__name__}: {error}"
             # A trace that raised can leave Dynamo's caches holding frames
@@ -71,6 +70,40 @@ class CompiledStep:
             "torch.compile, so it runs eagerly from now on. Reason: "
             f"{reason.splitlines()[0][:300]}", stacklevel=3)
         return result
+
+
+# Dynamo does not guard on its config, so a cached graph runs whatever the
+# settings; only a (re)trace needs them. Patching the config around every
+# call costs ~50 µs, so the settings are entered by Dynamo's compile-start
+# callback instead, while one of these steps is running (`_RUNNING`).
+_RUNNING = []
+_OPEN_PATCHES = []
+
+
+def _call_traced(compiled, args):
+    handler = torch._dynamo.callback_handler
+    if _enter_trace_settings not in handler.start_callbacks:
+        # (Registered again after `torch._dynamo.reset()`, which clears
+        # the callbacks.)
+        handler.register_start_callback(_enter_trace_settings)
+        handler.register_end_callback(_exit_trace_settings)
+    _RUNNING.append(True)
+    try:
+        return compiled(*args)
+    finally:
+        _RUNNING.pop()
+
+
+def _enter_trace_settings(_):
+    if _RUNNING:
+        patch = torch._dynamo.config.patch(_TRACE_SETTINGS)
+        patch.__enter__()
+        _OPEN_PATCHES.append(patch)
+
+
+def _exit_trace_settings(_):
+    if _OPEN_PATCHES:
+        _OPEN_PATCHES.pop().__exit__(None, None, None)
 
 
 def _with_own_code(function):
@@ -135,3 +168,31 @@ def whole_train_step(model):
         return y_pred, grads
 
     return step
+
+
+# Steps unrolled into one graph at most: the graph, and its compile time,
+# grow with the count.
+MAX_GROUP = 8
+
+
+def whole_train_steps(model):
+    """Several default train steps in one graph (`steps_per_execution`):
+    a function of a tuple of unpacked (x, y, sample_weight) batches and the
+    trainable weights, returning each step's detached predictions. Only
+    for optimizers whose update is in the graph (`updates_in_graph`)."""
+    single = whole_train_step(model)
+
+    def steps(batches, trainable):
+        return [single(x, y, sample_weight, trainable)[0]
+                for x, y, sample_weight in batches]
+
+    return steps
+
+
+def chunks(batches):
+    """`batches` in consecutive tuples of `MAX_GROUP`, then the remaining
+    ones alone: one group graph (a shorter group would trace another)."""
+    size = MAX_GROUP
+    whole = len(batches) - len(batches) % size
+    return [batches[i:i + size] for i in range(0, whole, size)] + \
+        [(batch,) for batch in batches[whole:]]

@@ -104,7 +104,7 @@ class Trainer(loops.LoopsMixin):
         self.train_function = None
         self.test_function = None
         self.predict_function = None
-        for kind in ("train", "custom train", "test"):
+        for kind in ("train", "train group", "custom train", "test"):
             self.__dict__.pop(f"_compiled_{kind}_step", None)
         self.compiled = True
 
@@ -301,10 +301,14 @@ class Trainer(loops.LoopsMixin):
         if distribution_hook.active() is not None:
             distribution_hook.active().check_train_step(self)
         step = self.train_step
+        run_group = None
         if self.jit_compile:
             step = self._compiled_train_step()
+            run_group = getattr(step, "run_group", None)
 
         def train_function(batches):
+            if run_group is not None and len(batches) > 1:
+                return run_group(batches)
             logs = None
             for batch in batches:
                 logs = step(batch)
@@ -338,7 +342,33 @@ class Trainer(loops.LoopsMixin):
                 self.optimizer.apply(grads, trainable)
             return self.compute_metrics(x, y, y_pred, sample_weight)
 
+        if self.steps_per_execution > 1 and \
+                compiled_step.updates_in_graph(self.optimizer):
+            step.run_group = self._compiled_step_group(step)
         return step
+
+    def _compiled_step_group(self, step):
+        """`steps_per_execution` batches run as few graph calls: chunks of
+        `compiled_step.MAX_GROUP` steps unrolled into one graph (the rest
+        through the single-step graph), the metrics then updated eagerly
+        batch by batch."""
+        group = self._compiled(
+            "train group", lambda: compiled_step.whole_train_steps(self))
+
+        def run_group(batches):
+            logs = None
+            for chunk in compiled_step.chunks(batches):
+                if len(chunk) == 1:
+                    logs = step(chunk[0])
+                    continue
+                unpacked = tuple(unpack_x_y_sample_weight(b) for b in chunk)
+                trainable = self._training_cache()["trainable"]
+                y_preds = group(unpacked, trainable)
+                for (x, y, sample_weight), y_pred in zip(unpacked, y_preds):
+                    logs = self.compute_metrics(x, y, y_pred, sample_weight)
+            return logs
+
+        return run_group
 
     def make_test_function(self, force=False):
         if self.test_function is not None and not force:

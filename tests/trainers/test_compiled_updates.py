@@ -80,3 +80,36 @@ def test_step_count_branches_keep_the_update_out_of_the_graph():
         lamina.optimizers.Nadam(use_ema=True))
     assert not compiled_step.updates_in_graph(
         lamina.optimizers.LossScaleOptimizer(lamina.optimizers.Adam()))
+
+
+def test_steps_per_execution_runs_chunks_of_steps_as_one_graph(monkeypatch):
+    monkeypatch.setattr(compiled_step, "MAX_GROUP", 2)
+    # The graphs' structure is under test here, not Inductor's kernels
+    # (above): AOT autograd without code generation keeps the test fast.
+    real_compile = torch.compile
+    monkeypatch.setattr(compiled_step.torch, "compile",
+                        lambda fn: real_compile(fn, backend="aot_eager"))
+    torch._dynamo.reset()
+    counters.clear()
+    eager = _model("adam", False)
+    grouped = _model("adam", False)
+    grouped.set_weights(eager.get_weights())
+    grouped.compile(grouped.optimizer.__class__(), grouped.loss,
+                    steps_per_execution=4, jit_compile=True)
+    seen = []
+    record = lamina.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: seen.append(batch))
+    options = dict(epochs=2, batch_size=16, shuffle=False, verbose=0)
+    expected = eager.fit(X, Y, **options).history["loss"]
+    got = grouped.fit(X, Y, callbacks=[record], **options).history["loss"]
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    for a, b in zip(grouped.get_weights(), eager.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+    # 6 batches an epoch: callbacks see each execution's last batch.
+    assert seen == [3, 5, 3, 5]
+    assert int(grouped.optimizer.iterations) == 12
+    assert not counters["graph_break"], dict(counters["graph_break"])
+    group = grouped.__dict__["_compiled_train group_step"]
+    assert group.failed is None and group.warm
+    # The single-step graph (for the leftover batches) and the 2-step one.
+    assert counters["stats"]["unique_graphs"] <= 4
