@@ -78,6 +78,8 @@ class ContrastLimitedAdaptiveHistogramEqualization(
     blends the mappings of its four nearest tile centres bilinearly.
     Deterministic: applied in training and inference alike. Runs batched:
     one `bincount` for every histogram, four gathers for the blend.
+    Bounding boxes and segmentation masks pass through unchanged, as for
+    the other colour layers (Keras 3.15 refuses them for this layer).
 
     Args:
         value_range: `(min, max)` of the pixel values. Defaults to
@@ -92,6 +94,8 @@ class ContrastLimitedAdaptiveHistogramEqualization(
         >>> layer(np.random.randint(0, 256, (1, 64, 64, 3))).shape
         torch.Size([1, 64, 64, 3])
     """
+
+    _BOXES_UNCHANGED = True
 
     def __init__(self, value_range=(0, 255), clip_limit=4.0,
                  tile_grid_size=(8, 8), data_format=None, **kwargs):

@@ -45,7 +45,7 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
     inference the images pass through unchanged. Runs batched: one blur
     and one gather-based warp for the whole batch. Segmentation masks
     follow the images' field with nearest interpolation; bounding boxes
-    are not supported (nor are they in Keras).
+    are refused (as in Keras: no box follows an elastic warp).
 
     Args:
         factor: a number `f` in [0, 1] (stored as `(0, f)`) or a pair: the
@@ -84,15 +84,6 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
         self.fill_value = fill_value
         self.value_range = value_range
         self._make_generator(seed)
-
-    def call(self, data, training=True):
-        if isinstance(data, dict) and "bounding_boxes" in data:
-            raise ValueError(
-                "RandomElasticTransform does not transform 'bounding_boxes' "
-                "(Keras's layer does not either): an elastic warp does not "
-                "keep boxes rectangular. Pass 'images', 'labels' and "
-                "'segmentation_masks' only.")
-        return super().call(data, training=training)
 
     def get_random_transformation(self, images, training=True):
         if not training or self.scale[1] == 0 or self.factor[1] == 0:

@@ -64,6 +64,20 @@ def test_spreads_a_dark_image_and_is_batched():
     torch.testing.assert_close(layer(x[1]), out[1])
 
 
+def test_boxes_and_masks_pass_through():
+    layer = getattr(preprocessing, NAME)(bounding_box_format="xyxy")
+    images = torch.from_numpy(_skewed((1, 16, 16, 3)))
+    boxes = {"boxes": torch.tensor([[[1.0, 2.0, 9.0, 12.0]]]),
+             "labels": torch.tensor([[3]])}
+    masks = torch.randint(0, 3, (1, 16, 16, 1))
+    out = layer({"images": images, "bounding_boxes": boxes,
+                 "segmentation_masks": masks})
+    torch.testing.assert_close(out["images"], layer(images))
+    torch.testing.assert_close(out["bounding_boxes"]["boxes"],
+                               boxes["boxes"])
+    assert torch.equal(out["segmentation_masks"], masks)
+
+
 def test_harness(keras_ref):
     run_layer_test(getattr(preprocessing, NAME), {"tile_grid_size": (2, 2)},
                    input_data=_skewed((2, 8, 6, 3)),

@@ -127,8 +127,11 @@ def test_masks_follow_the_images_field():
 
 def test_bounding_boxes_are_refused():
     boxes = {"boxes": torch.zeros(1, 1, 4), "labels": torch.zeros(1, 1)}
+    data = {"images": torch.zeros(1, 8, 8, 3), "bounding_boxes": boxes}
+    with pytest.raises(ValueError, match="bounding box format"):
+        Layer()(dict(data))
     with pytest.raises(ValueError, match="bounding_boxes"):
-        Layer()({"images": torch.zeros(1, 8, 8, 3), "bounding_boxes": boxes})
+        Layer(bounding_box_format="xyxy")(dict(data))
 
 
 @pytest.mark.parametrize("kwargs,match", [
