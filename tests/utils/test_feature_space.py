@@ -238,6 +238,88 @@ def test_functional_model_trained_on_encoded_features(tmp_path):
                                model.predict(x, verbose=0))
 
 
+def _heart_data(rows=64, seed=1):
+    rng = np.random.default_rng(seed)
+    return {
+        "sex": rng.integers(0, 2, rows), "cp": rng.integers(0, 5, rows),
+        "fbs": rng.integers(0, 2, rows), "restecg": rng.integers(0, 3, rows),
+        "exang": rng.integers(0, 2, rows), "ca": rng.integers(0, 4, rows),
+        "thal": rng.choice(["normal", "fixed", "reversible"], rows),
+        "age": rng.integers(29, 78, rows).astype("float32"),
+        "trestbps": rng.normal(130, 17, rows).astype("float32"),
+        "chol": rng.normal(245, 50, rows).astype("float32"),
+        "thalach": rng.normal(150, 22, rows).astype("float32"),
+        "oldpeak": rng.exponential(1.0, rows).astype("float32"),
+        "slope": rng.integers(1, 4, rows).astype("float32"),
+    }
+
+
+class _EncodedBatches(lamina.utils.PyDataset):
+    """What `ds.map(lambda x, y: (feature_space(x), y))` does in Keras."""
+
+    def __init__(self, space, data, labels, batch_size=16):
+        super().__init__()
+        self.space, self.data, self.labels = space, data, labels
+        self.batch_size = batch_size
+
+    def __len__(self):
+        return len(self.labels) // self.batch_size
+
+    def __getitem__(self, index):
+        rows = slice(index * self.batch_size, (index + 1) * self.batch_size)
+        batch = {name: values[rows] for name, values in self.data.items()}
+        return self.space(batch), self.labels[rows]
+
+
+def test_keras_structured_data_example():
+    """The FeatureSpace and model of Keras's "Structured data classification
+    with FeatureSpace" example, on heart-disease-like data."""
+    data = _heart_data()
+    labels = (data["thalach"] > 150).astype("float32")[:, None]
+    categorical = ["sex", "cp", "fbs", "restecg", "exang", "ca"]
+    normalized = ["trestbps", "chol", "thalach", "oldpeak", "slope"]
+    space = FeatureSpace(
+        features={**{name: "integer_categorical" for name in categorical},
+                  "thal": "string_categorical", "age": "float_discretized",
+                  **{name: "float_normalized" for name in normalized}},
+        crosses=[("sex", "age"), ("thal", "ca")],
+        crossing_dim=32, output_mode="concat")
+    space.adapt(data)
+    width = sum(len(np.unique(data[name])) + 1 for name in categorical) + \
+        4 + 32 + len(normalized) + 2 * 32
+    encoded = space.get_encoded_features()
+    assert tuple(encoded.shape) == (None, width)
+    x = space(data).cpu().numpy()
+    assert x.shape == (64, width)
+    # Columns: the features by sorted name (a normalized feature is one
+    # column, the others one-hot blocks), then the two crosses.
+    widths = [1 if name in normalized else
+              space.one_hot_encoders[name].num_tokens
+              for name in sorted(space.features)]
+    starts = np.cumsum([0] + widths)[:-1]
+    normalized_columns = [start for start, name in zip(
+        starts, sorted(space.features)) if name in normalized]
+    np.testing.assert_allclose(x[:, normalized_columns].mean(axis=0), 0.0,
+                               atol=1e-5)
+    np.testing.assert_allclose(x[:, normalized_columns].std(axis=0), 1.0,
+                               atol=1e-4)
+    # Each of the 10 one-hot blocks (7 categorical, age, 2 crosses) holds
+    # a single 1 per row.
+    one_hot = np.delete(x, normalized_columns, axis=1)
+    np.testing.assert_array_equal(one_hot.sum(axis=1), 10)
+
+    hidden = lamina.layers.Dense(32, activation="relu")(encoded)
+    hidden = lamina.layers.Dropout(0.5)(hidden)
+    predictions = lamina.layers.Dense(1, activation="sigmoid")(hidden)
+    model = lamina.Model(encoded, predictions)
+    model.compile(optimizer="adam", loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    model.fit(_EncodedBatches(space, data, labels), epochs=2, verbose=0)
+    sample = {name: values[0].item() for name, values in data.items()}
+    prediction = model.predict(space(sample)[None], verbose=0)
+    assert prediction.shape == (1, 1) and 0.0 <= float(prediction[0, 0]) <= 1
+
+
 def test_dict_encoded_features_feed_a_model():
     space = FeatureSpace({"a": "float", "b": FeatureSpace.float_discretized(
         None, bin_boundaries=[0.0])}, output_mode="dict")
