@@ -168,6 +168,12 @@ def shard_model(model, distribution):
             if parameter is not None:
                 owners[id(parameter)] = (layer, key, parameter)
     mesh = distribution.device_mesh.backend_mesh
+    with torch.no_grad():
+        for _, _, parameter in owners.values():
+            # FSDP2 shards contiguous parameters only; convolution kernels
+            # are laid out for torch's convolution (permuted memory).
+            if not parameter.is_contiguous():
+                parameter.data = parameter.data.contiguous()
 
     def placement(parameter):  # a parameter outside `weights`: dim 0
         return placements.get(id(parameter)) or Shard(0)
