@@ -26,8 +26,8 @@ def _same(ours, theirs, keras, exact=True):
         np.testing.assert_allclose(ours, theirs, rtol=2e-6, atol=1e-7)
 
 
-@pytest.mark.parametrize("axis", [0, -1, (0, 1)])
-@pytest.mark.parametrize("to_numpy", [False, True])
+@pytest.mark.parametrize("axis, to_numpy", [(0, False), (-1, True),
+                                            ((0, 1), False)])
 def test_abs_max_quantize(keras_ref, axis, to_numpy):
     x = np.random.default_rng(1).standard_normal((6, 5, 4)).astype("float32")
     q, s = quantizers.abs_max_quantize(x, axis, to_numpy=to_numpy)
@@ -46,8 +46,8 @@ def test_abs_max_quantizer_int4_range_and_config(keras_ref):
         quantizers.AbsMaxQuantizer(value_range=(-200, 127))
 
 
-@pytest.mark.parametrize("to_numpy", [False, True])
-@pytest.mark.parametrize("rows, block", [(12, 4), (10, 4), (6, 8)])
+@pytest.mark.parametrize("to_numpy, rows, block", [
+    (False, 12, 4), (False, 10, 4), (True, 10, 4), (True, 6, 8)])
 def test_grouped_with_zero_point(keras_ref, to_numpy, rows, block):
     x = np.random.default_rng(3).standard_normal((rows, 5)).astype("float32")
     x[:, 0] = 0.5  # a constant column: the zero-range case
@@ -60,8 +60,8 @@ def test_grouped_with_zero_point(keras_ref, to_numpy, rows, block):
     _same(ours[2], theirs[2], keras_ref)
 
 
-@pytest.mark.parametrize("axis", [0, 1, -1])
-@pytest.mark.parametrize("dtype", ["int8", "uint8"])
+@pytest.mark.parametrize("axis, dtype", [(0, "int8"), (1, "uint8"),
+                                         (-1, "int8")])
 def test_pack_unpack_int4(keras_ref, axis, dtype):
     rng = np.random.default_rng(4)
     low, high = (-8, 8) if dtype == "int8" else (0, 16)

@@ -34,8 +34,17 @@ def embedding_model(K):
 
 
 def einsum_model(K):
-    return K.Sequential([K.Input((40,)), K.layers.EinsumDense(
-        "ab,bc->ac", output_shape=6, bias_axes="c")])
+    return K.Sequential([K.Input((3, 8)), K.layers.EinsumDense(
+        "abc,cde->abde", output_shape=(3, 4, 5), bias_axes="de")])
+
+
+def einsum_reduce_model(K):
+    # Two contracted axes: the scale layout squeezes one.
+    return K.Sequential([K.Input((3, 8)), K.layers.EinsumDense(
+        "abc,bcd->ad", output_shape=5, bias_axes="d")])
+
+
+X3 = RNG.standard_normal((4, 3, 8)).astype("float32")
 
 
 def _config(K, kind):
@@ -72,13 +81,16 @@ def _check_variables(ours, theirs, keras):
 
 CASES = [(dense_model, X, "int8", None),
          (dense_model, X, "int8", "int8_weight_only"),
-         (dense_model, X, "int4", None),
          (dense_model, X, "int4", "int4_block_16"),
          (dense_model, X, "int4", "int4_per_channel"),
          (dense_model, X, "float8", None),
          (embedding_model, IDS, "int8", None),
          (embedding_model, IDS, "int4", "int4_block_4"),
-         (embedding_model, IDS, "int4", "int4_per_channel")]
+         (einsum_model, X3, "int8", None),
+         (einsum_model, X3, "int4", "int4_per_channel"),
+         (einsum_model, X3, "float8", None),
+         (einsum_reduce_model, X3, "int8", "int8_weight_only"),
+         (einsum_reduce_model, X3, "int4", "int4_block_4")]
 
 
 @pytest.mark.parametrize("build, data, mode, config", CASES,
@@ -94,6 +106,36 @@ def test_quantize_matches_keras(keras_ref, build, data, mode, config):
         theirs.layers[0].dtype_policy.name)
     assert lamina.quantizers.serialize(layer.quantization_config) == \
         keras_ref.quantizers.serialize(theirs.layers[0].quantization_config)
+
+
+@pytest.mark.parametrize("tie_weights, mode, config", [
+    (True, "int8", None), (False, "int8", "int8_weight_only"),
+    (True, "int4", "int4_block_4"), (False, "int4", "int4_per_channel"),
+    (False, "int4", "int4_block_4")])
+def test_reversible_embedding_matches_keras(keras_ref, tie_weights, mode,
+                                            config):
+    def build(K):
+        layer = K.layers.ReversibleEmbedding(20, 9, tie_weights=tie_weights,
+                                             logit_soft_cap=5.0)
+        layer.build()
+        return layer
+
+    ours, theirs = _quantized_pair(keras_ref, build, mode, config)
+    _check_variables(ours, theirs, keras_ref)
+    hidden = RNG.standard_normal((3, 9)).astype("float32")
+    for data, reverse in ((IDS, False), (hidden, True)):
+        np.testing.assert_allclose(
+            ours(data, reverse=reverse).detach().cpu().numpy(),
+            keras_ref.ops.convert_to_numpy(theirs(data, reverse=reverse)),
+            rtol=1e-5, atol=1e-6)
+    ours_store, their_store = {}, {}
+    ours.save_own_variables(ours_store)
+    theirs.save_own_variables(their_store)
+    assert sorted(ours_store) == sorted(their_store)
+    for key, value in their_store.items():
+        value = keras_ref.ops.convert_to_numpy(value)
+        assert ours_store[key].dtype == value.dtype
+        np.testing.assert_allclose(ours_store[key], value, rtol=1e-6)
 
 
 @pytest.mark.parametrize("mode", ["int8", "int4", "float8"])

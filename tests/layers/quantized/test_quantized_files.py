@@ -26,7 +26,13 @@ def embedding_model(K):
                          K.layers.Dense(3)])
 
 
-CASES = [(dense_model, X, "int8"), (dense_model, X, "int4"),
+def einsum_model(K):
+    return K.Sequential([K.Input((3, 8)), K.layers.EinsumDense(
+        "abc,cde->abde", output_shape=(3, 4, 5), bias_axes="de")])
+
+
+X3 = RNG.standard_normal((2, 3, 8)).astype("float32")
+CASES = [(einsum_model, X3, "int8"), (dense_model, X, "int4"),
          (dense_model, X, "float8"), (embedding_model, IDS, "int8"),
          (embedding_model, IDS, "int4")]
 IDS_ = [f"{c[0].__name__}-{c[2]}" for c in CASES]
@@ -41,34 +47,30 @@ def _quantized(K, build, mode):
 
 
 @pytest.mark.parametrize("build, data, mode", CASES, ids=IDS_)
-def test_keras_writes_lamina_reads(keras_ref, tmp_path, build, data, mode):
+def test_files_both_ways(keras_ref, tmp_path, build, data, mode):
+    # Keras writes, Lamina reads.
     theirs = _quantized(keras_ref, build, mode)
     expected = keras_ref.ops.convert_to_numpy(theirs(data))
-    theirs.save(tmp_path / "model.keras")
-    theirs.save_weights(tmp_path / "model.weights.h5")
-
-    loaded = lamina.saving.load_model(tmp_path / "model.keras")
-    assert loaded.layers[0].quantization_mode == mode.split("/")[0]
+    theirs.save(tmp_path / "keras.keras")
+    theirs.save_weights(tmp_path / "keras.weights.h5")
+    loaded = lamina.saving.load_model(tmp_path / "keras.keras")
+    assert loaded.layers[0].quantization_mode == mode
     np.testing.assert_allclose(loaded(data).detach().cpu().numpy(),
                                expected, rtol=1e-5, atol=1e-6)
     ours = _quantized(lamina, build, mode)
-    ours.load_weights(tmp_path / "model.weights.h5")
+    ours.load_weights(tmp_path / "keras.weights.h5")
     np.testing.assert_allclose(ours(data).detach().cpu().numpy(), expected,
                                rtol=1e-5, atol=1e-6)
 
-
-@pytest.mark.parametrize("build, data, mode", CASES, ids=IDS_)
-def test_lamina_writes_keras_reads(keras_ref, tmp_path, build, data, mode):
+    # Lamina writes (its own quantized weights), Keras reads.
     ours = _quantized(lamina, build, mode)
     expected = ours(data).detach().cpu().numpy()
-    ours.save(tmp_path / "model.keras")
-    ours.save_weights(tmp_path / "model.weights.h5")
-
-    loaded = keras_ref.saving.load_model(tmp_path / "model.keras")
+    ours.save(tmp_path / "lamina.keras")
+    ours.save_weights(tmp_path / "lamina.weights.h5")
+    loaded = keras_ref.saving.load_model(tmp_path / "lamina.keras")
     np.testing.assert_allclose(keras_ref.ops.convert_to_numpy(loaded(data)),
                                expected, rtol=1e-5, atol=1e-6)
-    theirs = _quantized(keras_ref, build, mode)
-    theirs.load_weights(tmp_path / "model.weights.h5")
+    theirs.load_weights(tmp_path / "lamina.weights.h5")
     np.testing.assert_allclose(keras_ref.ops.convert_to_numpy(theirs(data)),
                                expected, rtol=1e-5, atol=1e-6)
 
