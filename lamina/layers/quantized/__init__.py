@@ -22,8 +22,11 @@ How a mode plugs in (see `modes.py`):
    - `saved_names(layer)`: the attribute names of the layer's variables
      in Keras's file order (`variable_serialization_spec`).
    - optionally `policy_mode(layer, config)` (the policy name's mode part,
-     e.g. "int4/128" or "gptq/4/128") and `merged_for_saving(layer)`
-     (LoRA merged into the quantized weight before saving).
+     e.g. "int4/128" or "gptq/4/128"), `merged_for_saving(layer)` (LoRA
+     merged into the quantized weight before saving),
+     `stored_for_loading(layer, store)` (adapt another writer's layout
+     before loading) and `replaces_weight = False` for a mode that keeps
+     the float weight (float8).
 3. A quantizable layer class sets `quantization_kind` and mixes in
    `Quantizable` (from `quantizable.py`), which gives it `quantize`,
    `quantized_build`, `quantized_call` and Keras's variable order in files.

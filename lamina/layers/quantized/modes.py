@@ -2,9 +2,8 @@
 
 A mode ("int8", "int4", "float8", "gptq", "awq") is a `QuantizationMode`;
 for each layer kind it supports ("dense", "einsum_dense", "embedding",
-"reversible_embedding") it
-has a `LayerHandler` that builds, fills and runs the layer's quantized
-variables. Keras's order of modes is kept for error messages.
+"reversible_embedding") it has a `LayerHandler` that builds, fills and
+runs the layer's quantized variables. Keras's order of modes is kept for error messages.
 """
 
 # Keras 3.15's `dtype_policies.QUANTIZATION_MODES`, in its order.
@@ -70,6 +69,11 @@ class LayerHandler:
     def policy_mode(self, layer, config):
         """The mode part of the layer's new policy name."""
         return self.mode
+
+    def stored_for_loading(self, layer, store):
+        """The store `load_own_variables` reads (a mode may adapt another
+        writer's layout); the file's store unchanged by default."""
+        return store
 
     def merged_for_saving(self, layer):
         """`{name: value}` overrides for saving (LoRA merged into the
