@@ -418,6 +418,25 @@ def test_loads_a_file_written_by_keras(tmp_path):
                                [[3.0, 3.0, -1.0], [5.0, 4.0, 2.0]])
 
 
+def test_keras_loads_a_file_written_by_lamina(tmp_path):
+    space = FeatureSpace({"b": "float", "n": "float_normalized",
+                          "r": FeatureSpace.float_rescaled(scale=3.0)})
+    space.adapt({"b": [0.0, 0.0, 0.0], "n": [1.0, 2.0, 4.0],
+                 "r": [0.0, 0.0, 0.0]})
+    path = tmp_path / "lamina_space.keras"
+    space.save(path)
+    theirs = keras.saving.load_model(str(path))
+    assert type(theirs).__name__ == "FeatureSpace"
+    normalization = theirs.preprocessors["n"]
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(normalization.mean).reshape(-1), [7 / 3],
+        rtol=1e-6)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(normalization.variance).reshape(-1),
+        [np.var([1.0, 2.0, 4.0])], rtol=1e-6)
+    assert theirs.preprocessors["r"].scale == 3.0
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="Invalid feature type"):
         FeatureSpace({"a": "floaty"})
