@@ -98,6 +98,21 @@ def test_error_feedback_with_cholesky_factor_beats_plain_rounding():
     assert output_error(cholesky) < 0.8 * output_error(torch.eye(12))
 
 
+def test_a_group_across_a_block_boundary_keeps_one_scale():
+    # 96-column groups over 128-column blocks: the group at column 96 spans
+    # two blocks and keeps the parameters it started with (Keras 3.15
+    # computes them again in the second block and then fails to assign
+    # four groups of scales to three).
+    kernel = torch.randn(200, 4)
+    levels, scale, zero, g_idx = gptq_core.gptq_quantize_weights(
+        kernel, torch.eye(200), group_size=96)
+    assert scale.shape == zero.shape == (4, 3)
+    assert g_idx.long().bincount().tolist() == [96, 96, 8]
+    rebuilt = (levels.float() - zero.float()[:, g_idx.long()]) * \
+        scale[:, g_idx.long()]
+    assert (rebuilt - kernel.T).abs().max() <= scale.max()
+
+
 def test_dampen_hessian_revives_dead_features():
     hessian = torch.tensor([[2.0, 0.5, 0.0], [0.5, 4.0, 0.0],
                             [0.0, 0.0, 0.0]])
