@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from lamina.utils.dtypes import to_torch_dtype
+from lamina.utils.py_dataset import PyDataset
 
 # Keras batches unbatched samples (and a dict of arrays) by 32 for adapt.
 ADAPT_BATCH_SIZE = 32
@@ -32,12 +33,6 @@ def as_columns(data):
     return data
 
 
-def _is_py_dataset(data):
-    from lamina.utils.py_dataset import PyDataset
-
-    return isinstance(data, PyDataset)
-
-
 def _describe(data):
     text = repr(data)
     text = text if len(text) <= 80 else text[:77] + "..."
@@ -51,17 +46,18 @@ def _elements(dataset):
         columns = {name: to_numpy(value) for name, value in dataset.items()}
         lengths = {len(v) for v in columns.values() if v.ndim}
         if len(lengths) > 1 or any(v.ndim == 0 for v in columns.values()):
+            found = {name: len(v) if v.ndim else None
+                     for name, v in columns.items()}
             raise ValueError(
                 "FeatureSpace.adapt() received a dict whose values are not "
-                "arrays of the same length. Received lengths: "
-                f"{ {k: (len(v) if v.ndim else None) for k, v in columns.items()} }"
+                f"arrays of the same length. Received lengths: {found}"
             )
         total = lengths.pop() if lengths else 0
         for start in range(0, total, ADAPT_BATCH_SIZE):
             yield {name: value[start:start + ADAPT_BATCH_SIZE]
                    for name, value in columns.items()}
         return
-    if _is_py_dataset(dataset):
+    if isinstance(dataset, PyDataset):
         elements = (dataset[i] for i in range(len(dataset)))
     elif hasattr(dataset, "__iter__") and not isinstance(
             dataset, (str, bytes, np.ndarray, torch.Tensor)):

@@ -41,8 +41,9 @@ class Cross:
         if output_mode not in CROSS_OUTPUT_MODES:
             raise ValueError(
                 "Invalid value for argument `output_mode` of "
-                f"FeatureSpace.cross. Expected one of {set(CROSS_OUTPUT_MODES)}"
-                f". Received: output_mode={output_mode!r}"
+                "FeatureSpace.cross. Expected one of "
+                f"{set(CROSS_OUTPUT_MODES)}. Received: "
+                f"output_mode={output_mode!r}"
             )
         if isinstance(crossing_dim, bool) or \
                 not isinstance(crossing_dim, int) or crossing_dim <= 0:
