@@ -110,8 +110,8 @@ class CalibratedHandler(LayerHandler):
         if getattr(layer, "lora_enabled", False):
             raise ValueError(
                 f"Layer '{layer.name}': {self.mode.upper()} quantization of "
-                "a layer with LoRA enabled is not supported (Keras does not "
-                "support it either).")
+                "a layer with LoRA enabled is not supported. Merge or drop "
+                "the LoRA weights first.")
         kernel = common.drop_weight(layer, "kernel")
         layer.__dict__[_FLOAT_KERNEL] = kernel.detach()
         self.build(layer, tuple(kernel.shape), config)
