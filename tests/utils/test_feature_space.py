@@ -446,6 +446,19 @@ def test_bad_input():
         FeatureSpace({"a": "float"}, crosses=[("a", "b")])
     with pytest.raises(ValueError, match="non-empty"):
         FeatureSpace({})
+    with pytest.raises(ValueError, match="crossing_dim"):
+        FeatureSpace({"a": "float", "b": "float"}, crosses=[("a", "b")],
+                     crossing_dim=None)
+    with pytest.raises(ValueError, match="at least two feature names"):
+        FeatureSpace.cross(("a",), crossing_dim=4)
+    with pytest.raises(ValueError, match="crossing_dim"):
+        FeatureSpace.cross(("a", "b"), crossing_dim=0)
+    with pytest.raises(ValueError, match="output_mode"):
+        FeatureSpace.cross(("a", "b"), crossing_dim=4, output_mode="count")
+    with pytest.raises(ValueError, match="output_mode"):
+        FeatureSpace.feature("float32", lamina.layers.Rescaling(1.0), "raw")
+    with pytest.raises(ValueError, match="num_bins"):
+        FeatureSpace.float_discretized(num_bins=5, bin_boundaries=[0.0])
     space = _space()
     with pytest.raises(ValueError, match="adapt"):
         space(_data())
