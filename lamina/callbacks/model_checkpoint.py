@@ -7,8 +7,17 @@ import numpy as np
 import torch
 
 from lamina.callbacks.monitor_callback import MonitorCallback
+from lamina.distribution.devices import is_rank_zero
+from lamina.distribution.devices import wait_for_every_process
 from lamina.saving.file_io import atomic_path
-from lamina.utils.progbar import print_msg
+from lamina.trainers import distribution_hook
+from lamina.utils import progbar
+
+
+def print_msg(message):
+    if is_rank_zero():  # every rank runs the callback under ModelParallel
+        progbar.print_msg(message)
+
 
 # Longest first: a weights file also ends in ".h5".
 _EXTENSIONS = (".weights.h5", ".keras", ".hdf5", ".h5")
@@ -51,7 +60,13 @@ class ModelCheckpoint(MonitorCallback):
     >>> # model.fit(x, y, validation_split=0.2, callbacks=[checkpoint])
     """
 
-    rank_zero_only = True  # skipped on other ranks (CallbackList)
+    @property
+    def rank_zero_only(self):
+        """Skipped on other ranks (CallbackList), except where variables
+        are sharded (ModelParallel): every rank then takes part in
+        gathering them, and rank 0 alone writes."""
+        edges = distribution_hook.active()
+        return not getattr(edges, "gathers_to_save", False)
 
     def __init__(self, filepath, monitor="val_loss", verbose=0,
                  save_best_only=False, save_weights_only=False, mode="auto",
@@ -172,14 +187,22 @@ class ModelCheckpoint(MonitorCallback):
             if filepath.endswith(_EXTENSIONS) else ".tmp"
         # The writer sees a temporary name with the target's extension; the
         # rename onto `filepath` happens only once the file is complete.
-        with atomic_path(filepath, suffix=suffix) as temporary:
-            if self.save_weights_only:
-                self.model.save_weights(temporary, overwrite=True)
-            else:
-                self.model.save(temporary, overwrite=True)
+        if is_rank_zero():
+            with atomic_path(filepath, suffix=suffix) as temporary:
+                self._write(temporary)
+        else:  # sharded variables: this rank takes part in gathering them
+            self._write(filepath)
+        if not self.rank_zero_only:
+            wait_for_every_process()  # the file is complete for every rank
         if self.verbose > 0:
             print_msg(f"\nEpoch {epoch + 1}: finished saving model to "
                       f"{filepath}")
+
+    def _write(self, filepath):
+        if self.save_weights_only:
+            self.model.save_weights(filepath, overwrite=True)
+        else:
+            self.model.save(filepath, overwrite=True)
 
     def _get_file_path(self, epoch, batch, logs):
         """`filepath` with its format fields filled."""

@@ -19,6 +19,20 @@ class TrainerEdges:
     def __init__(self, distribution):
         self.distribution = distribution
 
+    @property
+    def gathers_to_save(self):
+        """True where variables are sharded (ModelParallel): saving them
+        gathers their shards, so every rank runs the saving callbacks."""
+        return hasattr(self.distribution, "layout_map")
+
+    def prepare_for_optimizer(self, model):
+        """Shards a built model's variables (ModelParallel) before its
+        optimizer is built on them: a loaded model's optimizer slots are
+        then sharded as their variables are."""
+        if hasattr(self.distribution, "layout_map") and model.built and \
+                not model.__dict__.get("_lamina_fully_sharded"):
+            shard_model(model, self.distribution)
+
     # ------------------------------------------------------------------
     # Data
     def distribute_adapter(self, adapter, shard):
@@ -153,6 +167,15 @@ def shard_model(model, distribution):
     from torch.distributed.tensor import Shard
 
     layout_map = distribution.layout_map
+    optimizer = getattr(model, "optimizer", None)
+    if getattr(optimizer, "built", False):
+        raise ValueError(
+            f"Model '{model.name}': its optimizer was built on the variables "
+            "before `ModelParallel` could shard them (the model trained, or "
+            "its optimizer was built, outside the distribution). Compile it "
+            "again with a new optimizer before training under the "
+            "distribution; `load_weights` then restores saved weights into "
+            "the sharded variables.")
     variables = model.weights
     paths = [v.path for v in variables]
     unmatched = [key for key in layout_map

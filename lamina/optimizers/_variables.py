@@ -243,6 +243,8 @@ class OptimizerVariables:
     def save_own_variables(self, store):
         """Writes the variables to `store` under keys "0", "1", ..."""
         for i, variable in enumerate(self.variables):
+            if hasattr(variable, "full_tensor"):  # sharded: gathered
+                variable = variable.full_tensor()
             store[str(i)] = variable.detach().cpu().numpy()
 
     def load_own_variables(self, store):

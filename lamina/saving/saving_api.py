@@ -11,6 +11,7 @@ import contextlib
 import os
 import warnings
 
+from lamina.saving import distributed
 from lamina.saving.formats import keras_zip
 from lamina.saving.formats import legacy_h5
 from lamina.saving.formats import sharded_weights
@@ -121,6 +122,12 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
         )
     if not _may_write(path, overwrite):
         return
+    # Under ModelParallel every process gathers; rank 0 alone writes.
+    with distributed.writing(model, path) as target:
+        _write_model(model, target, zipped, is_legacy, include_optimizer)
+
+
+def _write_model(model, path, zipped, is_legacy, include_optimizer):
     if not zipped:
         keras_zip.save_model(model, path, zipped=False,
                              include_optimizer=include_optimizer)
@@ -151,13 +158,13 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if keras_zip.is_keras_archive(path) and (
         path.endswith(".keras") or os.path.isdir(path)
     ):
-        with _naming_the_file(path):
+        with _naming_the_file(path), distributed.loading():
             return keras_zip.load_model(path, custom_objects, compile,
                                         safe_mode)
     if path.endswith(_LEGACY_SUFFIXES):
         if not os.path.exists(path):
             raise FileNotFoundError(f"No such file: '{path}'.")
-        with _naming_the_file(path):
+        with _naming_the_file(path), distributed.loading():
             return legacy_h5.load_model_from_hdf5(
                 path, custom_objects=custom_objects, compile=compile,
                 safe_mode=safe_mode,
@@ -218,11 +225,13 @@ def save_weights(model, filepath, overwrite=True, max_shard_size=None,
         )
     if not _may_write(path, overwrite):
         return
-    if max_shard_size is not None:
-        sharded_weights.save_weights(model, path, max_shard_size,
-                                     objects_to_skip=objects_to_skip)
-    else:
-        weights_h5.save_weights(model, path, objects_to_skip=objects_to_skip)
+    with distributed.writing(model, path) as target:
+        if max_shard_size is not None:
+            sharded_weights.save_weights(model, target, max_shard_size,
+                                         objects_to_skip=objects_to_skip)
+        else:
+            weights_h5.save_weights(model, target,
+                                    objects_to_skip=objects_to_skip)
 
 
 def load_weights(model, filepath, skip_mismatch=False, **kwargs):
@@ -253,6 +262,12 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
             "`by_name` only supports loading legacy '.h5' or '.hdf5' files. "
             f"Received: {path}"
         )
+    # Sharded variables (ModelParallel) each keep their shard of the file's.
+    with distributed.loading(model):
+        _read_weights(model, path, skip_mismatch, by_name, objects_to_skip)
+
+
+def _read_weights(model, path, skip_mismatch, by_name, objects_to_skip):
     if path.endswith(".keras"):
         with _naming_the_file(path):
             keras_zip.load_weights(model, path, skip_mismatch=skip_mismatch)

@@ -13,6 +13,7 @@ import types
 
 import numpy as np
 
+from lamina.saving import distributed
 from lamina.saving import object_registration
 
 _safe_mode = threading.local()
@@ -89,7 +90,7 @@ def serialize_keras_object(obj):
             f"Cannot serialize {obj!r}: it is not a plain value, a function "
             "or an object with `get_config()`."
         )
-    cls = type(obj)
+    cls = distributed.saved_class(obj)
     config = {
         "module": _module_of(cls),
         # A class Keras exports under another name writes that name.

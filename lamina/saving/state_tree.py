@@ -17,6 +17,7 @@ from lamina.layers.layer import Layer
 from lamina.layers.tracking import TrackedModuleDict
 from lamina.layers.tracking import TrackedModules
 from lamina.optimizers.base_optimizer import Optimizer
+from lamina.saving import distributed
 from lamina.utils import naming
 
 
@@ -75,7 +76,7 @@ def _container_items(container, path):
     for item in container:
         if not is_saveable(item):
             continue
-        name = naming.to_snake_case(type(item).__name__)
+        name = naming.to_snake_case(distributed.saved_class(item).__name__)
         if name in used:
             used[name] += 1
             name = f"{name}_{used[name]}"

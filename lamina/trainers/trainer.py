@@ -426,7 +426,10 @@ class Trainer(loops.LoopsMixin):
         if self.built and self.optimizer is not None and \
                 hasattr(self.optimizer, "build"):
             # As Keras: the slots exist now, so a saved optimizer state
-            # loads into them.
+            # loads into them (under ModelParallel, sharded as the model).
+            edges = distribution_hook.active()
+            if edges is not None:
+                edges.prepare_for_optimizer(self)
             self.optimizer.build(self.trainable_weights)
 
 

@@ -1,0 +1,88 @@
+"""Saving and loading a model whose variables are sharded across
+processes (`keras.distribution.ModelParallel`: FSDP2's DTensor parameters).
+
+Every process calls `save`, `save_weights` and `load_weights`, as the same
+script runs in each: reading a sharded variable gathers its shards from
+every process (a collective), so each process walks the model in the same
+order; rank 0 alone writes the file, in Keras's usual layout (whole
+variables), while the others write to a throwaway folder. Loading reads the
+whole file in every process; each keeps its own shard of every sharded
+variable, with no communication.
+"""
+
+import contextlib
+import os
+import tempfile
+
+import torch.distributed as dist
+
+
+def saved_class(obj):
+    """`obj`'s class, as files name it: FSDP swaps a sharded layer's class
+    for a subclass of its own making, `(FSDPModule, cls)`."""
+    cls = type(obj)
+    while cls.__module__.startswith("torch.distributed.fsdp") and \
+            len(cls.__bases__) > 1:
+        cls = cls.__bases__[-1]
+    return cls
+
+
+def _in_process_group():
+    return dist.is_available() and dist.is_initialized()
+
+
+def is_sharded(model):
+    """True when some variable of `model` is a DTensor (sharded)."""
+    if not _in_process_group():
+        return False
+    from torch.distributed.tensor import DTensor
+
+    return any(isinstance(w, DTensor) for w in model.weights)
+
+
+def _resharded(model):
+    """Puts every FSDP unit of `model` back to its sharded parameters: a
+    forward pass without backward (`predict`) leaves the root unit's
+    parameters gathered, in place of the variables that saving reads and
+    loading assigns."""
+    from torch.distributed.fsdp import FSDPModule
+
+    for module in model.modules():
+        if isinstance(module, FSDPModule):
+            module.reshard()
+
+
+@contextlib.contextmanager
+def writing(model, filepath):
+    """The path this process writes `filepath` to: `filepath` itself, but
+    under sharding a throwaway path on ranks other than 0; every process
+    has finished once the block ends (the file is whole for all)."""
+    if not is_sharded(model):
+        yield filepath
+        return
+    _resharded(model)
+    if dist.get_rank() == 0:
+        yield filepath
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            yield os.path.join(folder, os.path.basename(filepath))
+    dist.barrier()
+
+
+@contextlib.contextmanager
+def loading(model=None):
+    """Assigning whole values to sharded variables: each process keeps
+    its shard (the values are read as replicated, torch's
+    `implicit_replication`). `model`: the model loaded into; None for one
+    that `load_model` makes, which ModelParallel may shard on the way
+    (before building its optimizer)."""
+    if not (is_sharded(model) if model is not None else
+            _in_process_group()):
+        yield
+        return
+    from torch.distributed.tensor.experimental import implicit_replication
+
+    if model is not None:
+        _resharded(model)
+    with implicit_replication():
+        yield

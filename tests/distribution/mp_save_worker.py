@@ -1,0 +1,84 @@
+"""Run by `torchrun --nproc_per_node=2` from test_model_parallel_saving.py:
+a model whose Dense kernel is sharded by column (ModelParallel) is saved
+by ModelCheckpoint, `save` and `save_weights` (every process calls them;
+rank 0 alone writes), then loaded back into sharded and fresh models."""
+
+import contextlib
+import io
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+import lamina as keras
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mp_worker  # noqa: E402  (the model, data and sharding of the MP test)
+
+
+def full(weights):
+    return [np.asarray(w).tolist() for w in weights]
+
+
+def run(out_dir):
+    """The user's script, the same in one process and under torchrun."""
+    x, y = mp_worker.data()
+    network = mp_worker.model()
+    checkpoints = [
+        keras.callbacks.ModelCheckpoint(
+            os.path.join(out_dir, "epoch{epoch}.weights.h5"),
+            save_weights_only=True, verbose=1),
+        keras.callbacks.ModelCheckpoint(os.path.join(out_dir, "best.keras"),
+                                        monitor="loss", save_best_only=True)]
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        network.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0,
+                    callbacks=checkpoints)
+    kernel = network.layers[0].kernel
+    results = {"sharded": type(kernel).__name__ == "DTensor",
+               "printed": printed.getvalue(),
+               "weights": full(network.get_weights())}
+    network.save(os.path.join(out_dir, "model.keras"))
+    network.save_weights(os.path.join(out_dir, "model.weights.h5"))
+    results["prediction"] = network.predict(x, verbose=0).tolist()
+
+    # Loading into the sharded, trained model re-shards the file's values.
+    network.load_weights(os.path.join(out_dir, "epoch1.weights.h5"))
+    results["kernel_after_load"] = type(network.layers[0].kernel).__name__
+    results["loaded_epoch1"] = full(network.get_weights())
+    network.load_weights(os.path.join(out_dir, "model.weights.h5"))
+    results["reloaded"] = full(network.get_weights())
+    # ... and it trains on from there.
+    network.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    results["trained_on"] = full(network.get_weights())
+
+    # A fresh model loads the whole file, then `fit` shards it.
+    loaded = keras.saving.load_model(os.path.join(out_dir, "model.keras"))
+    results["loaded_model"] = full(loaded.get_weights())
+    results["loaded_model_prediction"] = loaded.predict(x, verbose=0).tolist()
+    loaded.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    results["loaded_model_trained_on"] = full(loaded.get_weights())
+    results["loaded_model_sharded"] = \
+        type(loaded.layers[0].kernel).__name__ == "DTensor"
+    return results
+
+
+def main(out_dir):
+    torch.set_num_threads(1)
+    distribution = keras.distribution
+    distribution.initialize()
+    mesh = distribution.DeviceMesh((2,), ["model"])
+    layout_map = distribution.LayoutMap(mesh)
+    layout_map["dense/kernel"] = (None, "model")
+    distribution.set_distribution(distribution.ModelParallel(
+        layout_map=layout_map))
+    results = run(out_dir)
+    rank = int(os.environ["RANK"])
+    with open(os.path.join(out_dir, f"rank{rank}.json"), "w") as f:
+        json.dump(results, f)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
