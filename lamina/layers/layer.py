@@ -20,6 +20,7 @@ from lamina.layers.call_spec import _jsonable_shape
 from lamina.layers.call_spec import _pop_legacy_input_shape
 from lamina.layers.call_spec import _positional_names
 from lamina.layers.layer_call import CallMixin
+from lamina.layers.quantized.quantizable import quantize_for_policy
 from lamina.layers.quantized.quantizable import quantize_layer
 from lamina.layers.tracking import TrackedDict
 from lamina.layers.tracking import TrackedList
@@ -203,6 +204,7 @@ class Layer(CallMixin, WeightsMixin, torch.nn.Module):
         self._compute_torch_dtype = policy.torch_compute_dtype
         self._weight_cast = (policy.torch_compute_dtype
                              if policy.casts_weights else None)
+        quantize_for_policy(self, value)
 
     @property
     def dtype(self):

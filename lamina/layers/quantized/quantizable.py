@@ -100,6 +100,23 @@ def quantize_layer(layer, mode=None, config=None, type_check=True):
         layer._set_quantized_policy(name)
 
 
+def quantize_for_policy(layer, value):
+    """Keras's rule when a built float layer gets a quantized policy
+    (`layer.dtype_policy = "int8_from_float32"`): it is quantized now."""
+    mode = layer.quantization_mode
+    if mode is None or not getattr(layer, "built", False) or \
+            getattr(layer, "_is_quantized", False):
+        return
+    if mode == "gptq":
+        raise ValueError(
+            "Implicitly enabling GPTQ quantization by setting `dtype_policy` "
+            f"to '{value}' is not supported. GPTQ requires a calibration "
+            "dataset and a `GPTQConfig` object.\n\nPlease use the "
+            "`.quantize('gptq', config=...)` method on the layer or model "
+            "instead.")
+    layer.quantize(mode)
+
+
 class Quantizable:
     """Mixin of the layers the quantization modes handle.
 

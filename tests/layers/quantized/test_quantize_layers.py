@@ -258,3 +258,15 @@ def test_layer_errors():
         mine.quantize("int8")
     mine.quantize("int8", type_check=False)
     assert mine.quantization_mode == "int8"
+
+
+def test_setting_a_quantized_policy_quantizes_a_built_layer():
+    layer = lamina.layers.Dense(3)
+    layer.build((None, 4))
+    layer.dtype_policy = "int8_from_float32"
+    assert layer._parameters["kernel"].dtype == torch.int8
+    assert layer.kernel_scale.shape == (3,)
+    other = lamina.layers.Dense(3)
+    other.build((None, 4))
+    with pytest.raises(ValueError, match="Implicitly enabling GPTQ"):
+        other.dtype_policy = "gptq/4/-1_from_float32"
