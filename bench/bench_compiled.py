@@ -1,18 +1,25 @@
-"""jit_compile=True and mixed_bfloat16 against the hand-written torch loop.
+"""jit_compile=True, mixed_bfloat16 and Dropout against the hand-written
+torch loop, with Keras 3 on JAX beside them.
 
-Run: python bench/bench_compiled.py   (prints compile times, medians, ratios)
+Run: python bench/bench_compiled.py [--no-jax]
+     (prints compile times, medians and ratios)
 
-Steady state: every Lamina model is fitted once before timing, so the
-compiled step is traced and cached (its compile time is printed apart);
-then one epoch per task, interleaved, medians of the repeats.
+Steady state: every Lamina model is fitted twice before timing (the first
+epoch traces and compiles the step, and its excess over the second is
+printed as the compile time); then one epoch per task, interleaved,
+medians of the repeats. Keras on JAX runs in its own process with one
+thread (`keras_jax.py`); its first epoch (XLA compiling) is printed apart
+and its steady-state median is given against this process's torch loop.
 """
 
+import sys
 import time
 
 import numpy as np
 import torch
 
 import common  # noqa: F401  (pins threads first)
+import keras_jax
 from bench_fit import mlp_data
 from bench_fit import torch_mlp_epoch
 from common import interleaved_medians
@@ -21,13 +28,14 @@ from common import report
 import lamina  # noqa: E402
 
 
-def lamina_mlp(jit_compile, policy=None):
+def lamina_mlp(jit_compile, policy=None, dropout=0.0):
     lamina.mixed_precision.set_global_policy(policy)
     try:
+        hidden = [lamina.layers.Dropout(dropout)] if dropout else []
         model = lamina.Sequential([
             lamina.Input((784,)),
-            lamina.layers.Dense(512, activation="relu"),
-            lamina.layers.Dense(512, activation="relu"),
+            lamina.layers.Dense(512, activation="relu"), *hidden,
+            lamina.layers.Dense(512, activation="relu"), *hidden,
             lamina.layers.Dense(10),
             lamina.layers.Activation("softmax", dtype="float32"),
         ])
@@ -39,10 +47,11 @@ def lamina_mlp(jit_compile, policy=None):
     return model
 
 
-def lamina_dense(jit_compile):
+def lamina_dense(jit_compile, steps_per_execution=1):
     model = lamina.Sequential([lamina.Input((64,)), lamina.layers.Dense(10)])
     model.compile("sgd", lamina.losses.SparseCategoricalCrossentropy(
-        from_logits=True), jit_compile=jit_compile)
+        from_logits=True), jit_compile=jit_compile,
+        steps_per_execution=steps_per_execution)
     return model
 
 
@@ -55,33 +64,18 @@ def warmed(model, x, y, batch_size, label):
     start = time.perf_counter()
     model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0)
     second = time.perf_counter() - start
-    print(f"  {label:<28} first epoch {first:6.2f} s, then {second:6.2f} s"
+    print(f"  {label:<32} first epoch {first:6.2f} s, then {second:6.2f} s"
           f" (compile ~{max(first - second, 0):.1f} s)")
     return lambda: model.fit(x, y, batch_size=batch_size, epochs=1,
                              verbose=0)
 
 
-def main():
-    print("First epochs (tracing and compiling included):")
-    x, y = mlp_data(12000)
-    tasks = {
-        "torch": torch_mlp_epoch(x, y, 128),
-        "eager": warmed(lamina_mlp(False), x, y, 128, "MLP eager"),
-        "jit": warmed(lamina_mlp(True), x, y, 128, "MLP jit_compile"),
-        "bf16": warmed(lamina_mlp(False, "mixed_bfloat16"), x, y, 128,
-                       "MLP mixed_bfloat16"),
-        "bf16+jit": warmed(lamina_mlp(True, "mixed_bfloat16"), x, y, 128,
-                           "MLP mixed_bfloat16 + jit"),
-    }
-    mlp = interleaved_medians(tasks)
-
-    small_x = np.random.default_rng(1).random((3200, 64), dtype=np.float32)
-    small_y = np.random.default_rng(2).integers(0, 10, 3200)
+def torch_dense_epoch(x, y):
     torch_dense = torch.nn.Linear(64, 10)
     sgd = torch.optim.SGD(torch_dense.parameters(), lr=0.01)
-    sx, sy = torch.from_numpy(small_x), torch.from_numpy(small_y)
+    sx, sy = torch.from_numpy(x), torch.from_numpy(y)
 
-    def torch_small():
+    def run():
         order = torch.randperm(len(sx))
         total = torch.zeros(())
         for start in range(0, len(sx), 32):
@@ -94,16 +88,72 @@ def main():
             total += loss.detach() * len(idx)
         return float(total)
 
+    return run
+
+
+def with_jax(medians, jax_results, columns):
+    """`medians` plus the Keras-on-JAX steady-state times (`columns`:
+    our column name -> keras_jax task name)."""
+    if jax_results is None:
+        return medians
+    medians = dict(medians)
+    for column, task in columns.items():
+        medians[column] = jax_results[task]["median"]
+    return medians
+
+
+def main():
+    jax_results = None
+    if "--no-jax" not in sys.argv:
+        print("Keras 3 on JAX (own process, one thread)...")
+        jax_results = keras_jax.measure(
+            ["mlp", "mlp_dropout", "mlp_bf16", "dense", "dense_spe32"])
+        if jax_results is not None:
+            for task, times in jax_results.items():
+                print(f"  jax {task:<28} first epoch {times['first']:6.2f} s"
+                      f", then {times['median']:6.2f} s")
+
+    print("First epochs (tracing and compiling included):")
+    x, y = mlp_data(12000)
     tasks = {
-        "torch": torch_small,
+        "torch": torch_mlp_epoch(x, y, 128),
+        "eager": warmed(lamina_mlp(False), x, y, 128, "MLP eager"),
+        "jit": warmed(lamina_mlp(True), x, y, 128, "MLP jit_compile"),
+        "bf16": warmed(lamina_mlp(False, "mixed_bfloat16"), x, y, 128,
+                       "MLP mixed_bfloat16"),
+        "bf16+jit": warmed(lamina_mlp(True, "mixed_bfloat16"), x, y, 128,
+                           "MLP mixed_bfloat16 + jit"),
+    }
+    mlp = with_jax(interleaved_medians(tasks), jax_results,
+                   {"jax": "mlp", "jax bf16": "mlp_bf16"})
+
+    tasks = {
+        "torch": torch_mlp_epoch(x, y, 128, dropout=0.2),
+        "eager": warmed(lamina_mlp(False, dropout=0.2), x, y, 128,
+                        "MLP + Dropout eager"),
+        "jit": warmed(lamina_mlp(True, dropout=0.2), x, y, 128,
+                      "MLP + Dropout jit_compile"),
+    }
+    mlp_dropout = with_jax(interleaved_medians(tasks), jax_results,
+                           {"jax": "mlp_dropout"})
+
+    small_x = np.random.default_rng(1).random((3200, 64), dtype=np.float32)
+    small_y = np.random.default_rng(2).integers(0, 10, 3200)
+    tasks = {
+        "torch": torch_dense_epoch(small_x, small_y),
         "eager": warmed(lamina_dense(False), small_x, small_y, 32,
                         "Dense(10) eager"),
         "jit": warmed(lamina_dense(True), small_x, small_y, 32,
                       "Dense(10) jit_compile"),
+        "jit spe32": warmed(lamina_dense(True, 32), small_x, small_y, 32,
+                            "Dense(10) jit, steps_per_exec 32"),
     }
-    dense = interleaved_medians(tasks, repeats=7)
+    dense = with_jax(interleaved_medians(tasks, repeats=7), jax_results,
+                     {"jax": "dense", "jax spe32": "dense_spe32"})
     report("MLP 784-512-512-10, RMSprop, batch 128, 12k rows, one epoch",
            mlp)
+    report("MLP with Dropout(0.2) after each hidden layer, same data",
+           mlp_dropout)
     report("Dense(10) on 64 features, batch 32, 100 steps", dense)
 
 

@@ -1,6 +1,11 @@
 """fit / predict cost against a hand-written torch loop on the same model.
 
-Run: python bench/bench_fit.py [--keras]   (prints medians and ratios)
+Run: python bench/bench_fit.py [--keras] [--jax]   (prints medians, ratios)
+
+--keras adds Keras 3 on its torch backend (same process, interleaved);
+--jax adds Keras 3 on JAX, timed in its own one-thread process
+(`keras_jax.py`, steady state after XLA compiling) against this process's
+torch loop.
 """
 
 import sys
@@ -34,10 +39,13 @@ def lamina_mlp():
     return model
 
 
-def torch_mlp_epoch(x, y, batch_size):
+def torch_mlp_epoch(x, y, batch_size, dropout=0.0):
+    """One epoch of the MLP as a hand-written torch loop (with
+    `torch.nn.Dropout(dropout)` after each hidden layer when set)."""
+    hidden = [torch.nn.Dropout(dropout)] if dropout else []
     model = torch.nn.Sequential(
-        torch.nn.Linear(784, 512), torch.nn.ReLU(),
-        torch.nn.Linear(512, 512), torch.nn.ReLU(),
+        torch.nn.Linear(784, 512), torch.nn.ReLU(), *hidden,
+        torch.nn.Linear(512, 512), torch.nn.ReLU(), *hidden,
         torch.nn.Linear(512, 10),
     )
     optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9,
@@ -64,6 +72,11 @@ def torch_mlp_epoch(x, y, batch_size):
 
 
 def main():
+    jax = None
+    if "--jax" in sys.argv:
+        import keras_jax
+
+        jax = keras_jax.measure(["mlp", "dense", "predict"], repeats=7)
     x, y = mlp_data(12000)
     model = lamina_mlp()
     tasks = {
@@ -73,7 +86,7 @@ def main():
     if "--keras" in sys.argv:
         tasks["keras"] = keras_mlp_epoch(x, y)
     report("MLP 784-512-512-10, RMSprop, batch 128, 12k rows, one epoch",
-           interleaved_medians(tasks))
+           _with_jax(interleaved_medians(tasks), jax, "mlp"))
 
     small_x = np.random.default_rng(1).random((3200, 64), dtype=np.float32)
     small_y = np.random.default_rng(2).integers(0, 10, 3200)
@@ -105,7 +118,8 @@ def main():
         tasks["keras"] = lambda: keras_dense.fit(small_x, small_y,
                                                  batch_size=32, verbose=0)
     report("Dense(10) on 64 features, batch 32, 100 steps (per-step "
-           "overhead)", interleaved_medians(tasks, repeats=7))
+           "overhead)", _with_jax(interleaved_medians(tasks, repeats=7), jax,
+                                 "dense"))
 
     predict_x = x[:3200]
 
@@ -126,7 +140,14 @@ def main():
         tasks["keras"] = repeated(lambda: keras_dense.predict(
             predict_x[:, :64], batch_size=32, verbose=0))
     report("predict, batch 32, 10 x 100 batches",
-           interleaved_medians(tasks, 7))
+           _with_jax(interleaved_medians(tasks, 7), jax, "predict"))
+
+
+def _with_jax(medians, jax, task):
+    """`medians` plus Keras-on-JAX's steady-state time for `task`."""
+    if jax is None:
+        return medians
+    return {**medians, "keras-jax": jax[task]["median"]}
 
 
 def _keras():
