@@ -102,14 +102,22 @@ def get_dataloader(tokenizer, sequence_length, dataset, num_samples=128, *,
     return windows[starts].astype(np.int32)[:, None, :]
 
 
+def _leaves(layer, seen):
+    if id(layer) in seen:
+        return
+    seen.add(id(layer))
+    children = getattr(layer, "layers", None) or []
+    if not children:
+        yield layer
+    for child in children:
+        yield from _leaves(child, seen)
+
+
 def find_layers_in_block(block):
-    """`{path: layer}` of the Dense/EinsumDense leaves of `block`."""
-    found = {}
-    for layer in block._flatten_layers():
-        if len(list(layer._flatten_layers())) == 1 and getattr(
-                layer, "quantization_kind", None) in TARGET_KINDS:
-            found[layer.path] = layer
-    return found
+    """`{path: layer}` of the Dense/EinsumDense leaves of `block`, in
+    depth-first order."""
+    return {layer.path: layer for layer in _leaves(block, set())
+            if getattr(layer, "quantization_kind", None) in TARGET_KINDS}
 
 
 def resolve_structure(model, config):
