@@ -11,6 +11,7 @@ from lamina.callbacks.callback import Callback
 from lamina.distribution.devices import is_rank_zero
 from lamina.distribution.devices import wait_for_every_process
 from lamina.saving.file_io import atomic_path
+from lamina.trainers import distribution_hook
 
 
 class BackupAndRestore(Callback):
@@ -210,12 +211,18 @@ class BackupAndRestore(Callback):
             self._save(epoch + 1, epoch_end=True)
 
     def _save(self, epoch, epoch_end=False):
-        if not is_rank_zero():  # every rank resumes from rank 0's backup
-            wait_for_every_process()
+        # Sharded variables (ModelParallel) are gathered by every rank.
+        gathers = getattr(distribution_hook.active(), "gathers_to_save",
+                          False)
+        if not is_rank_zero() and not gathers:
+            wait_for_every_process()  # every rank resumes from rank 0's
             return
         state = training_state.capture(
             self.model, getattr(self.model, "train_iterator", None), epoch,
             epoch_end)
+        if not is_rank_zero():
+            wait_for_every_process()
+            return
         from lamina.callbacks import training_state_file
 
         with atomic_path(self._latest_path) as temporary:

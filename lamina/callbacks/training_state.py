@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from lamina.random import SeedGenerator
+from lamina.trainers import distribution_hook
 from lamina.trainers.epoch_iterator import global_random_state
 from lamina.trainers.epoch_iterator import set_global_random_state
 
@@ -219,6 +220,9 @@ def _optimizer_variables(model, saved):
     their number differs from the backup's."""
     optimizer = model.optimizer
     if saved["built"] and not optimizer.built:
+        edges = distribution_hook.active()
+        if edges is not None:  # ModelParallel shards before slots are made
+            edges.prepare_for_optimizer(model)
         optimizer.build(model.trainable_weights)
     variables = optimizer.variables
     return variables if len(variables) == saved["variables"] else None
@@ -233,6 +237,12 @@ def _copy_into(target, array):
             f"A saved value of shape {tuple(source.shape)} does not fit the "
             f"variable of shape {tuple(target.shape)}."
         )
+    if hasattr(target, "full_tensor"):  # sharded: this rank keeps its shard
+        from torch.distributed.tensor.experimental import implicit_replication
+
+        with implicit_replication():
+            target.copy_(source.reshape(target.shape))
+        return
     target.copy_(source.reshape(target.shape))
 
 
@@ -314,6 +324,8 @@ def _capture_random(model, arrays):
 
 
 def _numpy(tensor):
+    if hasattr(tensor, "full_tensor"):  # sharded (ModelParallel): gathered
+        tensor = tensor.full_tensor()
     tensor = torch.as_tensor(tensor).detach().cpu()
     if tensor.dtype == torch.bfloat16:
         # NumPy has no bfloat16: keep the bits.

@@ -62,7 +62,52 @@ def run(out_dir):
     results["loaded_model_trained_on"] = full(loaded.get_weights())
     results["loaded_model_sharded"] = \
         type(loaded.layers[0].kernel).__name__ == "DTensor"
+    results["resume"] = resume(os.path.join(out_dir, "backup"))
+    results["built_optimizer_error"] = built_optimizer_error()
     return results
+
+
+class Interrupt(keras.callbacks.Callback):
+    """Stops `fit` in the middle of its second epoch."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.epoch == 1 and batch == 0:
+            raise RuntimeError("interrupted")
+
+
+def resume(backup_dir):
+    """BackupAndRestore every batch, interrupted mid-epoch, then resumed by
+    a new model's `fit`: the weights of an uninterrupted run."""
+    x, y = mp_worker.data()
+    try:
+        mp_worker.model().fit(
+            x, y, batch_size=16, epochs=2, shuffle=False, verbose=0,
+            callbacks=[keras.callbacks.BackupAndRestore(backup_dir,
+                                                        save_freq=1),
+                       Interrupt()])
+    except RuntimeError:
+        pass
+    network = mp_worker.model()
+    history = network.fit(x, y, batch_size=16, epochs=2, shuffle=False,
+                          verbose=0, callbacks=[
+                              keras.callbacks.BackupAndRestore(
+                                  backup_dir, save_freq=1)])
+    return {"epochs": history.epoch, "weights": full(network.get_weights())}
+
+
+def built_optimizer_error():
+    """A model whose optimizer was built outside the distribution."""
+    x, y = mp_worker.data()
+    network = mp_worker.model()
+    network.optimizer.build(network.trainable_weights)
+    try:
+        network.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    except ValueError as error:
+        return str(error)
+    return None
 
 
 def main(out_dir):

@@ -47,7 +47,7 @@ def _close(got, want, atol=1e-5):
 def test_rank_zero_alone_writes_every_file(ranks, out_dirs):
     assert all(rank["sharded"] for rank in ranks)
     assert sorted(os.listdir(out_dirs[0])) == sorted(
-        FILES + ["rank0.json", "rank1.json"])
+        FILES + ["rank0.json", "rank1.json"])  # the backup was deleted
     assert "saving model to" in ranks[0]["printed"]
     assert ranks[1]["printed"] == ""
 
@@ -97,3 +97,23 @@ def test_load_model_shards_the_loaded_model_and_trains_on(ranks, single):
         assert rank["loaded_model_sharded"]
         _close(rank["loaded_model_trained_on"],
                single["loaded_model_trained_on"])
+
+
+def test_backup_and_restore_resumes_the_sharded_model(ranks, single,
+                                                      load_worker):
+    worker = load_worker("mp_worker")
+    x, y = worker.data()
+    model = worker.model()
+    model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    uninterrupted = [w.tolist() for w in model.get_weights()]
+    _close(single["resume"]["weights"], uninterrupted)
+    for rank in ranks:
+        assert rank["resume"]["epochs"] == [1]
+        _close(rank["resume"]["weights"], uninterrupted)
+
+
+def test_an_optimizer_built_before_sharding_is_refused(ranks, single):
+    assert single["built_optimizer_error"] is None  # one process: no sharding
+    for rank in ranks:
+        message = rank["built_optimizer_error"]
+        assert message is not None and "before `ModelParallel`" in message
