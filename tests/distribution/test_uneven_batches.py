@@ -18,8 +18,13 @@ CASES = ["arrays_16", "arrays_10", "pydataset"]
 
 
 @pytest.fixture(scope="module")
-def ranks(tmp_path_factory, run_torchrun):
-    return run_torchrun("uneven_worker.py", tmp_path_factory.mktemp("uneven"))
+def out_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("uneven")
+
+
+@pytest.fixture(scope="module")
+def ranks(out_dir, run_torchrun):
+    return run_torchrun("uneven_worker.py", out_dir)
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +80,18 @@ def test_a_data_loader_pads_as_distributed_sampler_does(ranks, load_worker):
     for rank in ranks:
         for got, expected in zip(rank["loader"]["weights"], want):
             np.testing.assert_allclose(got, expected, atol=1e-6, rtol=0)
+
+
+def test_rank_zero_alone_writes_csv_and_tensorboard_logs(ranks, out_dir):
+    import csv
+    import os
+
+    assert ranks[0]["logged"] == ranks[1]["logged"]
+    with open(out_dir / "log.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(row["epoch"]) for row in rows] == [0, 1]  # written once
+    np.testing.assert_allclose([float(row["loss"]) for row in rows],
+                               ranks[0]["logged"]["loss"], rtol=1e-6)
+    for folder in ("train",):
+        events = os.listdir(out_dir / "tensorboard" / folder)
+        assert len(events) == 1 and events[0].startswith("events.out")
