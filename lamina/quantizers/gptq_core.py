@@ -121,7 +121,14 @@ def gptq_quantize_matrix(weights_transpose, inv_hessian, *, blocksize=128,
     `blocksize` columns the block's errors update all later columns at once.
     Group parameters come from `compute_scale_zero` applied to the group's
     columns as they stand when its first column is reached (updated by the
-    errors of earlier blocks).
+    errors of earlier blocks), and hold for the whole group, even when it
+    runs into the next block (where Keras 3.15 computes them again and
+    then fails on the extra group).
+
+    `gptq_quantize_weights` passes the inverse Hessian itself, as Keras
+    3.15 does; the reference GPTQ (Frantar et al.) passes the upper
+    Cholesky factor of the inverse, which makes each column's update the
+    exact optimal-brain-quantization step and lowers the output error.
 
     Args:
         weights_transpose: float `[out_features, in_features]`.
