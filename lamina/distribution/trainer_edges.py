@@ -9,6 +9,7 @@ import torch.distributed as dist
 from lamina.distribution import data_sharding
 from lamina.distribution import devices as devices_lib
 from lamina.layers import call_context
+from lamina.utils import tree
 
 _KERAS_ATTRIBUTES = ("_keras_name", "_keras_path", "_own_trainable",
                      "regularizer", "constraint", "aggregation", "autocast",
@@ -75,7 +76,19 @@ class TrainerEdges:
         forward goes through DDP; a custom `train_step` calls the model
         itself, which DDP cannot see, so its gradients would silently stay
         per-process. ModelParallel's FSDP2 hooks see any call of a sharded
-        model: a built model is sharded here for a custom step."""
+        model: a built model is sharded here for a custom step. A loss
+        summed over the batch (`reduction="sum"`) is refused: the
+        processes' gradients are averaged, which scales it by 1/N."""
+        summed = [loss for loss in tree.flatten(getattr(model, "loss", None))
+                  if getattr(loss, "reduction", None) == "sum"]
+        if summed and self.distribution.num_data_shards > 1:
+            raise ValueError(
+                f"Model '{model.name}' is compiled with a loss of "
+                f"reduction='sum' ({summed[0]!r}), but the "
+                f"{self.distribution.num_data_shards} data shards' gradients"
+                " are averaged, which would divide it by their number. Use "
+                "reduction='sum_over_batch_size' (the default) and scale the "
+                "learning rate instead.")
         if getattr(type(model).train_step, "_is_default_step", False):
             return
         if hasattr(self.distribution, "layout_map"):  # ModelParallel

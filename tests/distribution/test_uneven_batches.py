@@ -95,3 +95,10 @@ def test_rank_zero_alone_writes_csv_and_tensorboard_logs(ranks, out_dir):
     for folder in ("train",):
         events = os.listdir(out_dir / "tensorboard" / folder)
         assert len(events) == 1 and events[0].startswith("events.out")
+
+
+def test_a_loss_summed_over_the_batch_is_refused(ranks):
+    for rank in ranks:
+        message = rank["summed_loss_error"]
+        assert message is not None and "reduction='sum'" in message
+        assert "2 data shards" in message

@@ -90,6 +90,19 @@ def logged(out_dir):
     return history.history
 
 
+def summed_loss_error():
+    """A loss summed over the batch, which averaged gradients would
+    shrink, is refused."""
+    x, y, _ = data()
+    model = mlp()
+    model.compile("sgd", keras.losses.MeanSquaredError(reduction="sum"))
+    try:
+        model.fit(x, y, batch_size=16, verbose=0)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
 CASES = {"arrays_16": ("arrays", 16), "arrays_10": ("arrays", 10),
          "pydataset": ("pydataset", None)}
 
@@ -101,6 +114,7 @@ def main(out_dir):
     results = {name: run(*case) for name, case in CASES.items()}
     results["loader"] = loader()
     results["logged"] = logged(out_dir)
+    results["summed_loss_error"] = summed_loss_error()
     rank = int(os.environ["RANK"])
     with open(os.path.join(out_dir, f"rank{rank}.json"), "w") as f:
         json.dump(results, f)
