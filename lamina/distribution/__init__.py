@@ -9,6 +9,17 @@ Launch with `torchrun --nproc_per_node=N script.py`; in the script:
 DDP averages the gradients; FSDP2 shards `ModelParallel`'s variables;
 metrics and logs are global on every rank; rank 0 alone prints and writes
 files (`is_rank_zero`).
+
+A global batch that does not divide by the number of processes is split
+into slices that differ by a row (some empty where it has fewer rows than
+processes); each process's gradient weighs by its share, so a step is the
+one-process step on that batch, and metrics count every row once.
+`predict` returns every row, in order, in every process.
+
+Under `ModelParallel` every process calls `save`/`save_weights`/
+`load_weights` (the same script runs in each): the shards are gathered
+and rank 0 writes Keras's usual file; loading gives each process its
+shard again.
 """
 
 from lamina.distribution.devices import get_device_count
