@@ -177,3 +177,23 @@ def test_ddp_buckets_follow_the_layout(tmp_path):
             assert kernel.grad.stride() == stride
     finally:
         dist.destroy_process_group()
+
+
+@pytest.mark.skipif(not os.environ.get("LAMINA_SLOW_TESTS"),
+                    reason="~10 s of tracing; run with LAMINA_SLOW_TESTS=1")
+def test_torch_compile_traces_the_laid_out_kernels():
+    # aot_eager: Dynamo and AOTAutograd see the strided kernels, with no
+    # code generation (fast); outputs and gradients equal eager mode's.
+    model = _convnet()
+    x = torch.randn(2, 8, 8, 3)
+    compiled = torch.compile(model, backend="aot_eager")
+    expected = model(x)
+    expected.sum().backward()
+    grads = [k.grad.clone() for k in _kernels(model)]
+    model.zero_grad()
+    got = compiled(x)
+    got.sum().backward()
+    torch.testing.assert_close(got, expected)
+    for kernel, grad in zip(_kernels(model), grads):
+        torch.testing.assert_close(kernel.grad, grad)
+        assert kernel.grad.stride() == kernel.stride()
