@@ -279,3 +279,30 @@ def test_uncalibrated_layer_runs_on_its_float_kernel():
     torch.testing.assert_close(layer(x), expected)
     assert [w.name for w in layer.weights] == [
         "bias", "kernel", "kernel_scale", "kernel_zero", "g_idx"]
+
+
+def test_structure_from_the_model_hook():
+    # Without a structure in the config, the model names its blocks.
+    class Blocks(lamina.Model):
+        def __init__(self):
+            super().__init__()
+            self.embedding = lamina.layers.Embedding(50, 16)
+            self.first = lamina.layers.Dense(16)
+            self.second = lamina.layers.Dense(4)
+
+        def call(self, tokens):
+            return self.second(self.first(self.embedding(tokens)))
+
+        def get_quantization_layer_structure(self, mode):
+            assert mode == "awq"
+            return {"pre_block_layers": [self.embedding],
+                    "sequential_blocks": [self.first, self.second]}
+
+    model = Blocks()
+    model(TOKENS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.quantize("awq", config=_config(AWQConfig, None,
+                                             group_size=-1))
+    assert model.first.is_awq_calibrated and model.second.is_awq_calibrated
+    assert not (model.first.awq_scales == 1).all()
