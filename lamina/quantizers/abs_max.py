@@ -68,7 +68,9 @@ def abs_max_quantize(inputs, axis, value_range=(-127, 127), dtype="int8",
     source = x.dtype
     axes = _axes(axis, x.dim())
     amax = torch.amax(torch.abs(x), dim=axes, keepdim=True)
-    scale = (value_range[1] / (amax + epsilon)).to(source)
+    # A true division (`scalar / tensor` would round a reciprocal first).
+    top = torch.full_like(amax, value_range[1])
+    scale = torch.div(top, amax + epsilon).to(source)
     outputs = torch.clamp(torch.round(x * scale), value_range[0],
                           value_range[1]).to(to_torch_dtype(dtype))
     return outputs.to(device), scale.to(device)

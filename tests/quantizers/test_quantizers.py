@@ -33,7 +33,7 @@ def test_abs_max_quantize(keras_ref, axis, to_numpy):
     q, s = quantizers.abs_max_quantize(x, axis, to_numpy=to_numpy)
     kq, ks = keras_ref.quantizers.abs_max_quantize(x, axis, to_numpy=to_numpy)
     _same(q, kq, keras_ref)
-    _same(s, ks, keras_ref, exact=False)
+    _same(s, ks, keras_ref)
 
 
 def test_abs_max_quantizer_int4_range_and_config(keras_ref):

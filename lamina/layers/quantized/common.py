@@ -48,6 +48,17 @@ def float_weight(layer, name):
     return layer._parameters[name]
 
 
+def read(layer, name):
+    """A float variable as the layer's call reads it: in the compute dtype
+    under a mixed policy, as Keras's autocast reads every float variable
+    (quantization scales included)."""
+    weight = getattr(layer, name)
+    if layer.compute_dtype != layer.variable_dtype and \
+            weight.is_floating_point():
+        return weight.to(compute_dtype(layer))
+    return weight
+
+
 def compute_dtype(layer):
     return to_torch_dtype(layer.compute_dtype)
 

@@ -92,8 +92,9 @@ class Int4Dense(_Int4Handler):
         unpacked = unpack_int4(common.float_weight(layer, "kernel"),
                                layer._orig_output_dim, axis=-1)
         if layer._int4_block_size is None:
-            return unpacked.to(dtype) / layer.kernel_scale
-        return dequantize_with_sz_map(unpacked, layer.kernel_scale,
+            return unpacked.to(dtype) / common.read(layer, "kernel_scale")
+        return dequantize_with_sz_map(unpacked,
+                                      common.read(layer, "kernel_scale"),
                                       layer.kernel_zero, layer.g_idx,
                                       group_axis=0).to(dtype)
 
@@ -121,7 +122,7 @@ class Int4Dense(_Int4Handler):
 
 
 def _per_channel(layer, inputs, unpacked, dtype):
-    output_scale = layer.kernel_scale
+    output_scale = common.read(layer, "kernel_scale")
     x = inputs
     if layer.inputs_quantizer is not None:
         x, inputs_scale = layer.inputs_quantizer(inputs, axis=-1)
@@ -180,11 +181,11 @@ class Int4Embedding(_Int4Handler):
                                layer._orig_output_dim, axis=-1)
         rows = unpacked[inputs].to(dtype)
         if layer._int4_block_size is None:
-            scale = layer.embeddings_scale[inputs][..., None]
+            scale = common.read(layer, "embeddings_scale")[inputs][..., None]
             outputs = rows / scale
         else:
             outputs = dequantize_with_sz_map(
-                rows, layer.embeddings_scale[inputs],
+                rows, common.read(layer, "embeddings_scale")[inputs],
                 layer.embeddings_zero[inputs], layer.g_idx,
                 group_axis=-1)
         return common.add_lora(layer, inputs, outputs, target="embeddings")

@@ -48,7 +48,7 @@ class Int8Dense(LayerHandler):
 
     def call(self, layer, inputs, training=None):
         kernel = common.float_weight(layer, "kernel")
-        scale = layer.kernel_scale
+        scale = common.read(layer, "kernel_scale")
         dtype = common.compute_dtype(layer)
         with torch.no_grad():
             outputs = _int8_matmul(layer, inputs, kernel, scale, dtype)
@@ -118,7 +118,7 @@ class Int8Embedding(LayerHandler):
     def call(self, layer, inputs, training=None):
         inputs = embedding_indices(layer, inputs)
         rows = common.float_weight(layer, "embeddings")[inputs]
-        scale = layer.embeddings_scale[inputs][..., None]
+        scale = common.read(layer, "embeddings_scale")[inputs][..., None]
         outputs = rows.to(common.compute_dtype(layer)) / scale
         return common.add_lora(layer, inputs, outputs, target="embeddings")
 
@@ -171,7 +171,8 @@ class Int8EinsumDense(LayerHandler):
         layer._parameters["kernel"].assign(values)
 
     def float_kernel(self, layer, dtype):
-        scale = einsum_axes(layer).scale_for_kernel(layer.kernel_scale)
+        scale = einsum_axes(layer).scale_for_kernel(
+            common.read(layer, "kernel_scale"))
         return common.float_weight(layer, "kernel").to(dtype) / scale
 
     def call(self, layer, inputs, training=None):
@@ -184,7 +185,8 @@ class Int8EinsumDense(LayerHandler):
                     inputs, axis=layer.quantization_axis)
                 inputs_scale = axes.scale_for_output(inputs_scale, "input")
                 outputs = int_einsum(layer.equation, x, kernel).to(dtype)
-                outputs = outputs / (inputs_scale * layer.kernel_scale)
+                outputs = outputs / (
+                    inputs_scale * common.read(layer, "kernel_scale"))
             else:
                 outputs = torch.einsum(layer.equation, inputs.to(dtype),
                                        self.float_kernel(layer, dtype))

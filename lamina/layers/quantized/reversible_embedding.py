@@ -90,10 +90,10 @@ class Int8ReversibleEmbedding(_Reversible, Int8Embedding):
     def reverse_logits(self, layer, x, inputs_scale, dtype):
         if layer.tie_weights:
             kernel = common.float_weight(layer, "embeddings").T
-            scale = layer.embeddings_scale
+            scale = common.read(layer, "embeddings_scale")
         else:
             kernel = layer.reverse_embeddings
-            scale = layer.reverse_embeddings_scale
+            scale = common.read(layer, "reverse_embeddings_scale")
         return _product(x, kernel).to(dtype) / (inputs_scale * scale)
 
 
@@ -129,13 +129,13 @@ class Int4ReversibleEmbedding(_Reversible, Int4Embedding):
     def reverse_logits(self, layer, x, inputs_scale, dtype):
         if layer.tie_weights:
             packed = common.float_weight(layer, "embeddings").T
-            scale, zero = layer.embeddings_scale, getattr(
+            scale, zero = common.read(layer, "embeddings_scale"), getattr(
                 layer, "embeddings_zero", None)
             if zero is not None:
                 scale, zero = scale.T, zero.T
         else:
             packed = layer.reverse_embeddings
-            scale = layer.reverse_embeddings_scale
+            scale = common.read(layer, "reverse_embeddings_scale")
             zero = getattr(layer, "reverse_embeddings_zero", None)
         unpacked = unpack_int4(packed, layer.output_dim, axis=0)
         if layer._int4_block_size is None:

@@ -4,9 +4,11 @@ dtypes, values) and the same predictions; training after quantizing;
 Keras's errors.
 
 Tolerance: the quantized variables are equal (integers exactly, float
-scales to float32 rounding); int8 predictions differ only by the order of
-float32 operations in the de-scaling (a few ulps), so outputs are compared
-at rtol=1e-5, atol=1e-6.
+scales to float32 rounding); predictions are computed with the same
+operations in the same dtypes, and are compared at rtol=1e-5, atol=1e-6
+(float32 matmul kernels may sum in another order). Under mixed_bfloat16
+they are equal too: scales are read in bfloat16 as Keras's autocast
+reads them.
 """
 
 import warnings
@@ -47,6 +49,13 @@ def einsum_reduce_model(K):
 X3 = RNG.standard_normal((4, 3, 8)).astype("float32")
 
 
+def mixed_dense_model(K):
+    return K.Sequential([
+        K.Input((40,)),
+        K.layers.Dense(7, activation="relu", dtype="mixed_bfloat16"),
+        K.layers.Dense(5, dtype="mixed_bfloat16")])
+
+
 def _config(K, kind):
     q = K.quantizers
     return {
@@ -84,6 +93,8 @@ CASES = [(dense_model, X, "int8", None),
          (dense_model, X, "int4", "int4_block_16"),
          (dense_model, X, "int4", "int4_per_channel"),
          (dense_model, X, "float8", None),
+         (mixed_dense_model, X, "int8", None),
+         (mixed_dense_model, X, "int4", None),
          (embedding_model, IDS, "int8", None),
          (embedding_model, IDS, "int4", "int4_block_4"),
          (einsum_model, X3, "int8", None),
@@ -98,9 +109,13 @@ CASES = [(dense_model, X, "int8", None),
 def test_quantize_matches_keras(keras_ref, build, data, mode, config):
     ours, theirs = _quantized_pair(keras_ref, build, mode, config)
     _check_variables(ours, theirs, keras_ref)
-    expected = keras_ref.ops.convert_to_numpy(theirs(data))
-    got = ours(data).detach().cpu().numpy()
-    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    expected = theirs(data)
+    got = ours(data)
+    assert str(got.dtype) == str(expected.dtype)
+    np.testing.assert_allclose(
+        got.detach().cpu().float().numpy(),
+        keras_ref.ops.convert_to_numpy(expected).astype("float32"),
+        rtol=1e-5, atol=1e-6)
     layer = ours.layers[0]
     assert layer.dtype_policy == lamina.dtype_policies.get(
         theirs.layers[0].dtype_policy.name)
