@@ -125,3 +125,23 @@ def test_corrupt_class_index_download_is_refused(class_index, monkeypatch):
     with pytest.raises(Exception, match="0" * 32):
         imagenet_utils.decode_predictions(np.zeros((1, 1000)))
     assert not class_index.exists()
+
+
+def test_decode_predictions_equals_keras(keras_ref, monkeypatch):
+    # The same class index given to both (Keras's download hash is fixed,
+    # so its cached index is set directly); random scores, ties and top=5.
+    from keras.src.applications import imagenet_utils as theirs
+
+    index = {str(i): [f"n{i:08d}", f"class_{i}"] for i in range(1000)}
+    monkeypatch.setattr(theirs, "CLASS_INDEX", index)
+    monkeypatch.setattr(imagenet_utils, "_class_index", index)
+    preds = np.random.default_rng(5).random((3, 1000)).astype("float32")
+    preds[2] = 0.0
+    preds[2, [10, 20, 30]] = 0.5   # a three-way tie
+    for top in (1, 5):
+        ours = imagenet_utils.decode_predictions(preds, top=top)
+        expected = theirs.decode_predictions(preds, top=top)
+        assert [[t[:2] for t in row] for row in ours] == [
+            [t[:2] for t in row] for row in expected]
+        assert [[float(t[2]) for t in row] for row in ours] == [
+            [float(t[2]) for t in row] for row in expected]
