@@ -137,6 +137,12 @@ def keras_order(structure):
     return structure
 
 
+def nodes_in_order(inputs, outputs):
+    """The nodes the `outputs` come from, back to the `inputs` (flat lists
+    of KerasTensors), each after the nodes it depends on."""
+    return _build_map(inputs, outputs)[0]
+
+
 def _build_map(inputs, outputs):
     """Depth-first walk from the outputs; records nodes in an order where
     each node comes after the nodes it depends on."""

@@ -7,6 +7,7 @@ may also pass `inputs`/`outputs` to `super().__init__` to get a graph.
 from lamina.layers.layer import Layer
 from lamina.layers.quantized.model_quantize import quantize_model
 from lamina.models import graph as graph_lib
+from lamina.models import input_cloning
 from lamina.graph.symbolic import KerasTensor
 from lamina.saving.registry import Registry
 from lamina.trainers.trainer import Trainer
@@ -72,6 +73,7 @@ class Model(Trainer, Layer):
     # ------------------------------------------------------------------
     # Graph (functional) support
     def _init_graph(self, inputs, outputs):
+        inputs, outputs = input_cloning.with_input_layers(inputs, outputs)
         self._graph = graph_lib.Graph(inputs, outputs)
         for operation in self._graph.operations:
             if isinstance(operation, Layer):
