@@ -238,6 +238,9 @@ def _rebind_weights(model, owners):
         for name in _KERAS_ATTRIBUTES:
             if hasattr(old, name):
                 setattr(new, name, getattr(old, name))
+        # The Keras path (a property of `Variable`), as an attribute (a
+        # tensor's `name` is torch's, read-only).
+        new.path = getattr(old, "path", None)
         replaced[id(old)] = new
     for layer in model._flatten_layers():
         for weights in (layer._trainable_variables,

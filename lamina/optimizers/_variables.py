@@ -142,6 +142,7 @@ class OptimizerVariables:
             slot = torch.nn.Parameter(value, requires_grad=False)
             slot._keras_name, slot._keras_path = name, self._variable_path(
                 name)
+            slot.path = slot._keras_path  # `Variable`'s property, as data
             return self._track_slot(slot, reference_variable)
         return self._track_slot(Variable(
             value, trainable=False, name=name, path=self._variable_path(name)

@@ -6,6 +6,7 @@ rank 0 alone writes), then loaded back into sharded and fresh models."""
 import contextlib
 import io
 import json
+import warnings
 import os
 import sys
 
@@ -42,6 +43,9 @@ def run(out_dir):
                "weights": full(network.get_weights())}
     network.save(os.path.join(out_dir, "model.keras"))
     network.save_weights(os.path.join(out_dir, "model.weights.h5"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the legacy format's warning
+        network.save(os.path.join(out_dir, "model.h5"))
     results["prediction"] = network.predict(x, verbose=0).tolist()
 
     # Loading into the sharded, trained model re-shards the file's values.

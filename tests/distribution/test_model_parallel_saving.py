@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 FILES = ["best.keras", "epoch1.weights.h5", "epoch2.weights.h5",
-         "epoch3.weights.h5", "model.keras", "model.weights.h5"]
+         "epoch3.weights.h5", "model.h5", "model.keras", "model.weights.h5"]
 
 
 @pytest.fixture(scope="module")
@@ -53,14 +53,15 @@ def test_rank_zero_alone_writes_every_file(ranks, out_dirs):
 
 
 @pytest.mark.parametrize("name", ["epoch1.weights.h5", "epoch3.weights.h5",
-                                  "model.weights.h5"])
+                                  "model.weights.h5", "model.h5"])
 def test_files_hold_whole_variables_as_one_process_writes(ranks, single,
                                                           out_dirs, name):
     sharded = _h5_contents(out_dirs[0] / name)
     plain = _h5_contents(out_dirs[1] / name)
     assert sorted(sharded) == sorted(plain)
-    assert "layers/dense/vars/0" in sharded  # not "fsdp_dense"
-    assert sharded["layers/dense/vars/0"].shape == (4, 8)
+    kernel = "model_weights/dense/sequential/dense/kernel" \
+        if name == "model.h5" else "layers/dense/vars/0"  # not fsdp_dense
+    assert sharded[kernel].shape == (4, 8)
     for key, value in plain.items():
         np.testing.assert_allclose(sharded[key], value, atol=1e-5, rtol=0)
 

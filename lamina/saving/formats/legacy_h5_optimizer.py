@@ -21,6 +21,7 @@ import warnings
 import numpy as np
 import torch
 
+from lamina.layers.variable import to_numpy
 from lamina.saving.formats import legacy_h5_weights as weights_io
 
 _ITERATION = re.compile(r"(^|/)(iteration|iter|iterations)$")
@@ -56,8 +57,7 @@ def save_optimizer_weights(h5_file, optimizer):
         [str(getattr(v, "path", None) or v.name) for v in variables])
     weights_io.write_string_list(group, "weight_names", names)
     for name, variable in zip(names, variables):
-        weights_io.write_dataset(group, name,
-                                 variable.detach().cpu().numpy())
+        weights_io.write_dataset(group, name, to_numpy(variable))
 
 
 def load_optimizer_weights(h5_file, optimizer, trainable_variables,

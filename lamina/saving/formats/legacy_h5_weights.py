@@ -21,6 +21,8 @@ import h5py
 import numpy as np
 import torch
 
+from lamina.layers.variable import to_numpy
+
 # HDF5 object headers hold at most 64 KiB; Keras splits longer attributes
 # into `name0`, `name1`, ... chunks of this many bytes.
 _ATTRIBUTE_LIMIT = 64512
@@ -180,7 +182,7 @@ def _save_subset(group, weights):
                           for w in weights])
     write_string_list(group, "weight_names", names)
     for name, weight in zip(names, weights):
-        write_dataset(group, name, weight.detach().cpu().numpy())
+        write_dataset(group, name, to_numpy(weight))  # sharded: gathered
 
 
 def load_weights_from_group(group, model, filepath, by_name=False,
