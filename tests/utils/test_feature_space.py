@@ -483,3 +483,26 @@ def test_bad_input():
     with pytest.raises(ValueError, match="not been encoded"):
         FeatureSpace({"a": FeatureSpace.integer_hashed(
             4, output_mode="int")})({"a": [1]})
+
+
+def test_training_and_inference_models_share_the_encoded_features():
+    # Keras's structured-data recipe: train from the encoded features, then
+    # serve raw features with a model from `get_inputs()` to the same
+    # predictions (numeric features: torch has no string inputs).
+    rng = np.random.default_rng(3)
+    data = {"a": rng.normal(size=20).astype("float32"),
+            "b": rng.integers(0, 4, 20)}
+    space = FeatureSpace({"a": "float_normalized",
+                          "b": "integer_categorical"})
+    space.adapt(data)
+    encoded = space.get_encoded_features()
+    hidden = lamina.layers.Dense(4, activation="relu")(encoded)
+    predictions = lamina.layers.Dense(1)(hidden)
+    training_model = lamina.Model(encoded, predictions)
+    training_model.compile("adam", "mse")
+    training_model.fit(space(data), np.zeros(20), epochs=1, verbose=0)
+    inference_model = lamina.Model(space.get_inputs(), predictions)
+    raw = {name: values[:, None] for name, values in data.items()}
+    np.testing.assert_allclose(
+        inference_model.predict(raw, verbose=0),
+        training_model.predict(space(data), verbose=0), atol=1e-6)

@@ -380,11 +380,17 @@ class FeatureSpace(Layer):
         return self._inputs
 
     def get_encoded_features(self):
-        """The symbolic input of a model trained on the encoded features:
-        one `Input` of the concatenated width (`"concat"`), or a dict of
-        `Input`s, one per encoded feature and cross (`"dict"`). Feed it
-        `feature_space(data)`."""
+        """The encoded features as symbolic tensors, where a model trained
+        on them starts: `Model(encoded, outputs)`. Without string features
+        they are connected to `get_inputs()`, so `Model(get_inputs(),
+        outputs)` serves raw features end to end, as in Keras. With string
+        features (torch has no string dtype) they are one `Input` of the
+        concatenated width (`"concat"`) or a dict of `Input`s (`"dict"`):
+        feed them `feature_space(data)`."""
         self._check_if_built()
+        if self.encoded_features is None and not any(
+                f.dtype == "string" for f in self.features.values()):
+            self.encoded_features = self(self.get_inputs())
         if self.encoded_features is None:
             sample = {name: [self._sample_value(name)]
                       for name in self.features}
