@@ -99,16 +99,20 @@ class LoRAMixin:
                 f"rank={rank!r}"
             )
         base = self._parameters[target]
+        # A quantized layer's weight is stored packed: LoRA adapts the
+        # float shape it stands for.
+        shape = getattr(self, "_float_weight_shape", None) or tuple(
+            base.shape)
         regularizer = getattr(self, f"{target}_regularizer", None)
         # float32 whatever the layer's dtype, as Keras: the update must not
         # underflow in low precision.
         setattr(self, f"lora_{target}_a", self.add_weight(
-            name=f"lora_{target}_a", shape=tuple(base.shape[:-1]) + (rank,),
+            name=f"lora_{target}_a", shape=tuple(shape[:-1]) + (rank,),
             initializer=initializers.get(a_initializer), dtype="float32",
             regularizer=regularizer,
         ))
         setattr(self, f"lora_{target}_b", self.add_weight(
-            name=f"lora_{target}_b", shape=(rank, base.shape[-1]),
+            name=f"lora_{target}_b", shape=(rank, shape[-1]),
             initializer=initializers.get(b_initializer), dtype="float32",
             regularizer=regularizer,
         ))

@@ -3,6 +3,7 @@ the int8 matmul, straight-through input gradients, the int4 block size."""
 
 import torch
 
+from lamina.layers.quantized.modes import LayerHandler
 from lamina.utils.dtypes import to_torch_dtype
 
 
@@ -131,3 +132,38 @@ def finish_dense(layer, outputs):
     if layer.activation is not None:
         outputs = layer.activation(outputs)
     return outputs
+
+
+class WeightHandler(LayerHandler):
+    """A handler that encodes the layer's float weight (`weight_name`)
+    into quantized variables: `encode(layer, float_weight, config)` gives
+    `{variable name: value}` and `decode(layer, dtype)` the float weight
+    back. `quantize` and the LoRA merge before saving both follow."""
+
+    weight_name = "kernel"
+
+    def quantize(self, layer, config):
+        weight = float_weight(layer, self.weight_name).detach()
+        values = self.encode(layer, weight, config)
+        drop_weight(layer, self.weight_name)
+        self.build(layer, tuple(weight.shape), config)
+        for name, value in values.items():
+            target = layer._parameters[name] if name == self.weight_name \
+                else getattr(layer, name)
+            target.assign(value)
+
+    def merged_for_saving(self, layer):
+        """With LoRA on: the merged float weight quantized again, as Keras
+        saves it (its default quantizers, the layer's block size)."""
+        if not getattr(layer, "lora_enabled", False):
+            return {}
+        with torch.no_grad():
+            merged = self.decode(layer, torch.float32) + lora_delta(
+                layer, self.weight_name)
+        return self.encode(layer, merged, None)
+
+
+def lora_delta(layer, target):
+    a = layer._parameters[f"lora_{target}_a"]
+    b = layer._parameters[f"lora_{target}_b"]
+    return (layer.lora_alpha / layer.lora_rank) * torch.matmul(a, b)

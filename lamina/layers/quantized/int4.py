@@ -21,7 +21,6 @@ from lamina.layers.quantized.int8 import add_einsum_lora
 from lamina.layers.quantized.int8 import dense_names
 from lamina.layers.quantized.int8 import einsum_axes
 from lamina.layers.quantized.int8 import embedding_indices
-from lamina.layers.quantized.modes import LayerHandler
 from lamina.layers.quantized.modes import register_handler
 from lamina.layers.quantized.modes import register_mode
 from lamina.quantizers.abs_max import AbsMaxQuantizer
@@ -37,7 +36,14 @@ register_mode("int4", Int4QuantizationConfig,
               default_config=Int4QuantizationConfig)
 
 
-class _Int4Handler(LayerHandler):
+class _Int4Handler(common.WeightHandler):
+    def block_size(self, layer, config):
+        """The block size to encode with: the config's when quantizing,
+        the layer's own when re-encoding (LoRA merge)."""
+        if config is None:
+            return layer._int4_block_size
+        return common.block_size_for(layer, config)
+
     def policy_mode(self, layer, config):
         block_size = common.block_size_for(layer, config)
         return f"int4/{-1 if block_size is None else block_size}"
@@ -67,34 +73,33 @@ class Int4Dense(_Int4Handler):
                                  _group_index(input_dim, block_size))
         layer._orig_output_dim = units
 
-    def quantize(self, layer, config):
-        kernel = common.float_weight(layer, "kernel").detach()
-        block_size = common.block_size_for(layer, config)
-        zero = None
+    def encode(self, layer, kernel, config):
+        block_size = self.block_size(layer, config)
+        values = {}
         if block_size is None:
             quantizer = QuantizationConfig.weight_quantizer_or_default(
                 config, AbsMaxQuantizer(axis=0, value_range=(-8, 7)))
-            values, scale = quantizer(kernel, to_numpy=True)
+            codes, scale = quantizer(kernel, to_numpy=True)
             scale = scale.squeeze(0)
         else:
-            values, scale, zero = abs_max_quantize_grouped_with_zero_point(
-                kernel, block_size=block_size, to_numpy=True)
-        packed, _, _ = pack_int4(values, axis=-1)
-        common.drop_weight(layer, "kernel")
-        self.build(layer, tuple(kernel.shape), config)
-        layer._parameters["kernel"].assign(packed)
-        layer.kernel_scale.assign(scale)
-        if zero is not None:
-            layer.kernel_zero.assign(zero)
+            codes, scale, values["kernel_zero"] = \
+                abs_max_quantize_grouped_with_zero_point(
+                    kernel, block_size=block_size, to_numpy=True)
+        values["kernel"] = pack_int4(codes, axis=-1)[0]
+        values["kernel_scale"] = scale
+        return values
 
-    def float_kernel(self, layer, dtype):
-        """The dequantized `(input_dim, units)` kernel."""
+    def decode(self, layer, dtype):
+        return self.float_kernel(layer, dtype, read=getattr)
+
+    def float_kernel(self, layer, dtype, read=common.read):
+        """The dequantized `(input_dim, units)` kernel (its scales read as
+        the call reads them, or as stored with `read=getattr`)."""
         unpacked = unpack_int4(common.float_weight(layer, "kernel"),
                                layer._orig_output_dim, axis=-1)
         if layer._int4_block_size is None:
-            return unpacked.to(dtype) / common.read(layer, "kernel_scale")
-        return dequantize_with_sz_map(unpacked,
-                                      common.read(layer, "kernel_scale"),
+            return unpacked.to(dtype) / read(layer, "kernel_scale")
+        return dequantize_with_sz_map(unpacked, read(layer, "kernel_scale"),
                                       layer.kernel_zero, layer.g_idx,
                                       group_axis=0).to(dtype)
 
@@ -136,6 +141,8 @@ def _per_channel(layer, inputs, unpacked, dtype):
 
 @register_handler("int4", "embedding")
 class Int4Embedding(_Int4Handler):
+    weight_name = "embeddings"
+
     def build(self, layer, kernel_shape, config):
         input_dim, output_dim = kernel_shape
         common.frozen_weight(layer, "embeddings",
@@ -152,27 +159,32 @@ class Int4Embedding(_Int4Handler):
                                  _group_index(output_dim, block_size))
         layer._orig_output_dim = output_dim
 
-    def quantize(self, layer, config):
-        table = common.float_weight(layer, "embeddings").detach()
-        block_size = common.block_size_for(layer, config)
-        zero = None
+    def encode(self, layer, table, config):
+        block_size = self.block_size(layer, config)
+        values = {}
         if block_size is None:
             quantizer = QuantizationConfig.weight_quantizer_or_default(
                 config, AbsMaxQuantizer(axis=-1, value_range=(-8, 7)))
-            values, scale = quantizer(table, to_numpy=True)
+            codes, scale = quantizer(table, to_numpy=True)
             scale = scale.squeeze(-1)
         else:
             # Groups run along the output axis: quantize the transpose.
-            values, scale, zero = abs_max_quantize_grouped_with_zero_point(
+            codes, scale, zero = abs_max_quantize_grouped_with_zero_point(
                 table.T, block_size=block_size, to_numpy=True)
-            values, scale, zero = values.T, scale.T, zero.T
-        packed, _, _ = pack_int4(values.contiguous(), axis=-1)
-        common.drop_weight(layer, "embeddings")
-        self.build(layer, tuple(table.shape), config)
-        layer._parameters["embeddings"].assign(packed)
-        layer.embeddings_scale.assign(scale)
-        if zero is not None:
-            layer.embeddings_zero.assign(zero)
+            codes, scale = codes.T, scale.T
+            values["embeddings_zero"] = zero.T
+        values["embeddings"] = pack_int4(codes.contiguous(), axis=-1)[0]
+        values["embeddings_scale"] = scale
+        return values
+
+    def decode(self, layer, dtype):
+        unpacked = unpack_int4(common.float_weight(layer, "embeddings"),
+                               layer._orig_output_dim, axis=-1).to(dtype)
+        if layer._int4_block_size is None:
+            return unpacked / layer.embeddings_scale[:, None]
+        return dequantize_with_sz_map(unpacked, layer.embeddings_scale,
+                                      layer.embeddings_zero, layer.g_idx,
+                                      group_axis=-1)
 
     def call(self, layer, inputs, training=None):
         inputs = embedding_indices(layer, inputs)
@@ -222,29 +234,28 @@ class Int4EinsumDense(_Int4Handler):
                                  _group_index(rows, block_size))
         layer._orig_output_dim = columns
 
-    def quantize(self, layer, config):
-        kernel = common.float_weight(layer, "kernel").detach()
+    def encode(self, layer, kernel, config):
         rows, columns = einsum_axes(layer).rows_columns(kernel.shape)
         flat = kernel.reshape(rows, columns)
-        block_size = common.block_size_for(layer, config)
-        zero = None
+        block_size = self.block_size(layer, config)
+        values = {}
         if block_size is None:
-            values, scale = abs_max_quantize(flat, axis=0, value_range=(-8, 7),
-                                             to_numpy=True)
+            codes, scale = abs_max_quantize(flat, axis=0, value_range=(-8, 7),
+                                            to_numpy=True)
             scale = scale.squeeze(0)
         else:
-            values, scale, zero = abs_max_quantize_grouped_with_zero_point(
-                flat, block_size=block_size, to_numpy=True)
-        packed, _, _ = pack_int4(values, axis=-1)
-        common.drop_weight(layer, "kernel")
-        self.build(layer, tuple(kernel.shape), config)
-        layer._parameters["kernel"].assign(packed)
-        layer.kernel_scale.assign(scale)
-        if zero is not None:
-            layer.kernel_zero.assign(zero)
+            codes, scale, values["kernel_zero"] = \
+                abs_max_quantize_grouped_with_zero_point(
+                    flat, block_size=block_size, to_numpy=True)
+        values["kernel"] = pack_int4(codes, axis=-1)[0]
+        values["kernel_scale"] = scale
+        return values
 
-    def float_kernel(self, layer, dtype):
-        flat = Int4Dense.float_kernel(self, layer, dtype)
+    def decode(self, layer, dtype):
+        return self.float_kernel(layer, dtype, read=getattr)
+
+    def float_kernel(self, layer, dtype, read=common.read):
+        flat = Int4Dense.float_kernel(self, layer, dtype, read)
         return flat.reshape(layer.original_kernel_shape)
 
     def call(self, layer, inputs, training=None):

@@ -13,11 +13,9 @@ import torch
 from lamina.layers.quantized import common
 from lamina.layers.quantized.einsum_axes import EinsumAxes
 from lamina.layers.quantized.einsum_axes import int_einsum
-from lamina.layers.quantized.modes import LayerHandler
 from lamina.layers.quantized.modes import register_handler
 from lamina.layers.quantized.modes import register_mode
 from lamina.quantizers.abs_max import AbsMaxQuantizer
-from lamina.quantizers.abs_max import abs_max_quantize
 from lamina.quantizers.quantization_config import Int8QuantizationConfig
 from lamina.quantizers.quantization_config import QuantizationConfig
 from lamina.utils.tensor_utils import check_index_range
@@ -27,7 +25,7 @@ register_mode("int8", Int8QuantizationConfig,
 
 
 @register_handler("int8", "dense")
-class Int8Dense(LayerHandler):
+class Int8Dense(common.WeightHandler):
     def build(self, layer, kernel_shape, config):
         layer.inputs_quantizer = \
             QuantizationConfig.activation_quantizer_or_default(
@@ -36,15 +34,15 @@ class Int8Dense(LayerHandler):
         common.frozen_weight(layer, "kernel_scale", (kernel_shape[-1],),
                              initializer="ones")
 
-    def quantize(self, layer, config):
+    def encode(self, layer, kernel, config):
         quantizer = QuantizationConfig.weight_quantizer_or_default(
             config, AbsMaxQuantizer(axis=0))
+        values, scale = quantizer(kernel, to_numpy=True)
+        return {"kernel": values, "kernel_scale": scale.squeeze(0)}
+
+    def decode(self, layer, dtype):
         kernel = common.float_weight(layer, "kernel")
-        values, scale = quantizer(kernel.detach(), to_numpy=True)
-        common.drop_weight(layer, "kernel")
-        self.build(layer, tuple(kernel.shape), config)
-        layer.kernel_scale.assign(scale.squeeze(0))
-        layer._parameters["kernel"].assign(values)
+        return kernel.to(dtype) / layer.kernel_scale
 
     def call(self, layer, inputs, training=None):
         kernel = common.float_weight(layer, "kernel")
@@ -60,15 +58,6 @@ class Int8Dense(LayerHandler):
 
     def saved_names(self, layer):
         return dense_names(layer, ["kernel", "bias", "kernel_scale"])
-
-    def merged_for_saving(self, layer):
-        if not getattr(layer, "lora_enabled", False):
-            return {}
-        kernel = common.float_weight(layer, "kernel")
-        merged = kernel.float() / layer.kernel_scale + _lora_delta(layer)
-        values, scale = abs_max_quantize(merged.detach(), axis=0,
-                                         to_numpy=True)
-        return {"kernel": values, "kernel_scale": scale.squeeze(0)}
 
 
 def _int8_matmul(layer, inputs, kernel, scale, dtype):
@@ -91,29 +80,25 @@ def dense_names(layer, names):
     return [n for n in names if n != "bias" or layer.bias is not None]
 
 
-def _lora_delta(layer, target="kernel"):
-    a = layer._parameters[f"lora_{target}_a"]
-    b = layer._parameters[f"lora_{target}_b"]
-    return (layer.lora_alpha / layer.lora_rank) * torch.matmul(a, b)
-
-
 @register_handler("int8", "embedding")
-class Int8Embedding(LayerHandler):
+class Int8Embedding(common.WeightHandler):
+    weight_name = "embeddings"
+
     def build(self, layer, kernel_shape, config):
         common.frozen_weight(layer, "embeddings", kernel_shape, "int8")
         # One scale per row: `input_dim` is usually the larger axis.
         common.frozen_weight(layer, "embeddings_scale", (kernel_shape[0],),
                              initializer="ones")
 
-    def quantize(self, layer, config):
+    def encode(self, layer, table, config):
         quantizer = QuantizationConfig.weight_quantizer_or_default(
             config, AbsMaxQuantizer(axis=-1))
+        values, scale = quantizer(table, to_numpy=True)
+        return {"embeddings": values, "embeddings_scale": scale.squeeze(-1)}
+
+    def decode(self, layer, dtype):
         table = common.float_weight(layer, "embeddings")
-        values, scale = quantizer(table.detach(), to_numpy=True)
-        common.drop_weight(layer, "embeddings")
-        self.build(layer, tuple(table.shape), config)
-        layer.embeddings_scale.assign(scale.squeeze(-1))
-        layer._parameters["embeddings"].assign(values)
+        return table.to(dtype) / layer.embeddings_scale[:, None]
 
     def call(self, layer, inputs, training=None):
         inputs = embedding_indices(layer, inputs)
@@ -124,16 +109,6 @@ class Int8Embedding(LayerHandler):
 
     def saved_names(self, layer):
         return ["embeddings", "embeddings_scale"]
-
-    def merged_for_saving(self, layer):
-        if not getattr(layer, "lora_enabled", False):
-            return {}
-        table = common.float_weight(layer, "embeddings")
-        merged = table.float() / layer.embeddings_scale[:, None] + \
-            _lora_delta(layer, "embeddings")
-        values, scale = abs_max_quantize(merged.detach(), axis=-1,
-                                         to_numpy=True)
-        return {"embeddings": values, "embeddings_scale": scale.squeeze(-1)}
 
 
 def embedding_indices(layer, inputs):
@@ -147,7 +122,7 @@ def embedding_indices(layer, inputs):
 
 
 @register_handler("int8", "einsum_dense")
-class Int8EinsumDense(LayerHandler):
+class Int8EinsumDense(common.WeightHandler):
     def build(self, layer, kernel_shape, config):
         axes = einsum_axes(layer)
         layer.inputs_quantizer = \
@@ -159,16 +134,16 @@ class Int8EinsumDense(LayerHandler):
                              axes.kernel_scale_shape(kernel_shape),
                              initializer="ones")
 
-    def quantize(self, layer, config):
+    def encode(self, layer, kernel, config):
         axes = einsum_axes(layer)
         quantizer = QuantizationConfig.weight_quantizer_or_default(
             config, AbsMaxQuantizer(axis=tuple(axes.kernel_reduced)))
-        kernel = common.float_weight(layer, "kernel")
-        values, scale = quantizer(kernel.detach(), to_numpy=True)
-        common.drop_weight(layer, "kernel")
-        self.build(layer, tuple(kernel.shape), config)
-        layer.kernel_scale.assign(axes.scale_for_output(scale))
-        layer._parameters["kernel"].assign(values)
+        values, scale = quantizer(kernel, to_numpy=True)
+        return {"kernel": values, "kernel_scale": axes.scale_for_output(scale)}
+
+    def decode(self, layer, dtype):
+        scale = einsum_axes(layer).scale_for_kernel(layer.kernel_scale)
+        return common.float_weight(layer, "kernel").to(dtype) / scale
 
     def float_kernel(self, layer, dtype):
         scale = einsum_axes(layer).scale_for_kernel(

@@ -92,7 +92,9 @@ def quantize_layer(layer, mode=None, config=None, type_check=True):
             "implemented." + (f" (no handler of mode '{mode}' for it)"
                              if kind and handler is None else ""))
     layer.quantization_config = config
+    shape = tuple(layer._parameters[layer._float_weight_name].shape)
     handler.quantize(layer, config)
+    layer._float_weight_shape = shape
     layer._is_quantized = True
     if layer.dtype_policy.quantization_mode is None:
         name = f"{handler.policy_mode(layer, config)}_from_" \
@@ -178,6 +180,7 @@ class Quantizable:
                 f"built with quantization mode '{mode}': no handler of that "
                 f"mode for {self.quantization_kind} layers.")
         handler.build(self, tuple(kernel_shape), config)
+        self._float_weight_shape = tuple(kernel_shape)
         self._is_quantized = True
 
     def quantized_call(self, *args, **kwargs):

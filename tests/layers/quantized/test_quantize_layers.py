@@ -153,6 +153,41 @@ def test_reversible_embedding_matches_keras(keras_ref, tie_weights, mode,
         np.testing.assert_allclose(ours_store[key], value, rtol=1e-6)
 
 
+@pytest.mark.parametrize("make, shape, data", [
+    (lambda K: K.layers.Dense(6), (None, 40), X),
+    (lambda K: K.layers.Embedding(20, 9), None, IDS),
+    (lambda K: K.layers.EinsumDense("ab,bc->ac", 6, bias_axes="c"),
+     (None, 40), X)], ids=["dense", "embedding", "einsum_dense"])
+def test_lora_on_int4_matches_keras(keras_ref, make, shape, data):
+    # LoRA adapts the float shape; saving merges it into a re-quantized
+    # weight exactly as Keras does.
+    theirs, ours = make(keras_ref), make(lamina)
+    theirs.build(shape)
+    ours.build(shape)
+    ours.set_weights([keras_ref.ops.convert_to_numpy(w)
+                      for w in theirs.weights])
+    for layer in (theirs, ours):
+        layer.quantize("int4")
+        layer.enable_lora(2)
+    target = "embeddings" if shape is None else "kernel"
+    for part in "ab":
+        value = getattr(theirs, f"lora_{target}_{part}")
+        value.assign(RNG.standard_normal(tuple(value.shape)) * 0.1)
+        getattr(ours, f"lora_{target}_{part}").assign(
+            keras_ref.ops.convert_to_numpy(value))
+    np.testing.assert_allclose(
+        ours(data).detach().cpu().numpy(),
+        keras_ref.ops.convert_to_numpy(theirs(data)), rtol=1e-5, atol=1e-6)
+    ours_store, their_store = {}, {}
+    ours.save_own_variables(ours_store)
+    theirs.save_own_variables(their_store)
+    assert sorted(ours_store) == sorted(their_store)
+    for key, value in their_store.items():
+        value = keras_ref.ops.convert_to_numpy(value)
+        assert ours_store[key].dtype == value.dtype
+        np.testing.assert_allclose(ours_store[key], value, rtol=1e-6)
+
+
 @pytest.mark.parametrize("mode", ["int8", "int4", "float8"])
 def test_fit_after_quantize(mode):
     model = dense_model(lamina)
