@@ -43,9 +43,13 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
     scaled by `alpha = 0.1 d max(height, width)`, one field per image
     shared by its channels. Outputs are clipped to `value_range`. In
     inference the images pass through unchanged. Runs batched: one blur
-    and one gather-based warp for the whole batch. Segmentation masks
-    follow the images' field with nearest interpolation; bounding boxes
-    are refused (as in Keras: no box follows an elastic warp).
+    and one warp for the whole batch. Segmentation masks follow the
+    images' field with nearest interpolation (clipped to `value_range`
+    and returned in the compute dtype, as Keras's); bounding boxes are
+    refused (as in Keras: no box follows an elastic warp). All draws,
+    the noise included, come from the layer's seed generator (Keras on
+    torch draws the noise from torch's global generator), so a seeded
+    layer repeats itself.
 
     Args:
         factor: a number `f` in [0, 1] (stored as `(0, f)`) or a pair: the
