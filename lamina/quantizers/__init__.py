@@ -4,6 +4,9 @@ quantization, int4 packing, float8 scaling, fake quantization).
 
 One registry (`REGISTRY`) serves `get`, `serialize` and `deserialize`, as
 for the other families; configs of other modes (GPTQ, AWQ) register there.
+The zero-point helpers GPTQ and AWQ share (`compute_quantization_parameters`,
+`quantize_with_sz_map`, `dequantize_with_sz_map`) live in `zero_point`, as
+they are not public in Keras.
 """
 
 from lamina.quantizers.abs_max import AbsMaxQuantizer
@@ -26,18 +29,13 @@ from lamina.quantizers.registry import REGISTRY
 from lamina.quantizers.registry import deserialize
 from lamina.quantizers.registry import get
 from lamina.quantizers.registry import serialize
-from lamina.quantizers.zero_point import compute_quantization_parameters
-from lamina.quantizers.zero_point import dequantize_with_sz_map
-from lamina.quantizers.zero_point import quantize_with_sz_map
 
 __all__ = [
     "AWQConfig", "AbsMaxQuantizer", "Float8QuantizationConfig", "GPTQConfig",
     "Int4QuantizationConfig",
     "Int8QuantizationConfig", "QuantizationConfig", "Quantizer",
     "abs_max_quantize", "abs_max_quantize_grouped_with_zero_point",
-    "compute_float8_amax_history", "compute_float8_scale",
-    "compute_quantization_parameters", "dequantize_with_sz_map",
-    "deserialize", "fake_quant_with_min_max_vars", "get", "pack_int4",
-    "quantize_and_dequantize", "quantize_with_sz_map", "serialize",
-    "unpack_int4", "REGISTRY",
+    "compute_float8_amax_history", "compute_float8_scale", "deserialize",
+    "fake_quant_with_min_max_vars", "get", "pack_int4",
+    "quantize_and_dequantize", "serialize", "unpack_int4", "REGISTRY",
 ]
