@@ -120,7 +120,7 @@ def test_weight_io_and_copies_keep_the_layout(tmp_path):
     # Keras's arrays: C-ordered, whatever the memory layout.
     assert all(v.flags.c_contiguous for v in values)
     np.testing.assert_array_equal(
-        values[0], model.layers[0].kernel.detach().numpy())
+        values[0], model.layers[0].kernel.detach().cpu().numpy())
 
     model.layers[0].kernel.assign(values[0] + 1)
     model.set_weights(values)
@@ -146,7 +146,7 @@ def test_state_dict_shapes_are_keras_layouts():
     assert shapes["depthwise_conv2d.kernel"] == (3, 3, 4, 1)
 
 
-def test_lora_merged_kernel_is_torch_ready():
+def test_lora_merged_kernel_is_torch_ready(on_layer_device):
     layer = layers.Conv2D(4, 3)
     layer.build((None, 8, 8, 3))
     layer.enable_lora(2)
