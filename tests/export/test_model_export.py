@@ -230,5 +230,5 @@ def test_program_keeps_the_kernel_layout_without_warnings(tmp_path):
     for layer in model.layers[:2]:
         key = next(k for k in state if k.endswith(f"{layer.name}.kernel"))
         assert state[key].stride() == layer.kernel.stride()
-        np.testing.assert_array_equal(state[key].numpy(),
-                                      layer.kernel.detach().numpy())
+        np.testing.assert_array_equal(state[key].cpu().numpy(),
+                                      layer.kernel.detach().cpu().numpy())
