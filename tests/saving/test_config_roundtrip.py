@@ -142,6 +142,18 @@ ARGUMENTS = {
     "RandomSaturation": lambda: {"factor": 0.3},
     "RandomSharpness": lambda: {"factor": 0.3},
     "ReversibleEmbedding": lambda: {"input_dim": 10, "output_dim": 3},
+    "QuantizedDTypePolicy": lambda: {"mode": "int8",
+                                     "source_name": "mixed_bfloat16"},
+    "QuantizedFloat8DTypePolicy": lambda: {
+        "mode": "float8", "source_name": "float32",
+        "amax_history_length": 16},
+    "Int4DTypePolicy": lambda: {"mode": "int4/64", "source_name": "float32"},
+    "GPTQDTypePolicy": lambda: {"mode": "gptq/4/128",
+                                "source_name": "float32"},
+    "AWQDTypePolicy": lambda: {"mode": "awq/4/-1", "source_name": "float32"},
+    # Calibration data is not part of a GPTQ/AWQ config.
+    "GPTQConfig": lambda: {"dataset": None, "tokenizer": None},
+    "AWQConfig": lambda: {"dataset": None, "tokenizer": None},
     "MaxNumBoundingBoxes": lambda: {"max_number": 4},
     "Wrapper": lambda: {"layer": lamina.layers.Dense(2)},
     # Layers that keras.applications defines inside its modules.
@@ -151,10 +163,11 @@ ARGUMENTS = {
 }
 # Wrappers of torch objects (a `torch.nn.Module`, a `torch.optim`
 # optimizer) have no Keras config; models are tested by kind below.
-# Abstract bases (`Initializer`, `Regularizer`) have no config either.
+# Abstract bases (`Initializer`, `Regularizer`, `Quantizer`) have no
+# config either.
 NOT_CONFIG_SERIALIZABLE = {"TorchModuleWrapper", "TorchOptimizer", "Model",
                            "Functional", "Sequential", "Lambda",
-                           "Initializer", "Regularizer"}
+                           "Initializer", "Regularizer", "Quantizer"}
 
 
 def registered_classes():
