@@ -1,6 +1,7 @@
 """draw_segmentation_masks: class masks painted over image arrays."""
 
 import numpy as np
+import torch
 
 from lamina import config
 from lamina.visualization.draw_bounding_boxes import check_batched
@@ -34,12 +35,14 @@ def draw_segmentation_masks(images, segmentation_masks, num_classes=None,
             `ignore_index` untouched) into uint8; if False, return the
             painted images as float32 without blending.
         ignore_index: the class id left unpainted when blending.
-        data_format: `"channels_last"` or `"channels_first"`; the result
-            has the layout of `images`.
+        data_format: `"channels_last"` or `"channels_first"`: the layout
+            of `images` and `segmentation_masks`. The result is channels
+            last either way, as Keras's (ready for plotting).
 
     Returns:
-        A NumPy array shaped as `images`: uint8 when blending, else
-        float32.
+        `(batch, height, width, channels)` images: a uint8 NumPy array
+        when blending; else a float32 torch tensor on the default device
+        (Keras returns a backend tensor there).
 
     Example:
         >>> images = np.full((1, 4, 4, 3), 100.0)
@@ -82,11 +85,7 @@ def draw_segmentation_masks(images, segmentation_masks, num_classes=None,
     for class_id, color in enumerate(colors):
         painted[masks == class_id] = np.asarray(color, dtype="float32")
     if not blend:
-        outputs = painted
-    else:
-        blended = images * (1 - alpha) + painted * alpha
-        valid = (masks != ignore_index)[..., None]
-        outputs = np.where(valid, blended, images).astype("uint8")
-    if data_format == "channels_first":
-        outputs = outputs.transpose(0, 3, 1, 2)
-    return outputs
+        return torch.as_tensor(painted, device=config.default_device())
+    blended = images * (1 - alpha) + painted * alpha
+    valid = (masks != ignore_index)[..., None]
+    return np.where(valid, blended, images).astype("uint8")

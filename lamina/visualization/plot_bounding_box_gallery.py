@@ -49,7 +49,8 @@ def plot_bounding_box_gallery(images, bounding_box_format, y_true=None,
             `scale`, `dpi`, ...).
 
     Returns:
-        The matplotlib `Figure`, or None once shown.
+        None, as Keras (with `show=False` and no `path`, the figure stays
+        open in pyplot: `matplotlib.pyplot.gcf()`).
     """
     matplotlib = matplotlib_module("plot_bounding_box_gallery")
     if legend and legend_handles:
@@ -78,7 +79,7 @@ def plot_bounding_box_gallery(images, bounding_box_format, y_true=None,
         legend_handles = [
             patch(color=np.array(true_color) / 255.0, label="Ground Truth"),
             patch(color=np.array(pred_color) / 255.0, label="Prediction")]
-    return plot_image_gallery(plotted, value_range=(0, 255),
-                              legend_handles=legend_handles, rows=rows,
-                              cols=cols, data_format="channels_last",
-                              **kwargs)
+    plot_image_gallery(plotted, value_range=(0, 255),
+                       legend_handles=legend_handles, rows=rows,
+                       cols=cols, data_format="channels_last",
+                       **kwargs)

@@ -30,11 +30,13 @@ def to_display_range(images, value_range):
     return (images.astype("float32") - low) / (high - low) * 255.0
 
 
-def _new_figure(show, **kwargs):
-    if show:
-        # Only a figure pyplot knows about can be shown.
+def _new_figure(in_pyplot, **kwargs):
+    if in_pyplot:
+        # Shown, or left open for `pyplot.gcf()` as Keras leaves it: only a
+        # figure pyplot knows about can be reached that way.
         from matplotlib import pyplot
         return pyplot.figure(**kwargs)
+    # Saved to a file and dropped: no pyplot backend needed.
     from matplotlib.figure import Figure
     return Figure(**kwargs)
 
@@ -56,15 +58,18 @@ def plot_image_gallery(images, y_true=None, y_pred=None, label_map=None,
         value_range: `(min, max)` of the pixel values. Defaults to
             `(0, 255)`.
         scale: inches per grid cell.
-        path: where to save the figure; then it is not shown.
+        path: where to save the figure; then it is not shown (and not
+            kept).
         show: show the figure (the default when no `path` is given).
+            With `show=False` and no `path`, the figure stays open in
+            pyplot: `matplotlib.pyplot.gcf()` returns it.
         transparent: save with a transparent background.
         dpi: resolution of the saved file.
         legend_handles: matplotlib handles for a legend under the grid.
         data_format: `"channels_last"` or `"channels_first"`.
 
     Returns:
-        The matplotlib `Figure`, or None once shown (as Keras).
+        None, as Keras.
     """
     matplotlib_module("plot_image_gallery")
     if path is not None and show:
@@ -95,7 +100,7 @@ def plot_image_gallery(images, y_true=None, y_pred=None, label_map=None,
     y_true = None if y_true is None else to_numpy(y_true)
     y_pred = None if y_pred is None else to_numpy(y_pred)
 
-    figure = _new_figure(show, figsize=(cols * scale, rows * scale),
+    figure = _new_figure(path is None, figsize=(cols * scale, rows * scale),
                          frameon=False, layout="tight")
     axes = figure.subplots(nrows=rows, ncols=cols, squeeze=False,
                            sharex="row", sharey="col")
@@ -119,12 +124,10 @@ def plot_image_gallery(images, y_true=None, y_pred=None, label_map=None,
     if path is not None:
         figure.savefig(path, pad_inches=0, bbox_inches="tight",
                        transparent=transparent, dpi=dpi)
-    if show:
+    elif show:
         from matplotlib import pyplot
         pyplot.show()
         pyplot.close(figure)
-        return None
-    return figure
 
 
 def _name(label_map, label):

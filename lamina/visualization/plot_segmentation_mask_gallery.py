@@ -38,7 +38,8 @@ def plot_segmentation_mask_gallery(images, num_classes, value_range=(0, 255),
             `scale`, `dpi`, ...).
 
     Returns:
-        The matplotlib `Figure`, or None once shown.
+        None, as Keras (with `show=False` and no `path`, the figure stays
+        open in pyplot: `matplotlib.pyplot.gcf()`).
     """
     matplotlib_module("plot_segmentation_mask_gallery")
     check_batched(images, "plot_segmentation_mask_gallery")
@@ -60,8 +61,10 @@ def plot_segmentation_mask_gallery(images, num_classes, value_range=(0, 255),
             color_mapping=color_mapping, alpha=alpha, blend=blend,
             ignore_index=ignore_index, data_format="channels_last"))
     # Row by row: each image followed by its drawn masks.
-    gallery = np.stack([c.astype("float32") for c in columns], axis=1)
+    # Unblended masks come back as tensors (as Keras's do).
+    gallery = np.stack([to_numpy(c).astype("float32") for c in columns],
+                       axis=1)
     gallery = gallery.reshape(-1, *images.shape[1:])
-    return plot_image_gallery(gallery, value_range=(0, 255),
-                              rows=images.shape[0], cols=len(columns),
-                              data_format="channels_last", **kwargs)
+    plot_image_gallery(gallery, value_range=(0, 255),
+                       rows=images.shape[0], cols=len(columns),
+                       data_format="channels_last", **kwargs)

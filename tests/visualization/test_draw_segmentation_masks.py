@@ -32,9 +32,25 @@ def test_matches_keras(keras_ref, kwargs):
     unblended = keras_ref.visualization.draw_segmentation_masks(
         images, masks, blend=False, **kwargs)
     got = draw_segmentation_masks(images, masks, blend=False, **kwargs)
-    assert got.dtype == np.float32
+    # Unblended, Keras returns a backend tensor: a float32 torch tensor.
+    assert isinstance(unblended, torch.Tensor)
+    assert isinstance(got, torch.Tensor) and got.dtype == torch.float32
+    np.testing.assert_array_equal(got.cpu().numpy(),
+                                  unblended.cpu().numpy())
+
+
+@pytest.mark.parametrize("blend", [True, False])
+def test_channels_first_gives_channels_last_as_keras(keras_ref, blend):
+    images, masks = _data(2)
+    first = images.transpose(0, 3, 1, 2), masks.transpose(0, 3, 1, 2)
+    expected = keras_ref.visualization.draw_segmentation_masks(
+        *first, num_classes=4, blend=blend, data_format="channels_first")
+    got = draw_segmentation_masks(*first, num_classes=4, blend=blend,
+                                  data_format="channels_first")
+    assert type(got) is type(expected) and got.shape == images.shape
     np.testing.assert_array_equal(
-        got, keras_ref.ops.convert_to_numpy(unblended))
+        keras_ref.ops.convert_to_numpy(expected),
+        got if blend else got.cpu().numpy())
 
 
 def test_default_num_classes_and_layouts():
@@ -51,7 +67,7 @@ def test_default_num_classes_and_layouts():
     first = draw_segmentation_masks(images.transpose(0, 3, 1, 2),
                                     masks.transpose(0, 3, 1, 2),
                                     data_format="channels_first")
-    np.testing.assert_array_equal(first, out.transpose(0, 3, 1, 2))
+    np.testing.assert_array_equal(first, out)
     np.testing.assert_array_equal(
         draw_segmentation_masks(images, masks[..., 0]), out)
 
