@@ -6,22 +6,17 @@ public name is `lamina.utils.FeatureSpace`."""
 
 import collections.abc
 
-import numpy as np
-import torch
-
 from lamina.graph import KerasTensor
 from lamina.layers.input_layer import Input
 from lamina.layers.layer import Layer
 from lamina.layers.merging.concatenate import Concatenate
 from lamina.layers.preprocessing import feature_space_data as data_utils
 from lamina.layers.preprocessing.category_encoding import CategoryEncoding
+from lamina.layers.preprocessing import feature_space_encoding as encoding
 from lamina.layers.preprocessing import feature_spec
 from lamina.layers.preprocessing.discretization import Discretization
 from lamina.layers.preprocessing.hashed_crossing import HashedCrossing
-from lamina.layers.preprocessing.hashing import Hashing
-from lamina.layers.preprocessing.integer_lookup import IntegerLookup
 from lamina.layers.preprocessing.normalization import Normalization
-from lamina.layers.preprocessing.string_lookup import StringLookup
 from lamina.layers.preprocessing.text_vectorization import TextVectorization
 from lamina import saving
 from lamina.saving import serialization
@@ -231,24 +226,6 @@ class FeatureSpace(Layer):
             return vocabulary()[-1]
         return "" if feature.dtype == "string" else 0
 
-    def _cardinality(self, name, preprocessor):
-        if isinstance(preprocessor, (IntegerLookup,
-                                     StringLookup)):
-            return preprocessor.vocabulary_size()
-        if isinstance(preprocessor, CategoryEncoding):
-            return preprocessor.num_tokens
-        if isinstance(preprocessor, Discretization):
-            return preprocessor.num_bins or \
-                len(preprocessor.bin_boundaries) + 1
-        if isinstance(preprocessor, (HashedCrossing, Hashing)):
-            return preprocessor.num_bins
-        raise ValueError(
-            f"Feature '{name}' has `output_mode='one_hot'`. However it isn't "
-            "a standard feature and the dimensionality of its output space "
-            "is not known, thus it cannot be one-hot encoded. Try using "
-            "`output_mode='int'`."
-        )
-
     def _build_encoders(self):
         """Creates the one-hot encoders and the concatenation, checking
         each feature on one sample of its values as Keras checks the
@@ -262,16 +239,11 @@ class FeatureSpace(Layer):
             output = preprocessed.get(name, crossed.get(name))
             if spec.output_mode != "one_hot":
                 continue
-            if not _dtype_name(output).startswith(("int", "uint")):
-                raise ValueError(
-                    f"Feature '{name}' has `output_mode='one_hot'`. Thus its "
-                    "preprocessor should return an integer dtype. Instead it "
-                    f"returns a {_dtype_name(output)} dtype."
-                )
+            encoding.check_one_hot_input(name, output)
             preprocessor = self.preprocessors.get(name) or \
                 self.crossers.get(name)
             encoders[name] = CategoryEncoding(
-                num_tokens=self._cardinality(name, preprocessor),
+                num_tokens=encoding.cardinality(name, preprocessor),
                 output_mode="multi_hot")
         self.one_hot_encoders = encoders
         self.concat = Concatenate(axis=-1) \
@@ -291,7 +263,7 @@ class FeatureSpace(Layer):
             inputs[name], scalar = data_utils.as_feature_input(
                 name, value, self.features[name].dtype)
             rebatched = rebatched or scalar
-        preprocessed = {name: _as_tensor(self.preprocessors[name](x))
+        preprocessed = {name: encoding.as_tensor(self.preprocessors[name](x))
                         for name, x in inputs.items()}
         crossed = {cross.name: self.crossers[cross.name](
             [preprocessed[n] for n in cross.feature_names])
@@ -310,30 +282,8 @@ class FeatureSpace(Layer):
             outputs[name] = feature
         if self.output_mode == "dict":
             return outputs
-        for name, feature in outputs.items():
-            if not _dtype_name(feature).startswith(("float", "bfloat")):
-                raise ValueError(
-                    f"Cannot concatenate features because feature '{name}' "
-                    "has not been encoded (it has dtype "
-                    f"{_dtype_name(feature)}). Consider using "
-                    "`output_mode='dict'`."
-                )
+        encoding.check_concatenable(outputs)
         return self.concat(list(outputs.values()))
-
-    def _check_keys(self, data):
-        if not isinstance(data, collections.abc.Mapping):
-            raise ValueError(
-                "A FeatureSpace can only be called with a dict. Received: "
-                f"data={data!r} (of type {type(data).__name__})"
-            )
-        missing = [name for name in self.features if name not in data]
-        unknown = [name for name in data if name not in self.features]
-        if missing or unknown:
-            raise ValueError(
-                f"The dict passed to FeatureSpace '{self.name}' must have "
-                f"exactly the keys {sorted(self.features)}. Missing: "
-                f"{missing}; unknown: {unknown}."
-            )
 
     def __call__(self, data):
         """Encodes a dict of feature values (or a pandas DataFrame): a
@@ -341,7 +291,7 @@ class FeatureSpace(Layer):
         single sample (scalars, encoded without a batch axis)."""
         self._check_if_built()
         data = data_utils.as_columns(data)
-        self._check_keys(data)
+        encoding.check_keys(self.name, self.features, data)
         preprocessed, crossed, rebatched = self._preprocess_and_cross(data)
         outputs = self._encode(preprocessed, crossed)
         if not rebatched:
@@ -398,11 +348,11 @@ class FeatureSpace(Layer):
             if self.output_mode == "concat":
                 self.encoded_features = Input(
                     shape=tuple(encoded.shape[1:]),
-                    dtype=_dtype_name(encoded))
+                    dtype=encoding.dtype_name(encoded))
             else:
                 self.encoded_features = {
                     name: Input(shape=tuple(x.shape[1:]),
-                                dtype=_dtype_name(x))
+                                dtype=encoding.dtype_name(x))
                     for name, x in encoded.items()}
         return self.encoded_features
 
@@ -445,12 +395,3 @@ class FeatureSpace(Layer):
     def load_own_variables(self, store):
         return
 
-
-def _as_tensor(value):
-    if isinstance(value, (torch.Tensor, KerasTensor)):
-        return value
-    return torch.as_tensor(np.asarray(value))
-
-
-def _dtype_name(tensor):
-    return str(tensor.dtype).replace("torch.", "")
