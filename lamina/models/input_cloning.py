@@ -28,6 +28,12 @@ def with_input_layers(inputs, outputs):
            for x in flat_inputs):
         return inputs, outputs
     replaced = {}
+
+    def swap(value):
+        if isinstance(value, KerasTensor):
+            return replaced.get(id(value), value)
+        return value
+
     for x in flat_inputs:
         if isinstance(x, KerasTensor) and not is_input_tensor(x):
             replaced[id(x)] = Input(batch_shape=x.shape, dtype=x.dtype,
@@ -41,12 +47,6 @@ def with_input_layers(inputs, outputs):
             continue
         if not any(id(t) in replaced for t in node.input_tensors):
             continue
-
-        def swap(value):
-            if isinstance(value, KerasTensor):
-                return replaced.get(id(value), value)
-            return value
-
         args = tree.map_structure(swap, list(node.arguments_args))
         kwargs = tree.map_structure(swap, node.arguments_kwargs)
         new_outputs = tree.map_structure(_fresh_like, node.outputs)
@@ -54,20 +54,14 @@ def with_input_layers(inputs, outputs):
         for old, new in zip(produced, tree.flatten(new_outputs)):
             replaced[id(old)] = new
 
-    def swap_end(value):
-        if isinstance(value, KerasTensor):
-            return replaced.get(id(value), value)
-        return value
-
-    return (tree.map_structure(swap_end, inputs),
-            tree.map_structure(swap_end, outputs))
+    return (tree.map_structure(swap, inputs),
+            tree.map_structure(swap, outputs))
 
 
 def _fresh_like(value):
+    """A new symbolic tensor like `value`, with no mask: the masks of the
+    old graph come from its inputs, and the new Input carries none (Keras's
+    clones carry none either)."""
     if not isinstance(value, KerasTensor):
         return value
-    fresh = KerasTensor(value.shape, value.dtype, sparse=value.sparse)
-    mask = getattr(value, "_keras_mask", None)
-    if mask is not None:
-        fresh._keras_mask = mask
-    return fresh
+    return KerasTensor(value.shape, value.dtype, sparse=value.sparse)
