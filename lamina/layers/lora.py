@@ -28,6 +28,9 @@ def lora_weight(name):
                 f"Layer '{self.name}' has no `{name}` yet: build it first "
                 "(call it on data or call `build(input_shape)`)."
             )
+        if self.__dict__.get("_is_quantized"):
+            # A quantized weight reads as its (unpacked) integer values.
+            base = self._quantized_weight_view(name, base)
         if not self.__dict__.get("lora_enabled"):
             return base
         a = self._parameters[f"lora_{name}_a"]

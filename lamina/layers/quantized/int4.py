@@ -44,6 +44,11 @@ class _Int4Handler(common.WeightHandler):
             return layer._int4_block_size
         return common.block_size_for(layer, config)
 
+    def weight_view(self, layer, stored):
+        unpacked = unpack_int4(stored, layer._orig_output_dim, axis=-1)
+        shape = getattr(layer, "original_kernel_shape", None)
+        return unpacked if shape is None else unpacked.reshape(shape)
+
     def policy_mode(self, layer, config):
         block_size = common.block_size_for(layer, config)
         return f"int4/{-1 if block_size is None else block_size}"

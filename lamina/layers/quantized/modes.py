@@ -70,6 +70,11 @@ class LayerHandler:
         """The mode part of the layer's new policy name."""
         return self.mode
 
+    def weight_view(self, layer, stored):
+        """What `layer.kernel` (or `.embeddings`) reads for the stored
+        quantized weight: the stored tensor by default (int4 unpacks)."""
+        return stored
+
     def stored_for_loading(self, layer, store):
         """The store `load_own_variables` reads (a mode may adapt another
         writer's layout); the file's store unchanged by default."""

@@ -195,6 +195,12 @@ class Quantizable:
         return modes.get_handler(self.quantization_mode,
                                  self.quantization_kind)
 
+    def _quantized_weight_view(self, name, stored):
+        handler = self._quantized_handler()
+        if handler is None or name != self._float_weight_name:
+            return stored
+        return handler.weight_view(self, stored)
+
     def _saved_variables(self):
         handler = self._quantized_handler()
         if handler is None:

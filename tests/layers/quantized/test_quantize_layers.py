@@ -320,3 +320,11 @@ def test_setting_a_quantized_policy_quantizes_a_built_layer():
     other.build((None, 4))
     with pytest.raises(ValueError, match="Implicitly enabling GPTQ"):
         other.dtype_policy = "gptq/4/-1_from_float32"
+
+
+def test_int4_weight_reads_unpacked_as_keras(keras_ref):
+    ours, theirs = _quantized_pair(keras_ref, einsum_model, "int4")
+    expected = keras_ref.ops.convert_to_numpy(theirs.layers[0].kernel)
+    got = ours.layers[0].kernel
+    assert got.dtype == torch.int8 and tuple(got.shape) == expected.shape
+    np.testing.assert_array_equal(got.cpu().numpy(), expected)
