@@ -17,7 +17,11 @@ How a mode plugs in (see `modes.py`):
      (zeros) in place of the float weight; used both by `quantize()` and
      when a layer is built with a quantized dtype policy (loading a file).
    - `quantize(layer, config)`: turn the built float layer's weight into
-     the mode's variables (it calls `build` then assigns values).
+     the mode's variables (it calls `build` then assigns values). A
+     handler deriving from `common.WeightHandler` defines instead
+     `encode(layer, float_weight, config)` (the variables' values) and
+     `decode(layer, dtype)` (the float weight back), which also give the
+     LoRA merge before saving.
    - `call(layer, inputs, training=None, **kwargs)`: the forward pass.
    - `saved_names(layer)`: the attribute names of the layer's variables
      in Keras's file order (`variable_serialization_spec`).
@@ -25,15 +29,19 @@ How a mode plugs in (see `modes.py`):
      e.g. "int4/128" or "gptq/4/128"), `merged_for_saving(layer)` (LoRA
      merged into the quantized weight before saving),
      `stored_for_loading(layer, store)` (adapt another writer's layout
-     before loading) and `replaces_weight = False` for a mode that keeps
-     the float weight (float8).
+     before loading), `weight_view(layer, stored)` (what `layer.kernel`
+     reads, e.g. unpacked int4) and `replaces_weight = False` for a mode
+     that keeps the float weight (float8).
 3. A quantizable layer class sets `quantization_kind` and mixes in
-   `Quantizable` (from `quantizable.py`), which gives it `quantize`,
-   `quantized_build`, `quantized_call` and Keras's variable order in files.
+   `Quantizable` (from `quantizable.py`), which gives it `quantized_build`,
+   `quantized_call` and Keras's variable order in files; `Layer.quantize`
+   and `Model.quantize` (`model_quantize.py`) run the checks and the
+   handler.
 
 Modes register on import: this package imports every mode module below
-(int8, int4, float8, and gptq, awq); a new mode adds its module there.
-Mode modules import `lamina.layers.quantized.modes`, never this package.
+(int8, float8, int4, the ReversibleEmbedding handlers, and gptq, awq when
+present); a new mode adds its module there. Mode modules import
+`lamina.layers.quantized.modes`, never this package.
 """
 
 from lamina.layers.quantized.modes import LayerHandler
