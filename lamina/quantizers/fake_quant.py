@@ -4,8 +4,7 @@ through inside the range; what falls outside flows to `min`/`max`)."""
 
 import torch
 
-from lamina.graph import KerasTensor
-from lamina.graph import any_symbolic
+from lamina.graph import symbolic_aware
 from lamina.quantizers._tensors import as_tensor
 
 
@@ -53,6 +52,7 @@ class _FakeQuant(torch.autograd.Function):
                 None, None, None)
 
 
+@symbolic_aware("fake_quant_with_min_max_vars")
 def fake_quant_with_min_max_vars(inputs, min_vals, max_vals, num_bits=8,
                                  narrow_range=False, axis=None):
     """Fake-quantizes `inputs` per tensor (`axis=None`) or per channel.
@@ -69,8 +69,6 @@ def fake_quant_with_min_max_vars(inputs, min_vals, max_vals, num_bits=8,
         A tensor like `inputs`, differentiable in `inputs`, `min_vals` and
         `max_vals`.
     """
-    if any_symbolic((inputs,), {}):
-        return KerasTensor(inputs.shape, dtype=inputs.dtype)
     x = as_tensor(inputs)
     min_vals = as_tensor(min_vals).to(x.device)
     max_vals = as_tensor(max_vals).to(x.device)

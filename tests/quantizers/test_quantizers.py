@@ -175,3 +175,14 @@ def test_config_validation():
     with pytest.raises(ValueError, match=r"value_range=\(-8, 7\)"):
         quantizers.Int4QuantizationConfig(
             weight_quantizer=quantizers.AbsMaxQuantizer(), block_size=None)
+
+
+def test_fake_quant_in_a_functional_model():
+    inputs = lamina.Input((3,))
+    outputs = quantizers.fake_quant_with_min_max_vars(inputs, -1.0, 1.0)
+    assert tuple(outputs.shape) == (None, 3)
+    model = lamina.Model(inputs, outputs)
+    x = np.array([[0.3, 2.0, -0.51]], "float32")
+    np.testing.assert_allclose(
+        model.predict(x, verbose=0),
+        _np(quantizers.fake_quant_with_min_max_vars(x, -1.0, 1.0)))
