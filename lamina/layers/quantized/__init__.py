@@ -63,7 +63,7 @@ import importlib.util  # noqa: E402
 from lamina.layers.quantized import int8  # noqa: E402,F401
 from lamina.layers.quantized import float8  # noqa: E402,F401
 from lamina.layers.quantized import int4  # noqa: E402,F401
-from lamina.layers.quantized import reversible_embedding  # noqa: E402,F401,E501
+from lamina.layers.quantized import reversible_embedding  # noqa
 
 for _module in ("gptq", "awq"):
     if importlib.util.find_spec(f"lamina.layers.quantized.{_module}"):

@@ -167,7 +167,8 @@ class Int8EinsumDense(common.WeightHandler):
                                        self.float_kernel(layer, dtype))
         outputs = common.with_inputs_gradient(
             inputs, outputs, lambda up: torch.einsum(
-                axes.gradient_equation, up, self.float_kernel(layer, up.dtype)))
+                axes.gradient_equation, up,
+                self.float_kernel(layer, up.dtype)))
         outputs = add_einsum_lora(layer, inputs, outputs)
         return common.finish_dense(layer, outputs)
 

@@ -3,7 +3,8 @@
 A mode ("int8", "int4", "float8", "gptq", "awq") is a `QuantizationMode`;
 for each layer kind it supports ("dense", "einsum_dense", "embedding",
 "reversible_embedding") it has a `LayerHandler` that builds, fills and
-runs the layer's quantized variables. Keras's order of modes is kept for error messages.
+runs the layer's quantized variables. Keras's order of modes is kept for
+error messages.
 """
 
 # Keras 3.15's `dtype_policies.QUANTIZATION_MODES`, in its order.
@@ -33,7 +34,8 @@ class QuantizationMode:
         self.handlers = {}
 
     def __repr__(self):
-        return f"<QuantizationMode {self.name!r} kinds={sorted(self.handlers)}>"
+        kinds = sorted(self.handlers)
+        return f"<QuantizationMode {self.name!r} kinds={kinds}>"
 
 
 class LayerHandler:
