@@ -160,8 +160,8 @@ class BaseImagePreprocessingLayer(Layer):
         outputs["images"] = result.squeeze(0) if unbatched else result
         if "bounding_boxes" in data:
             outputs["bounding_boxes"] = self._call_on_boxes(
-                data["bounding_boxes"], images.device, unbatched,
-                transformation, training)
+                data["bounding_boxes"], images, unbatched, transformation,
+                training)
         if "labels" in data:
             labels = torch.as_tensor(data["labels"], device=images.device)
             labels = self.transform_labels(
@@ -176,7 +176,7 @@ class BaseImagePreprocessingLayer(Layer):
                 else masks
         return outputs
 
-    def _call_on_boxes(self, bounding_boxes, device, unbatched,
+    def _call_on_boxes(self, bounding_boxes, images, unbatched,
                        transformation, training):
         owner = type(self).__name__
         if not self.bounding_box_format:
@@ -187,7 +187,7 @@ class BaseImagePreprocessingLayer(Layer):
                 "e.g. `bounding_box_format='xyxy'`.")
         boxes = densify_bounding_boxes(bounding_boxes,
                                        is_batched=not unbatched,
-                                       device=device, owner=owner)
+                                       device=images.device, owner=owner)
         expected = 2 if unbatched else 3
         if boxes["boxes"].ndim != expected:
             raise ValueError(
@@ -195,6 +195,11 @@ class BaseImagePreprocessingLayer(Layer):
                 f"{expected} for {'an image' if unbatched else 'a batch'}"
                 f" of rank {expected + 1}. Received: shape="
                 f"{tuple(boxes['boxes'].shape)}")
+        if not unbatched and boxes["boxes"].shape[0] != images.shape[0]:
+            raise ValueError(
+                f"{owner} expected `bounding_boxes['boxes']` to hold the "
+                f"boxes of each of the {images.shape[0]} images. Received: "
+                f"shape={tuple(boxes['boxes'].shape)}")
         keys = ("boxes", "labels")
         if unbatched:
             boxes = {k: v.unsqueeze(0) if k in keys else v

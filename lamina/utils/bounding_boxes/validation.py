@@ -1,6 +1,7 @@
 """Checking a `{"boxes", "labels"}` dict and making it dense: the form
 image layers take bounding boxes in."""
 
+import numpy as np
 import torch
 
 
@@ -22,20 +23,63 @@ def validate_bounding_boxes(bounding_boxes, owner="bounding_boxes"):
                 f"length. Received: boxes of length {len(boxes)}, labels="
                 f"{labels!r}")
         return
-    boxes_rank = len(torch.as_tensor(boxes).shape)
-    labels_rank = len(torch.as_tensor(labels).shape)
-    allowed = {2: (1, 2), 3: (2, 3)}.get(boxes_rank)
+    boxes_shape = _shape(boxes, "boxes", owner)
+    labels_shape = _shape(labels, "labels", owner)
+    allowed = {2: (1, 2), 3: (2, 3)}.get(len(boxes_shape))
     if allowed is None:
         raise ValueError(
             f"{owner} expected `bounding_boxes['boxes']` of rank 2 or 3, "
             "with shape (num_boxes, 4) or (batch_size, num_boxes, 4). "
-            f"Received: shape={tuple(torch.as_tensor(boxes).shape)}")
-    if labels_rank not in allowed:
+            f"Received: shape={boxes_shape}")
+    if len(labels_shape) not in allowed:
         raise ValueError(
-            f"{owner}: with `bounding_boxes['boxes']` of rank {boxes_rank}, "
-            f"`bounding_boxes['labels']` must have rank {allowed[0]} or "
-            f"{allowed[1]}. Received: shape="
-            f"{tuple(torch.as_tensor(labels).shape)}")
+            f"{owner}: with `bounding_boxes['boxes']` of rank "
+            f"{len(boxes_shape)}, `bounding_boxes['labels']` must have rank "
+            f"{allowed[0]} or {allowed[1]}. Received: shape={labels_shape}")
+    # One label (or one row of class scores) per box.
+    if labels_shape[:len(boxes_shape) - 1] != boxes_shape[:-1]:
+        raise ValueError(
+            f"{owner} expected one label per box: `bounding_boxes['labels']`"
+            f" of shape {boxes_shape[:-1]} for boxes of shape "
+            f"{boxes_shape}. Received: labels.shape={labels_shape}")
+
+
+def _as_tensor(value, key, owner, device=None, dtype=None):
+    """`bounding_boxes[key]` as a tensor, or a ValueError naming it when
+    it is not numbers (or ragged where it may not be)."""
+    try:
+        return torch.as_tensor(value, dtype=dtype, device=device)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise ValueError(
+            f"{owner} expected `bounding_boxes['{key}']` to be a tensor, an "
+            "array or nested lists of numbers (boxes of 4 numbers). "
+            f"Received: {_describe(value)} ({error})") from None
+
+
+def _shape(value, key, owner):
+    return tuple(_as_tensor(value, key, owner).shape)
+
+
+def _describe(value):
+    text = repr(value)
+    text = text if len(text) <= 80 else text[:77] + "..."
+    return f"{text} of type {type(value).__name__}"
+
+
+def _check_ragged_image(owner, index, image_boxes, image_labels):
+    """One image's boxes of a ragged batch: 4 numbers each, one label
+    each."""
+    if len(image_boxes) != len(image_labels):
+        raise ValueError(
+            f"{owner} expected one label per box. Received: image {index} "
+            f"of the batch has {len(image_boxes)} boxes and "
+            f"{len(image_labels)} labels in `bounding_boxes`")
+    for box in image_boxes:
+        if np.shape(box) != (4,):
+            raise ValueError(
+                f"{owner} expected each box in `bounding_boxes['boxes']` to "
+                f"hold 4 numbers. Received (image {index}): "
+                f"{_describe(box)}")
 
 
 def _is_ragged_batch(boxes):
@@ -60,7 +104,9 @@ def densify_bounding_boxes(bounding_boxes, is_batched=False, max_boxes=None,
         count = max_boxes if max_boxes is not None else max(
             len(image) for image in boxes)
         padded_boxes, padded_labels = [], []
-        for image_boxes, image_labels in zip(boxes, labels):
+        for index, (image_boxes, image_labels) in enumerate(zip(boxes,
+                                                                labels)):
+            _check_ragged_image(owner, index, image_boxes, image_labels)
             image_boxes = [list(box) for box in image_boxes][:count]
             image_labels = list(image_labels)[:count]
             missing = count - len(image_boxes)
@@ -72,9 +118,13 @@ def densify_bounding_boxes(bounding_boxes, is_batched=False, max_boxes=None,
         result["labels"] = torch.as_tensor(labels, dtype=torch.int32,
                                            device=device)
     else:
-        result["labels"] = torch.as_tensor(labels, device=device)
-    boxes = torch.as_tensor(boxes, dtype=torch.float32, device=device)
+        result["labels"] = _as_tensor(labels, "labels", owner, device)
+    boxes = _as_tensor(boxes, "boxes", owner, device, torch.float32)
     if boxes.numel() == 0 and boxes.shape[-1:] != (4,):
         boxes = boxes.reshape(*boxes.shape[:-1], 0, 4)
+    if boxes.shape[-1:] != (4,):
+        raise ValueError(
+            f"{owner} expected boxes of 4 numbers: `bounding_boxes['boxes']`"
+            f" of shape (..., 4). Received: shape={tuple(boxes.shape)}")
     result["boxes"] = boxes
     return result

@@ -391,30 +391,6 @@ def test_ragged_lists_unbatched_images_and_masks():
     assert kept["bounding_boxes"]["boxes"].tolist() == [[[1.0] * 4]] * 2
 
 
-def test_errors_name_the_layer_and_the_argument():
-    data = {"images": torch.rand(2, 6, 6, 3),
-            "bounding_boxes": {"boxes": torch.zeros(2, 1, 4),
-                               "labels": torch.zeros(2, 1)}}
-    with pytest.raises(ValueError, match="bounding_box_format"):
-        P.RandomFlip()(dict(data))
-    with pytest.raises(ValueError, match="CutMix does not support"):
-        P.CutMix(bounding_box_format="xyxy")(dict(data))
-    with pytest.raises(ValueError, match="bounding_box_format"):
-        P.RandomZoom(0.1, bounding_box_format="polar")
-    with pytest.raises(ValueError, match="'boxes' and 'labels'"):
-        P.RandomFlip(bounding_box_format="xyxy")(
-            {"images": data["images"],
-             "bounding_boxes": {"boxes": torch.zeros(2, 1, 4)}})
-    with pytest.raises(ValueError, match="rank 3"):
-        P.RandomFlip(bounding_box_format="xyxy")(
-            {"images": data["images"],
-             "bounding_boxes": {"boxes": torch.zeros(1, 4),
-                                "labels": torch.zeros(1)}})
-    config = P.RandomRotation(0.1, bounding_box_format="yxyx").get_config()
-    assert config["bounding_box_format"] == "yxyx"
-    assert P.RandomRotation.from_config(config).bounding_box_format == "yxyx"
-
-
 def test_aug_mix_mixes_masks_like_the_images():
     layer = P.AugMix(num_chains=2, chain_depth=2, all_ops=False,
                      interpolation="nearest", seed=4)
