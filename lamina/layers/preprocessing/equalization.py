@@ -42,17 +42,29 @@ class Equalization(BaseImagePreprocessingLayer):
         if not training:
             return images
         images = self._to_compute_dtype(images)
-        axis = -1 if self.data_format == "channels_last" else 1
-        channels = images.movedim(axis, 0).reshape(images.shape[axis], -1)
         scaled = color_utils.transform_value_range(
-            channels.float(), self.value_range, (0, 255))
+            images.float(), self.value_range, (0, 255))
         bins = self.bins
-        indices = (scaled * (bins - 1) / 255).to(torch.int64).clamp(
-            0, bins - 1)
-        offsets = torch.arange(len(indices), device=images.device)[:, None]
-        hist = torch.bincount((indices + offsets * bins).flatten(),
-                              minlength=len(indices) * bins) \
-            .view(len(indices), bins)
+        # Each pixel's channel as a broadcastable index (no copy moves the
+        # channels): every channel's histogram and lookup table are rows of
+        # one (channels, bins) table, addressed by `channel * bins + bin`.
+        if self.data_format == "channels_last":
+            num_channels = images.shape[-1]
+            row_shape = (num_channels,)
+        else:
+            num_channels = images.shape[-3]
+            row_shape = (num_channels, 1, 1)
+        row = torch.arange(num_channels, device=images.device)
+        row = (row * bins).view(row_shape)
+        # Keras bins `x * (bins - 1) / 255` for the histogram but looks up
+        # `x / 255 * (bins - 1)`: both kept, as they may round apart. The
+        # bins are int32 (bincount runs ~3x faster on them than on int64).
+        in_bin = (scaled * (bins - 1)).div_(255).to(torch.int32)
+        in_bin = in_bin.clamp_(0, bins - 1).add_(row.to(torch.int32))
+        hist = torch.bincount(in_bin.flatten(),
+                              minlength=num_channels * bins) \
+            .view(num_channels, bins)
+        del in_bin
         cdf = hist.cumsum(1)
         first = (cdf > 0).to(torch.int64).argmax(1, keepdim=True)
         cdf_min = cdf.gather(1, first)
@@ -60,15 +72,15 @@ class Equalization(BaseImagePreprocessingLayer):
         denominator = torch.where(denominator == 0,
                                   torch.ones_like(denominator), denominator)
         table = ((cdf - cdf_min) * 255 / denominator).round().clamp(0, 255)
-        lookup = (scaled / 255.0 * (bins - 1)).clamp(0, bins - 1) \
-            .to(torch.int64)
-        equalized = table.gather(1, lookup)
-        single = (hist > 0).sum(1, keepdim=True) <= 1
-        equalized = torch.where(single, scaled, equalized)
-        equalized = color_utils.transform_value_range(
+        lookup = (scaled / 255.0).mul_(bins - 1).clamp_(0, bins - 1) \
+            .to(torch.int64).add_(row)
+        equalized = torch.take(table.to(scaled.dtype), lookup)
+        # A channel with a single occupied bin is left as it is.
+        single = (hist > 0).sum(1) <= 1
+        if single.any():
+            equalized = torch.where(single.view(row_shape), scaled, equalized)
+        return color_utils.transform_value_range(
             equalized, (0, 255), self.value_range).to(images.dtype)
-        moved = list(images.movedim(axis, 0).shape)
-        return equalized.view(moved).movedim(0, axis)
 
     def get_config(self):
         config = super().get_config()

@@ -47,3 +47,23 @@ def test_harness(keras_ref):
 def test_bad_arguments():
     with pytest.raises(ValueError, match="bins"):
         preprocessing.Equalization(bins=1)
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_one_constant_channel_among_others_matches_keras(keras_ref,
+                                                         data_format):
+    # Per-channel tables in one (channels, bins) table: the constant
+    # channel keeps its values while the others are equalized, unbatched
+    # too, in either layout.
+    x = np.random.default_rng(3).uniform(0, 0.5, (2, 6, 5, 3))
+    x[..., 1] = 0.25
+    x = x.astype("float32")
+    if data_format == "channels_first":
+        x = np.transpose(x, (0, 3, 1, 2))
+    kwargs = {"value_range": (0, 1), "bins": 32, "data_format": data_format}
+    for data in (x, x[0]):
+        ours = preprocessing.Equalization(**kwargs)(data)
+        theirs = keras_ref.layers.Equalization(**kwargs)(data)
+        np.testing.assert_allclose(ours.detach().cpu().numpy(),
+                                   keras_ref.ops.convert_to_numpy(theirs),
+                                   atol=1e-6)
