@@ -189,6 +189,21 @@ def test_lora_on_int4_matches_keras(keras_ref, make, shape, data):
 
 
 @pytest.mark.parametrize("mode", ["int8", "int4", "float8"])
+def test_training_steps_match_keras(keras_ref, mode):
+    # Keras's custom gradients (straight-through inputs, frozen int
+    # weights) and float8's scale/history updates: same losses, same
+    # weights after three SGD steps.
+    ours, theirs = _quantized_pair(keras_ref, dense_model, mode)
+    ours.compile(optimizer=lamina.optimizers.SGD(0.1), loss="mse")
+    theirs.compile(optimizer=keras_ref.optimizers.SGD(0.1), loss="mse")
+    y = RNG.standard_normal((6, 5)).astype("float32")
+    for _ in range(3):
+        np.testing.assert_allclose(ours.train_on_batch(X, y),
+                                   theirs.train_on_batch(X, y), rtol=1e-6)
+    _check_variables(ours, theirs, keras_ref)
+
+
+@pytest.mark.parametrize("mode", ["int8", "int4", "float8"])
 def test_fit_after_quantize(mode):
     model = dense_model(lamina)
     model.quantize(mode)
