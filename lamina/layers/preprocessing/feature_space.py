@@ -192,7 +192,8 @@ class FeatureSpace(Layer):
         """
         names = self._list_adaptable_preprocessors()
         if names:
-            batches = data_utils.feature_batches(dataset, names)
+            batches = data_utils.feature_batches(
+                dataset, {name: self.features[name].dtype for name in names})
             for name in names:
                 self.preprocessors[name].adapt(iter(batches[name]))
         self._is_adapted = True
@@ -263,6 +264,7 @@ class FeatureSpace(Layer):
             inputs[name], scalar = data_utils.as_feature_input(
                 name, value, self.features[name].dtype)
             rebatched = rebatched or scalar
+        data_utils.check_batch_sizes(inputs)
         preprocessed = {name: encoding.as_tensor(self.preprocessors[name](x))
                         for name, x in inputs.items()}
         crossed = {cross.name: self.crossers[cross.name](

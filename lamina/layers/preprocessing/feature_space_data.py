@@ -84,11 +84,13 @@ def _elements(dataset):
         yield element
 
 
-def feature_batches(dataset, names):
-    """Reads `dataset` once; returns `{name: [batch, ...]}` for `names`,
-    each batch a NumPy array of rank >= 2 (rank-0 samples batched by 32,
-    rank-1 batches given a trailing axis), as Keras feeds each adaptable
-    preprocessor."""
+def feature_batches(dataset, dtypes):
+    """Reads `dataset` once; returns `{name: [batch, ...]}` for the
+    features of `dtypes` (`{name: dtype}`, each value checked against its
+    dtype), each batch a NumPy array of rank >= 2 (rank-0 samples batched
+    by 32, rank-1 batches given a trailing axis), as Keras feeds each
+    adaptable preprocessor."""
+    names = list(dtypes)
     batches = {name: [] for name in names}
     pending = {name: [] for name in names}  # unbatched scalar samples
     count = 0
@@ -102,6 +104,7 @@ def feature_batches(dataset, names):
             )
         for name in names:
             value = to_numpy(element[name])
+            check_values(name, value, dtypes[name], "FeatureSpace.adapt()")
             if value.ndim == 0:
                 pending[name].append(value)
                 if len(pending[name]) == ADAPT_BATCH_SIZE:
@@ -117,32 +120,62 @@ def feature_batches(dataset, names):
     return batches
 
 
+def check_values(name, values, dtype, where="FeatureSpace"):
+    """Raises a ValueError naming feature `name` unless `values` (an
+    array or tensor) suit its `dtype`: strings for a string feature,
+    numbers otherwise, and whole numbers for an integer feature (a cast
+    would truncate 1.5 to 1 without a word)."""
+    if isinstance(values, torch.Tensor):
+        kind = "f" if values.is_floating_point() else "i"
+    else:
+        kind = values.dtype.kind
+    if dtype == "string":
+        if kind not in "USO":
+            raise ValueError(
+                f"{where}: feature '{name}' is a string feature; expected "
+                f"strings. Received values of dtype {values.dtype}"
+            )
+        return
+    if kind in "USO":
+        raise ValueError(
+            f"{where}: feature '{name}' has dtype {dtype!r}; expected "
+            f"numbers. Received values of dtype {values.dtype}"
+        )
+    if kind in "fc" and str(dtype).startswith(("int", "uint")):
+        numbers = torch.as_tensor(values)
+        fraction = numbers[numbers != numbers.round()]
+        if fraction.numel():
+            raise ValueError(
+                f"{where}: feature '{name}' has dtype {dtype!r}; expected "
+                f"whole numbers. Received {fraction.reshape(-1)[0].item()} "
+                f"(values of dtype {values.dtype})"
+            )
+
+
+def check_batch_sizes(inputs):
+    """The features of one call must hold as many samples each."""
+    sizes = {name: int(x.shape[0]) for name, x in inputs.items()
+             if hasattr(x, "shape") and x.shape[0] is not None}
+    if len(set(sizes.values())) > 1:
+        raise ValueError(
+            "FeatureSpace expected every feature to hold the same number "
+            f"of samples. Received: {sizes}"
+        )
+
+
 def as_feature_input(name, value, dtype):
     """A call's value for one feature, as a rank-2 batch the preprocessor
     takes: a NumPy string array, or a tensor of the feature's dtype.
 
     Returns `(batch, was_scalar)`."""
     if dtype == "string":
-        array = to_numpy(value)
-        if array.dtype.kind not in "USO":
-            raise ValueError(
-                f"FeatureSpace: feature '{name}' is a string feature; "
-                f"expected strings. Received values of dtype {array.dtype}"
-            )
-        batch = array
+        batch = to_numpy(value)
+        check_values(name, batch, dtype)
     else:
-        if isinstance(value, torch.Tensor):
-            batch = value
-        else:
-            array = np.asarray(value)
-            if array.dtype.kind in "USO":
-                raise ValueError(
-                    f"FeatureSpace: feature '{name}' has dtype {dtype!r}; "
-                    f"expected numbers. Received values of dtype "
-                    f"{array.dtype}"
-                )
-            batch = torch.as_tensor(array)
-        batch = batch.to(to_torch_dtype(dtype))
+        batch = value if isinstance(value, torch.Tensor) else \
+            np.asarray(value)
+        check_values(name, batch, dtype)
+        batch = torch.as_tensor(batch).to(to_torch_dtype(dtype))
     scalar = batch.ndim == 0
     if scalar:
         batch = batch.reshape(1, 1)
