@@ -370,7 +370,7 @@ class Layer(CallMixin, WeightsMixin, torch.nn.Module):
         """The layer's quantization mode ("int8", ...), None if float."""
         return self._dtype_policy.quantization_mode
 
-    def quantize(self, mode=None, type_check=True, config=None):
+    def quantize(self, mode=None, config=None, *, type_check=True):
         """Quantizes the built layer's weights in place: `mode` is "int8",
         "int4", "float8", "gptq" or "awq", or `config` a
         `keras.quantizers.QuantizationConfig` (see

@@ -343,3 +343,10 @@ def test_int4_weight_reads_unpacked_as_keras(keras_ref):
     got = ours.layers[0].kernel
     assert got.dtype == torch.int8 and tuple(got.shape) == expected.shape
     np.testing.assert_array_equal(got.cpu().numpy(), expected)
+
+
+def test_config_is_the_second_argument():
+    layer = lamina.layers.Dense(3)
+    layer.build((None, 16))
+    layer.quantize("int4", quantizers.Int4QuantizationConfig(block_size=8))
+    assert layer.dtype_policy.name == "int4/8_from_float32"
