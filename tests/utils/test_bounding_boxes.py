@@ -234,3 +234,31 @@ def test_decoding_levels_and_errors():
         bounding_boxes.decode_deltas_to_boxes(anchors["P3"], deltas["P3"],
                                               "xyxy", "xyxy",
                                               encoded_format="xywh")
+
+
+def test_bad_arguments_are_named():
+    boxes = torch.zeros(2, 3, 4)
+    with pytest.raises(ValueError, match=r"`angle` to be one number or one "
+                       r"per image \(2 .*shape \(3,\)"):
+        bounding_boxes.affine_transform(boxes, [1.0, 2.0, 3.0], 0.0, 0.0,
+                                        1.0, 0.0, 0.0, 8, 8)
+    with pytest.raises(ValueError, match="a dict with a 'boxes' key"):
+        bounding_boxes.clip_to_image_size({"box": boxes}, 5, 5)
+    with pytest.raises(ValueError, match=r"one label per box.*\(2, 3\).*"
+                       r"labels.shape=\(2, 4\)"):
+        bounding_boxes.clip_to_image_size(
+            {"boxes": boxes, "labels": torch.zeros(2, 4)}, 5, 5)
+
+
+def test_clip_marks_whole_label_rows_of_empty_boxes():
+    # Labels with a trailing class axis (one-hot rows): an emptied box's
+    # row becomes -1, as a single label would.
+    boxes = torch.tensor([[[0.0, 0.0, 2.0, 2.0], [5.0, 5.0, 6.0, 6.0]]])
+    out = bounding_boxes.clip_to_image_size(
+        {"boxes": boxes, "labels": torch.ones(1, 2, 3)}, 4, 4)
+    torch.testing.assert_close(
+        out["labels"], torch.tensor([[[1.0] * 3, [-1.0] * 3]]))
+    single = bounding_boxes.clip_to_image_size(
+        {"boxes": boxes, "labels": torch.ones(1, 2)}, 4, 4)
+    torch.testing.assert_close(single["labels"],
+                               torch.tensor([[1.0, -1.0]]))

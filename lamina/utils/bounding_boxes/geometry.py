@@ -6,6 +6,7 @@ import math
 
 import torch
 
+
 def _check_xyxy(function, bounding_box_format, allowed=("xyxy",)):
     if bounding_box_format not in allowed:
         raise ValueError(
@@ -35,6 +36,10 @@ def clip_to_image_size(bounding_boxes, height=None, width=None,
     if bounding_box_format == "xyxy" and (height is None or width is None):
         raise ValueError(
             "`height` and `width` must be set if `format='xyxy'`.")
+    if not isinstance(bounding_boxes, dict) or "boxes" not in bounding_boxes:
+        raise ValueError(
+            "clip_to_image_size() expects a dict with a 'boxes' key (and "
+            f"optionally 'labels'). Received: {bounding_boxes!r}")
     if bounding_box_format == "rel_xyxy":
         height = width = 1.0
     x1, y1, x2, y2 = _split(bounding_boxes["boxes"])
@@ -45,9 +50,18 @@ def clip_to_image_size(bounding_boxes, height=None, width=None,
     labels = bounding_boxes.get("labels")
     if labels is not None:
         labels = torch.as_tensor(labels, device=boxes.device)
+        if labels.shape[:boxes.ndim - 1] != boxes.shape[:-1]:
+            raise ValueError(
+                "clip_to_image_size() expects one label per box: 'labels' "
+                f"of shape {tuple(boxes.shape[:-1])} (or with a trailing "
+                "class axis). Received: "
+                f"labels.shape={tuple(labels.shape)}")
         areas = (boxes[..., 2] - boxes[..., 0]) * (boxes[..., 3] -
                                                    boxes[..., 1])
-        result["labels"] = torch.where(areas > 0, labels,
+        # A trailing class axis of the labels: the whole row becomes -1.
+        kept = (areas > 0).reshape(
+            areas.shape + (1,) * (labels.ndim - areas.ndim))
+        result["labels"] = torch.where(kept, labels,
                                        torch.full_like(labels, -1))
     return result
 
@@ -72,14 +86,18 @@ def pad(boxes, top, left, height=None, width=None,
     return torch.stack([x1 + left, y1 + top, x2 + left, y2 + top], dim=-1)
 
 
-
-
-def _per_image(value, batch, reference):
+def _per_image(name, value, batch, reference):
     """An angle, fraction or scale as a `(batch,)` tensor."""
     value = torch.as_tensor(value, dtype=reference.dtype,
                             device=reference.device)
-    return value.reshape(-1).expand(batch) if value.numel() == 1 \
-        else value.reshape(batch)
+    if value.numel() == 1:
+        return value.reshape(-1).expand(batch)
+    if value.numel() != batch:
+        raise ValueError(
+            f"affine_transform() expects `{name}` to be one number or one "
+            f"per image ({batch} for boxes of the batch). Received: "
+            f"{name} of shape {tuple(value.shape)}")
+    return value.reshape(batch)
 
 
 def _box_to_output_matrix(angle, translate_x, translate_y, scale, shear_x,
@@ -143,8 +161,12 @@ def affine_transform(boxes, angle, translate_x, translate_y, scale, shear_x,
     if unbatched:
         boxes = boxes.unsqueeze(0)
     batch = boxes.shape[0]
-    params = [_per_image(value, batch, boxes) for value in (
-        angle, translate_x, translate_y, scale, shear_x, shear_y)]
+    params = [_per_image(name, value, batch, boxes)
+              for name, value in (("angle", angle),
+                                  ("translate_x", translate_x),
+                                  ("translate_y", translate_y),
+                                  ("scale", scale), ("shear_x", shear_x),
+                                  ("shear_y", shear_y))]
     centers = [0.5 if c is None else c for c in (center_x, center_y)]
     matrix = _box_to_output_matrix(*params, float(height), float(width),
                                    *centers)
