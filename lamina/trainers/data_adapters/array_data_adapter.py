@@ -166,6 +166,10 @@ class ArrayDataAdapter:
                 return value[take]
             rows = value[take]
             if rows.device.type != self.device.type:
+                if isinstance(take, torch.Tensor) and value.is_pinned():
+                    # Gathered rows are fresh pageable memory, from which a
+                    # copy to the GPU blocks; a slice is a pinned view.
+                    rows = rows.pin_memory()
                 rows = rows.to(self.device, non_blocking=True)
             elif not isinstance(take, torch.Tensor):
                 return rows

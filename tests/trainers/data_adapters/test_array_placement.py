@@ -63,3 +63,25 @@ def test_tensors_already_on_a_device_are_not_brought_to_the_host():
     x = torch.ones(6, 2, device="meta")
     adapter = ArrayDataAdapter(x, batch_size=3, device=torch.device("meta"))
     assert adapter.x.device.type == "meta"
+
+
+def test_shuffled_host_batches_are_pinned_before_their_copy(monkeypatch):
+    # Pinned host arrays give pinned slices, but a shuffled batch is
+    # gathered into new (pageable) memory, from which a non-blocking copy
+    # to the GPU would block: such batches are pinned first. No GPU here:
+    # the pinning is recorded, with `meta` standing in for the GPU.
+    _host_resident(monkeypatch)
+    pinned = []
+    monkeypatch.setattr(torch.Tensor, "is_pinned", lambda self: True)
+    monkeypatch.setattr(torch.Tensor, "pin_memory",
+                        lambda self: pinned.append(tuple(self.shape)) or self)
+    x = np.zeros((10, 3), "float32")
+    y = np.arange(10, dtype="int64")
+    adapter = ArrayDataAdapter(x, y, batch_size=4, shuffle=False,
+                               device=torch.device("meta"))
+    list(adapter.batches(adapter.draw_order()))
+    assert pinned == []  # slices of the pinned arrays
+    adapter = ArrayDataAdapter(x, y, batch_size=4, shuffle=True,
+                               device=torch.device("meta"))
+    list(adapter.batches(adapter.draw_order()))
+    assert pinned == [(4, 3), (4,), (4, 3), (4,), (2, 3), (2,)]
