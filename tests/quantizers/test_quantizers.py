@@ -116,7 +116,8 @@ def test_fake_quant_values_and_gradients(keras_ref, axis, narrow):
         out = fn(xs, lo, hi, num_bits=8, narrow_range=narrow, axis=axis)
         weights = torch.linspace(0.5, 1.5, out.numel()).reshape(out.shape)
         (out * weights).sum().backward()
-        return [t.detach().cpu().numpy() for t in (out, xs.grad, lo.grad, hi.grad)]
+        return [t.detach().cpu().numpy()
+                for t in (out, xs.grad, lo.grad, hi.grad)]
 
     ours = run(quantizers.fake_quant_with_min_max_vars)
     theirs = run(keras_ref.quantizers.fake_quant_with_min_max_vars)
