@@ -10,6 +10,7 @@ from lamina.layers.preprocessing import _encoding
 from lamina.layers.preprocessing import _string_hash
 from lamina.layers.preprocessing.hashing import to_numpy_values
 from lamina.layers.registry import register
+from lamina.utils.dtypes import to_torch_dtype
 
 _MASK = 0xFFFFFFFFFFFFFFFF
 # The key TensorFlow's `sparse.cross_hashed` starts every cross from.
@@ -173,8 +174,11 @@ class HashedCrossing(Layer):
                       config.default_device())
         bins = torch.as_tensor(self.hash_inputs_to_bins(inputs),
                                device=device)
-        return _encoding.encode_categorical_inputs(
+        outputs = _encoding.encode_categorical_inputs(
             bins, self.output_mode, self.num_bins, self.compute_dtype)
+        # As Keras: encoded in the compute dtype, returned in the layer's
+        # (variable) dtype, so a mixed policy's outputs are float32.
+        return outputs.to(to_torch_dtype(self.dtype))
 
     def compute_output_shape(self, input_shape):
         if not isinstance(input_shape, (list, tuple)) or \
@@ -203,7 +207,7 @@ class HashedCrossing(Layer):
                     f"string dtype. Received an input of dtype {x.dtype}"
                 )
         shape = self.compute_output_shape([tuple(x.shape) for x in inputs])
-        return symbolic.KerasTensor(shape, dtype=self.compute_dtype)
+        return symbolic.KerasTensor(shape, dtype=self.dtype)
 
     def get_config(self):
         return {
