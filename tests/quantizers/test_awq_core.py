@@ -39,14 +39,14 @@ def _keras_awq(keras, kernel, batches, **settings):
 
 
 @pytest.mark.parametrize("rows,columns,group_size,grid", CASES)
-def test_awq_matches_keras(keras_ref, rows, columns, group_size, grid):
+def test_awq_matches_keras(keras_quantizing, rows, columns, group_size, grid):
     rng = np.random.default_rng(rows)
     kernel = rng.standard_normal((rows, columns)).astype("float32") * 0.2
     channel_size = rng.uniform(0.1, 10.0, rows).astype("float32")
     batches = [rng.standard_normal((1, 5, rows)).astype("float32")
                * channel_size for _ in range(3)]
     magnitudes_k, expected = _keras_awq(
-        keras_ref, kernel, batches, group_size=group_size,
+        keras_quantizing, kernel, batches, group_size=group_size,
         num_grid_points=grid)
 
     magnitudes = torch.zeros(rows)

@@ -32,25 +32,18 @@ def _model(lib):
                    "sequential_blocks": [block, head]}
 
 
-def _reach_hooks(leaves, mode):
-    for layer in leaves:
-        def routed(*args, layer=layer, **kwargs):
-            if getattr(layer, f"is_{mode}_calibrated", False):
-                return type(layer).quantized_call(layer, *args, **kwargs)
-            return layer.call(*args, **kwargs)
-        layer.quantized_call = routed
-
-
 @pytest.mark.parametrize("mode,settings", [
     ("gptq", dict(group_size=4, activation_order=True)),
     ("awq", dict(group_size=-1))])
-def test_einsum_dense_matches_keras(keras_ref, tmp_path, mode, settings):
+def test_einsum_dense_matches_keras(keras_quantizing, reach_keras_hooks,
+                                    tmp_path, mode, settings):
+    keras_ref = keras_quantizing
     reference, structure_k = _model(keras_ref)
     model, structure = _model(lamina)
     model.set_weights(reference.get_weights())
     leaves = structure_k["sequential_blocks"][0].layers + \
         [structure_k["sequential_blocks"][1]]
-    _reach_hooks(leaves, mode)
+    reach_keras_hooks(leaves, mode)
     common = dict(dataset=DATA, tokenizer=len, num_samples=3,
                   sequence_length=6, **settings)
     config_k = getattr(keras_ref.quantizers, f"{mode.upper()}Config")

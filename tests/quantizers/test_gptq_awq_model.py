@@ -7,9 +7,9 @@ Keras 3.15.1's calibration never sees an activation: its hooks wrap
 `quantized_call`, so the Hessians (AWQ maxima) stay zero and both methods
 reduce to plain rounding (`test_keras_calibrates_on_nothing` pins this).
 Lamina's hooks are forward pre-hooks, which see every call. The reference
-here is Keras with its hooks reaching the layers (`_reach_hooks`): an
-uncalibrated layer's `quantized_call` goes through `call`, where the hooks
-are, as the algorithm intends.
+here is Keras with its hooks reaching the layers (`reach_keras_hooks` in
+conftest): an uncalibrated layer's `quantized_call` goes through `call`,
+where the hooks are, as the algorithm intends.
 
 Tolerance: the quantized variables are compared exactly (same float32
 operations in the same order as Keras on torch). Predictions are compared
@@ -50,21 +50,11 @@ def _config(lib_config_class, structure, **settings):
                             **settings)
 
 
-def _reach_hooks(keras_model, mode):
-    """Routes each uncalibrated Keras Dense's `quantized_call` through its
-    `call` (where Keras's calibration hooks sit) until it is calibrated."""
-    for layer in keras_model.layers[2:]:
-        def routed(*args, layer=layer, **kwargs):
-            if getattr(layer, f"is_{mode}_calibrated", False):
-                return type(layer).quantized_call(layer, *args, **kwargs)
-            return layer.call(*args, **kwargs)
-        layer.quantized_call = routed
-
-
-def _pair(keras, mode, **settings):
-    """The same model quantized by Keras and by Lamina."""
+def _pair(keras, reach_hooks, mode, **settings):
+    """The same model quantized by Keras (its hooks reaching the Dense
+    layers) and by Lamina."""
     reference, structure_k = _model(keras)
-    _reach_hooks(reference, mode)
+    reach_hooks(reference.layers[2:], mode)
     model, structure = _model(lamina)
     model.set_weights(reference.get_weights())
     config_k = getattr(keras.quantizers, f"{mode.upper()}Config")
@@ -99,8 +89,10 @@ SETTINGS = [("gptq", dict(group_size=8)),
 
 
 @pytest.mark.parametrize("mode,settings", SETTINGS)
-def test_quantize_matches_keras(keras_ref, mode, settings):
-    reference, model = _pair(keras_ref, mode, **settings)
+def test_quantize_matches_keras(keras_quantizing, reach_keras_hooks, mode,
+                                settings):
+    keras_ref = keras_quantizing
+    reference, model = _pair(keras_ref, reach_keras_hooks, mode, **settings)
     assert [w.path for w in model.weights] == \
         [w.path for w in reference.weights]
     for ours, theirs in zip(_values(model), _values(reference)):
@@ -117,7 +109,8 @@ def test_quantize_matches_keras(keras_ref, mode, settings):
         rtol=0, atol=1e-6)
 
 
-def test_keras_calibrates_on_nothing(keras_ref):
+def test_keras_calibrates_on_nothing(keras_quantizing):
+    keras_ref = keras_quantizing
     # Unpatched Keras 3.15.1: GPTQ on a zero Hessian, i.e. per-group
     # rounding of the float kernel (see the module docstring).
     from lamina.quantizers import gptq_core
@@ -146,7 +139,8 @@ def test_quantized_model_stays_close_to_float():
 
 
 @pytest.mark.parametrize("mode,settings", [SETTINGS[0], SETTINGS[2]])
-def test_save_and_reload(tmp_path, keras_ref, mode, settings):
+def test_save_and_reload(tmp_path, keras_quantizing, mode, settings):
+    keras_ref = keras_quantizing
     model = _quantized(mode, **settings)
     expected = model.predict(TOKENS, verbose=0)
     path = str(tmp_path / "quantized.keras")
@@ -181,7 +175,8 @@ def test_weights_file_round_trip(tmp_path):
                                   model.predict(TOKENS, verbose=0))
 
 
-def test_keras_written_file_loads(tmp_path, keras_ref):
+def test_keras_written_file_loads(tmp_path, keras_quantizing):
+    keras_ref = keras_quantizing
     # Keras 3.15.1 leaves `kernel_zero` out of its GPTQ files (and cannot
     # read them back itself); with symmetric quantization the zero points
     # are implied and the model predicts exactly what Keras's did.
@@ -201,7 +196,8 @@ def test_keras_written_file_loads(tmp_path, keras_ref):
         rtol=0, atol=1e-6)
 
 
-def test_keras_written_asymmetric_file_warns(tmp_path, keras_ref):
+def test_keras_written_asymmetric_file_warns(tmp_path, keras_quantizing):
+    keras_ref = keras_quantizing
     reference, structure = _model(keras_ref)
     config = _config(keras_ref.quantizers.AWQConfig, structure,
                      group_size=8)

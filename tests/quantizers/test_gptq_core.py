@@ -42,15 +42,15 @@ def _keras_gptq(keras, kernel, batches, **settings):
 
 @pytest.mark.parametrize("rows,columns,group_size,order,bits,symmetric",
                          CASES)
-def test_gptq_matches_keras(keras_ref, rows, columns, group_size, order,
-                            bits, symmetric):
+def test_gptq_matches_keras(keras_quantizing, rows, columns, group_size,
+                            order, bits, symmetric):
     rng = np.random.default_rng(rows)
     kernel = rng.standard_normal((rows, columns)).astype("float32") * 0.2
     batches = [rng.standard_normal((1, 5, rows)).astype("float32")
                for _ in range(3)]
     hessian_k, expected = _keras_gptq(
-        keras_ref, kernel, batches, weight_bits=bits, group_size=group_size,
-        activation_order=order, symmetric=symmetric)
+        keras_quantizing, kernel, batches, weight_bits=bits,
+        group_size=group_size, activation_order=order, symmetric=symmetric)
 
     hessian, seen = torch.zeros(rows, rows), 0
     for batch in batches:
