@@ -31,11 +31,13 @@ import lamina  # noqa: E402
 def lamina_mlp(jit_compile, policy=None, dropout=0.0):
     lamina.mixed_precision.set_global_policy(policy)
     try:
-        hidden = [lamina.layers.Dropout(dropout)] if dropout else []
+        def hidden():
+            return [lamina.layers.Dropout(dropout)] if dropout else []
+
         model = lamina.Sequential([
             lamina.Input((784,)),
-            lamina.layers.Dense(512, activation="relu"), *hidden,
-            lamina.layers.Dense(512, activation="relu"), *hidden,
+            lamina.layers.Dense(512, activation="relu"), *hidden(),
+            lamina.layers.Dense(512, activation="relu"), *hidden(),
             lamina.layers.Dense(10),
             lamina.layers.Activation("softmax", dtype="float32"),
         ])
