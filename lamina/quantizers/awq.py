@@ -1,6 +1,6 @@
 """AWQ over a model, block by block, as Keras 3.15 runs it.
 
-The walk is GPTQ's (`gptq.apply_layerwise`): calibration windows through
+The walk is GPTQ's (`gptq.calibrate_model`): calibration windows through
 the pre-block layers, then each block with forward pre-hooks on its
 Dense/EinsumDense leaves; here the hooks keep the per-channel maximum of
 `|inputs|`, from which each leaf's AWQ scales and 4-bit weights are found.
@@ -9,11 +9,8 @@ Dense/EinsumDense leaves; here the hooks keep the per-channel maximum of
 import torch
 
 from lamina.quantizers import awq_core
-from lamina.quantizers.gptq import apply_layerwise
-from lamina.quantizers.gptq import check_calibration_data
-from lamina.quantizers.gptq import get_dataloader
+from lamina.quantizers.gptq import calibrate_model
 from lamina.quantizers.gptq import kernel_matrix
-from lamina.quantizers.gptq import resolve_structure
 
 
 class AWQ:
@@ -45,11 +42,6 @@ class AWQ:
 
 def awq_quantize(model, config, handler_for, select=None):
     """AWQ-calibrates `model` (its layers already in "awq" mode)."""
-    check_calibration_data(config)
-    structure = resolve_structure(model, config)
-    dataloader = get_dataloader(config.tokenizer, config.sequence_length,
-                                config.dataset,
-                                num_samples=config.num_samples)
-    apply_layerwise(
-        dataloader[:config.num_samples], config, structure,
-        lambda layer: AWQ(layer, config, handler_for(layer)), select)
+    calibrate_model(model, config,
+                    lambda layer: AWQ(layer, config, handler_for(layer)),
+                    select)

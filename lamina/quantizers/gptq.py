@@ -246,13 +246,19 @@ def check_calibration_data(config):
             f"tokenizer={type(config.tokenizer).__name__}")
 
 
-def gptq_quantize(model, config, handler_for, select=None):
-    """GPTQ-calibrates `model` (its layers already in "gptq" mode)."""
+def calibrate_model(model, config, make_collector, select=None):
+    """The calibration both GPTQ and AWQ run: the config's data cut into
+    windows, then `apply_layerwise` with `make_collector(layer)`."""
     check_calibration_data(config)
     structure = resolve_structure(model, config)
     dataloader = get_dataloader(config.tokenizer, config.sequence_length,
                                 config.dataset,
                                 num_samples=config.num_samples)
-    apply_layerwise(
-        dataloader[:config.num_samples], config, structure,
-        lambda layer: GPTQ(layer, config, handler_for(layer)), select)
+    apply_layerwise(dataloader, config, structure, make_collector, select)
+
+
+def gptq_quantize(model, config, handler_for, select=None):
+    """GPTQ-calibrates `model` (its layers already in "gptq" mode)."""
+    calibrate_model(model, config,
+                    lambda layer: GPTQ(layer, config, handler_for(layer)),
+                    select)
