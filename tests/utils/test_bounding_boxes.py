@@ -262,3 +262,19 @@ def test_clip_marks_whole_label_rows_of_empty_boxes():
         {"boxes": boxes, "labels": torch.ones(1, 2)}, 4, 4)
     torch.testing.assert_close(single["labels"],
                                torch.tensor([[1.0, -1.0]]))
+
+
+def test_deltas_name_boxes_that_do_not_pair_with_the_anchors():
+    anchors = torch.zeros(3, 4)
+    with pytest.raises(ValueError, match=r"encode_box_to_deltas\(\) expects "
+                       r"one of `boxes` per anchor.*\(3, 4\).*boxes.shape="
+                       r"\(2, 4\)"):
+        bounding_boxes.encode_box_to_deltas(anchors, torch.zeros(2, 4),
+                                            "xyxy", "xyxy")
+    with pytest.raises(ValueError, match=r"decode_deltas_to_boxes\(\) "
+                       r"expects one of `boxes_delta` per anchor"):
+        bounding_boxes.decode_deltas_to_boxes(anchors, torch.zeros(5, 2, 4),
+                                              "xyxy", "xyxy")
+    batched = bounding_boxes.encode_box_to_deltas(
+        torch.ones(3, 4), torch.ones(5, 3, 4) * 2, "xyxy", "xyxy")
+    assert batched.shape == (5, 3, 4)

@@ -26,6 +26,19 @@ def _height_width(image_shape):
     return height, width
 
 
+def _check_pairs(function, name, anchors, boxes):
+    """One box (or delta) per anchor: shapes that broadcast, such as
+    `(N, 4)` or `(batch, N, 4)` against `(N, 4)` anchors."""
+    try:
+        torch.broadcast_shapes(anchors.shape, boxes.shape)
+    except RuntimeError:
+        raise ValueError(
+            f"{function}() expects one of `{name}` per anchor: shape "
+            f"({anchors.shape[-2]}, 4) or (batch, {anchors.shape[-2]}, 4) "
+            f"for anchors of shape {tuple(anchors.shape)}. Received: "
+            f"{name}.shape={tuple(boxes.shape)}") from None
+
+
 def encode_box_to_deltas(anchors, boxes, anchor_format, box_format,
                          encoding_format="center_yxhw", variance=None,
                          image_shape=None):
@@ -51,6 +64,7 @@ def encode_box_to_deltas(anchors, boxes, anchor_format, box_format,
                              height, width)
     boxes = convert_format(boxes, box_format, encoding_format, height,
                            width).to(anchors.device)
+    _check_pairs("encode_box_to_deltas", "boxes", anchors, boxes)
     eps = config.epsilon()
     anchor_size = anchors[..., 2:].clamp(min=eps)
     box_size = boxes[..., 2:].clamp(min=eps)
@@ -88,6 +102,7 @@ def decode_deltas_to_boxes(anchors, boxes_delta, anchor_format, box_format,
         anchor = convert_format(anchor, anchor_format, encoded_format,
                                 height, width)
         delta = torch.as_tensor(delta, device=anchor.device)
+        _check_pairs("decode_deltas_to_boxes", "boxes_delta", anchor, delta)
         if variance is not None:
             delta = delta * variance.to(anchor.device)
         boxes = torch.cat([delta[..., :2] * anchor[..., 2:] +
