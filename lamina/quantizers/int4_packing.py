@@ -48,11 +48,13 @@ def unpack_int4(packed, orig_len, axis=0, dtype="int8"):
         raise TypeError(
             f"Expected int8 or uint8 tensor for unpacking, got {x.dtype}")
     axis = axis % x.dim()
-    x = torch.movedim(x, axis, 0).to(torch.int16)
-    low, high = x & 0x0F, (x >> 4) & 0x0F
+    # The bytes' bits read as the output dtype: arithmetic shifts then
+    # sign-extend int8 nibbles, masks keep uint8 ones.
+    bits = torch.movedim(x, axis, -1).contiguous().view(
+        torch.int8 if dtype == "int8" else torch.uint8)
     if dtype == "int8":
-        low, high = (low ^ 8) - 8, (high ^ 8) - 8
-    target = torch.int8 if dtype == "int8" else torch.uint8
-    unpacked = torch.stack([low, high], dim=1).reshape(
-        (-1,) + tuple(x.shape[1:]))[:orig_len]
-    return torch.movedim(unpacked.to(target), 0, axis)
+        low, high = (bits << 4) >> 4, bits >> 4
+    else:
+        low, high = bits & 0x0F, bits >> 4
+    unpacked = torch.stack([low, high], dim=-1).flatten(-2)[..., :orig_len]
+    return torch.movedim(unpacked, -1, axis)

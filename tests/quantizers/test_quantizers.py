@@ -75,6 +75,16 @@ def test_pack_unpack_int4(keras_ref, axis, dtype):
     np.testing.assert_array_equal(_np(unpacked), x)
 
 
+@pytest.mark.parametrize("source, dtype", [("int8", "int8"),
+                                           ("uint8", "uint8"),
+                                           ("int8", "uint8")])
+def test_unpack_int4_of_any_byte(keras_ref, source, dtype):
+    packed = np.arange(256, dtype="uint8").astype(source).reshape(4, 64)
+    _same(quantizers.unpack_int4(packed, 127, axis=1, dtype=dtype),
+          keras_ref.quantizers.unpack_int4(packed, 127, axis=1, dtype=dtype),
+          keras_ref)
+
+
 def test_pack_int4_errors():
     with pytest.raises(ValueError, match="'int8' or 'uint8'"):
         quantizers.pack_int4(np.zeros((2, 2), "int8"), dtype="int16")

@@ -104,9 +104,9 @@ class Int4Dense(_Int4Handler):
                                layer._orig_output_dim, axis=-1)
         if layer._int4_block_size is None:
             return unpacked.to(dtype) / read(layer, "kernel_scale")
-        return dequantize_with_sz_map(unpacked, read(layer, "kernel_scale"),
-                                      layer.kernel_zero, layer.g_idx,
-                                      group_axis=0).to(dtype)
+        return dequantize_blocks(unpacked, read(layer, "kernel_scale"),
+                                 layer.kernel_zero,
+                                 layer._int4_block_size).to(dtype)
 
     def call(self, layer, inputs, training=None):
         dtype = common.compute_dtype(layer)
@@ -129,6 +129,18 @@ class Int4Dense(_Int4Handler):
         if layer._int4_block_size is not None:
             names += ["kernel_zero", "g_idx"]
         return dense_names(layer, names)
+
+
+def dequantize_blocks(codes, scale, zero, block_size):
+    """`(codes - zero) * scale` with one `(scale, zero)` row per block of
+    `block_size` rows (`dequantize_with_sz_map` for `g_idx = arange //
+    block_size`, which Keras always writes, without the gathers)."""
+    rows, groups = codes.shape[0], scale.shape[0]
+    padded = torch.nn.functional.pad(
+        codes, (0, 0, 0, groups * block_size - rows))
+    blocks = padded.reshape(groups, block_size, -1).to(scale.dtype)
+    values = (blocks - zero[:, None].to(scale.dtype)) * scale[:, None]
+    return values.reshape(groups * block_size, -1)[:rows]
 
 
 def _per_channel(layer, inputs, unpacked, dtype):
