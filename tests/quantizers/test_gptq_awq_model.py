@@ -82,9 +82,12 @@ def _values(model):
                        else w.numpy()) for w in model.weights]
 
 
+# Each GPTQ argument away from its default once (per-channel ranges
+# with group_size=-1 are in test_gptq_core).
 SETTINGS = [("gptq", dict(group_size=8)),
             ("gptq", dict(weight_bits=8, group_size=-1, symmetric=True,
-                          activation_order=True)),
+                          activation_order=True, per_channel=False,
+                          hessian_damping=0.1)),
             ("awq", dict(group_size=8, num_grid_points=5))]
 
 
