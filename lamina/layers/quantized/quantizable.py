@@ -123,7 +123,7 @@ class Quantizable:
     """Mixin of the layers the quantization modes handle.
 
     The class sets `quantization_kind` ("dense", "einsum_dense",
-    "embedding"); its `build` calls `quantized_build(kernel_shape)` instead
+    "embedding", "reversible_embedding"); its `build` calls `quantized_build(kernel_shape)` instead
     of creating the float weight when `quantization_mode` is set, and its
     `call` returns `quantized_call(...)` when the layer is quantized.
     """
@@ -135,8 +135,10 @@ class Quantizable:
     def quantizable_classes(cls):
         """Classes `quantize` accepts when `type_check` is on (Keras
         refuses subclasses, whose `call` may not be the one quantized)."""
-        return (cls.__mro__[[c.__dict__.get("quantization_kind") is not None
-                             for c in cls.__mro__].index(True)],)
+        for klass in cls.__mro__:
+            if klass.__dict__.get("quantization_kind") is not None:
+                return (klass,)
+        return ()
 
     def _init_quantization(self, quantization_config):
         if isinstance(quantization_config, dict):
@@ -231,9 +233,7 @@ class Quantizable:
             return super().load_own_variables(store)
         # A mode may adapt the store first (GPTQ/AWQ: files Keras 3.15.1
         # writes without `kernel_zero`).
-        adapt = getattr(handler, "stored_for_loading", None)
-        if adapt is not None:
-            store = adapt(self, store)
+        store = handler.stored_for_loading(self, store)
         # The weights checks of the base class apply; LoRA restarts at zero.
         super().load_own_variables(store)
         if getattr(self, "lora_enabled", False):
