@@ -164,17 +164,39 @@ class BaseImagePreprocessingLayer(Layer):
                 training)
         if "labels" in data:
             labels = torch.as_tensor(data["labels"], device=images.device)
+            if not unbatched and (labels.ndim == 0 or
+                                  labels.shape[0] != images.shape[0]):
+                raise ValueError(
+                    f"{type(self).__name__} expected `labels` with one entry "
+                    f"per image: a leading axis of {images.shape[0]}. "
+                    f"Received: labels.shape={tuple(labels.shape)}")
             labels = self.transform_labels(
                 labels.unsqueeze(0) if unbatched else labels,
                 transformation, training)
             outputs["labels"] = labels.squeeze(0) if unbatched else labels
         if "segmentation_masks" in data:
             masks, _ = self._batched(data["segmentation_masks"])
+            self._check_masks(masks, images)
             masks = self.transform_segmentation_masks(
                 masks, transformation, training)
             outputs["segmentation_masks"] = masks.squeeze(0) if unbatched \
                 else masks
         return outputs
+
+    def _check_masks(self, masks, images):
+        """Masks are drawn on the images' grid: the transformation drawn
+        for the images moves them only when batch and size agree."""
+        h_axis, w_axis = image_transform.spatial_axes(self.data_format)
+        expected = (images.shape[0], images.shape[h_axis],
+                    images.shape[w_axis])
+        received = (masks.shape[0], masks.shape[h_axis], masks.shape[w_axis])
+        if masks.ndim != images.ndim or received != expected:
+            raise ValueError(
+                f"{type(self).__name__} expected `segmentation_masks` of the "
+                f"images' batch size, height and width {expected} "
+                f"({self.data_format}). Received: segmentation_masks.shape="
+                f"{tuple(masks.shape)} for images of shape "
+                f"{tuple(images.shape)}")
 
     def _call_on_boxes(self, bounding_boxes, images, unbatched,
                        transformation, training):

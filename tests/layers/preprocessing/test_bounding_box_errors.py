@@ -1,5 +1,5 @@
-"""Bad bounding boxes given to the image layers: each error names the
-layer, the key of `bounding_boxes`, what was expected and what came (no
+"""Bad bounding boxes, masks and labels given to the image layers: each
+error names the layer, the key, what was expected and what came (no
 torch error from deep inside)."""
 
 import numpy as np
@@ -71,3 +71,26 @@ def test_boxes_that_are_not_four_numbers():
     with pytest.raises(ValueError, match="RandomFlip expected "
                        r"`bounding_boxes\['boxes'\]` to be a tensor.*'abc'"):
         _call("abc", [1])
+
+
+@pytest.mark.parametrize("layer", [
+    P.RandomFlip(seed=0), P.RandomRotation(0.2, seed=0),
+    P.RandomCrop(4, 4, seed=0), P.Resizing(4, 4)])
+def test_masks_and_labels_must_match_the_images(layer):
+    # A mask of another size or batch would be moved by a draw made for
+    # other pixels (or fail inside torch).
+    name = type(layer).__name__
+    for shape in [(3, 6, 6, 1), (2, 5, 5, 1)]:
+        with pytest.raises(ValueError, match=rf"{name} expected "
+                           r"`segmentation_masks` of the images' batch size, "
+                           r"height and width \(2, 6, 6\)"):
+            layer({"images": IMAGES, "segmentation_masks": torch.zeros(shape)})
+    with pytest.raises(ValueError, match=rf"{name} expected `labels` with "
+                       r"one entry per image.*labels.shape=\(3,\)"):
+        layer({"images": IMAGES, "labels": torch.zeros(3)})
+    channels_first = type(layer).from_config(
+        dict(layer.get_config(), data_format="channels_first"))
+    out = channels_first({"images": IMAGES.permute(0, 3, 1, 2),
+                          "segmentation_masks": torch.zeros(2, 1, 6, 6),
+                          "labels": torch.zeros(2)})
+    assert out["segmentation_masks"].shape[:2] == (2, 1)
