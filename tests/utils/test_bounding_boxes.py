@@ -278,3 +278,14 @@ def test_deltas_name_boxes_that_do_not_pair_with_the_anchors():
     batched = bounding_boxes.encode_box_to_deltas(
         torch.ones(3, 4), torch.ones(5, 3, 4) * 2, "xyxy", "xyxy")
     assert batched.shape == (5, 3, 4)
+
+
+def test_iou_names_boxes_that_do_not_pair():
+    with pytest.raises(ValueError, match=r"same batch size.*boxes1.shape="
+                       r"\(2, 3, 4\), boxes2.shape=\(5, 4, 4\)"):
+        bounding_boxes.compute_iou(torch.zeros(2, 3, 4), torch.zeros(5, 4, 4),
+                                   "xyxy")
+    with pytest.raises(ValueError, match=r"compute_ciou\(\).*boxes1.shape="
+                       r"\(3, 4\), boxes2.shape=\(2, 4\)"):
+        bounding_boxes.compute_ciou(torch.zeros(3, 4), torch.zeros(2, 4),
+                                    "xyxy")

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import torch
 
 from lamina import config
@@ -22,6 +23,12 @@ def compute_iou(boxes1, boxes2, bounding_box_format, use_masking=False,
                 f"compute_iou() expects {name} to be batched, or to be "
                 f"unbatched. Received {name}.shape={tuple(boxes.shape)}; "
                 "expected a rank of 2 or 3.")
+    if boxes1.ndim == 3 and boxes2.ndim == 3 and \
+            boxes1.shape[0] != boxes2.shape[0]:
+        raise ValueError(
+            "compute_iou() expects batched boxes1 and boxes2 of the same "
+            f"batch size. Received boxes1.shape={tuple(boxes1.shape)}, "
+            f"boxes2.shape={tuple(boxes2.shape)}")
     if "rel" in bounding_box_format and image_shape is None:
         raise ValueError(
             "When using relative bounding box formats (e.g. `rel_yxyx`) the "
@@ -63,6 +70,14 @@ def compute_ciou(boxes1, boxes2, bounding_box_format, image_shape=None):
             f"{bounding_box_format!r}")
     height, width = (None, None) if image_shape is None \
         else tuple(image_shape)[:2]
+    shape1, shape2 = tuple(np.shape(boxes1)), tuple(np.shape(boxes2))
+    try:
+        torch.broadcast_shapes(shape1, shape2)
+    except RuntimeError:
+        raise ValueError(
+            "compute_ciou() compares matching boxes: boxes1 and boxes2 need "
+            f"the same (or broadcastable) shapes. Received boxes1.shape="
+            f"{shape1}, boxes2.shape={shape2}") from None
     eps = config.epsilon()
     x1a, y1a, x2a, y2a = convert_format(boxes1, bounding_box_format, "xyxy",
                                         height, width).unbind(-1)
