@@ -76,7 +76,7 @@ def compute_ciou(boxes1, boxes2, bounding_box_format, image_shape=None):
     except RuntimeError:
         raise ValueError(
             "compute_ciou() compares matching boxes: boxes1 and boxes2 need "
-            f"the same (or broadcastable) shapes. Received boxes1.shape="
+            "the same (or broadcastable) shapes. Received boxes1.shape="
             f"{shape1}, boxes2.shape={shape2}") from None
     eps = config.epsilon()
     x1a, y1a, x2a, y2a = convert_format(boxes1, bounding_box_format, "xyxy",
