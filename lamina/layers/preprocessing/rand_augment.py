@@ -90,34 +90,32 @@ class RandAugment(BaseImagePreprocessingLayer):
                                      training=True):
         """Masks go through the picked layers with the images' draws (the
         colour layers leave them as they are)."""
-        if not training or transformation is None:
-            return masks
-        if transformation.get("transforms") is None:
-            raise ValueError(
-                "RandAugment needs the drawn transformation of each pick "
-                "(`get_random_transformation`'s 'transforms') to move "
-                "segmentation masks with the images.")
-        for layer, drawn in self._steps(None, transformation):
-            masks = layer.transform_segmentation_masks(masks, drawn,
-                                                       training=True)
-        return masks
+        return self._through_picks("transform_segmentation_masks", masks,
+                                   transformation, training,
+                                   "segmentation masks")
 
     def transform_bounding_boxes(self, bounding_boxes, transformation,
                                  training=True):
         """Boxes go through the picked layers in the order the images do,
         with the same draws. (Keras 3.15 applies each picked layer once,
         in its list order, whatever the order and number of picks.)"""
+        return self._through_picks("transform_bounding_boxes",
+                                   bounding_boxes, transformation, training,
+                                   "bounding boxes")
+
+    def _through_picks(self, method, values, transformation, training,
+                       what):
+        """`values` through each pick's `method`, with the pick's draw."""
         if not training or transformation is None:
-            return bounding_boxes
+            return values
         if transformation.get("transforms") is None:
             raise ValueError(
                 "RandAugment needs the drawn transformation of each pick "
                 "(`get_random_transformation`'s 'transforms') to move "
-                "bounding boxes with the images.")
+                f"{what} with the images.")
         for layer, drawn in self._steps(None, transformation):
-            bounding_boxes = layer.transform_bounding_boxes(
-                bounding_boxes, drawn, training=True)
-        return bounding_boxes
+            values = getattr(layer, method)(values, drawn, training=True)
+        return values
 
     def get_config(self):
         config = super().get_config()

@@ -94,3 +94,13 @@ def test_masks_and_labels_must_match_the_images(layer):
                           "segmentation_masks": torch.zeros(2, 1, 6, 6),
                           "labels": torch.zeros(2)})
     assert out["segmentation_masks"].shape[:2] == (2, 1)
+
+
+def test_rand_augment_needs_each_picks_draw():
+    layer = P.RandAugment(bounding_box_format="xyxy", seed=0)
+    boxes = {"boxes": torch.zeros(2, 1, 4), "labels": torch.zeros(2, 1)}
+    with pytest.raises(ValueError, match="RandAugment needs the drawn "
+                       ".* to move bounding boxes"):
+        layer.transform_bounding_boxes(boxes, {"transforms": None})
+    with pytest.raises(ValueError, match="to move segmentation masks"):
+        layer.transform_segmentation_masks(torch.zeros(2, 6, 6, 1), {})
