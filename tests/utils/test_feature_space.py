@@ -212,8 +212,13 @@ def test_custom_feature():
     space.adapt(data)
     out = space(data)
     vocabulary = space.preprocessors["text"].get_vocabulary()
-    assert tuple(out.shape) == (3, len(vocabulary))
+    assert vocabulary == ["[UNK]", "string", "3rd", "2nd", "1st"]
     assert out.dtype == torch.float32
+    # Keras's TF-IDF weight: log(1 + documents / (1 + document frequency)).
+    common, rare = np.log(1 + 3 / 4), np.log(1 + 3 / 2)
+    np.testing.assert_allclose(out.cpu().numpy(), [
+        [0, common, 0, 0, rare], [0, common, 0, rare, 0],
+        [0, common, rare, 0, 0]], rtol=1e-5)
 
 
 def test_functional_model_trained_on_encoded_features(tmp_path):
