@@ -25,10 +25,11 @@ def _check_tile_grid_size(tile_grid_size):
     return tile_grid_size
 
 
-def _symmetric_pad_index(size, padded_size, device):
-    """Row indices of a `symmetric` (edge-repeating) pad at the end."""
-    index = torch.arange(padded_size, device=device) % (2 * size)
-    return torch.where(index >= size, 2 * size - 1 - index, index)
+def _edge_pad_index(size, padded_size, device):
+    """Row indices padding `size` rows to `padded_size` by repeating the
+    last one: Keras asks for a "symmetric" pad, which its torch backend
+    computes as this edge pad (NumPy's and JAX's mirror instead)."""
+    return torch.arange(padded_size, device=device).clamp(max=size - 1)
 
 
 def _tile_mappings(tiles, clip_limit, tile_pixels):
@@ -69,8 +70,9 @@ def _tile_coordinates(size, tile, grid, device):
 class ContrastLimitedAdaptiveHistogramEqualization(
         BaseImagePreprocessingLayer):
     """Contrast-limited adaptive histogram equalization, as Keras computes
-    it. Each image is split into `tile_grid_size` tiles (padded at the
-    bottom and right by mirroring when the size does not divide); each
+    it on torch. Each image is split into `tile_grid_size` tiles (padded
+    at the bottom and right by repeating the last row and column when the
+    size does not divide, as Keras on torch pads); each
     tile and channel gets a 256-bin histogram, clipped at
     `int(clip_limit * tile_pixels / 256)` (pixel counts are integers in
     Keras on torch) with the excess spread evenly over the bins, whose
@@ -133,9 +135,9 @@ class ContrastLimitedAdaptiveHistogramEqualization(
         device = x.device
         pixels = x.clamp(0, 255).to(torch.int64)
         if (padded_h, padded_w) != (height, width):
-            pixels = pixels.index_select(1, _symmetric_pad_index(
+            pixels = pixels.index_select(1, _edge_pad_index(
                 height, padded_h, device))
-            pixels = pixels.index_select(2, _symmetric_pad_index(
+            pixels = pixels.index_select(2, _edge_pad_index(
                 width, padded_w, device))
         tiles = pixels.view(batch, grid_h, tile_h, grid_w, tile_w, channels)
         tiles = tiles.permute(0, 1, 3, 5, 2, 4).reshape(-1, tile_h * tile_w)

@@ -24,9 +24,14 @@ def _skewed(shape, seed=0):
 
 @pytest.mark.parametrize("shape,kwargs", [
     ((2, 16, 16, 3), {}),
-    # Sizes that the grid does not divide: mirrored padding.
-    ((2, 19, 13, 3), {"tile_grid_size": (4, 3)}),
-    # Fewer pixels than tiles: the padding mirrors more than once.
+    # Sizes that the grid does not divide: the last row and column
+    # repeated (Keras on torch's "symmetric" pad). Clipping off or mild:
+    # with the default limit, tiles this small are clipped flat and any
+    # padding gives the same output.
+    ((2, 19, 13, 3), {"tile_grid_size": (4, 3), "clip_limit": 0}),
+    ((2, 19, 13, 3), {"tile_grid_size": (3, 2), "clip_limit": 40.0}),
+    # Fewer pixels than tiles: the padding repeats rows more than once.
+    ((1, 5, 7, 1), {"tile_grid_size": (4, 4), "clip_limit": 0}),
     ((1, 5, 7, 1), {}),
     ((2, 20, 24, 3), {"clip_limit": 0}),
     ((2, 20, 24, 3), {"clip_limit": 1.5}),
