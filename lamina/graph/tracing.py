@@ -129,20 +129,25 @@ def _to_keras_tensor(value):
     return value
 
 
-def _placeholder_device(fn):
-    """Where the stand-in inputs must live to meet `fn`'s weights: the
-    device of the module `fn` is bound to, else where new weights go. A
-    CPU stand-in meeting CUDA weights would fail the fake run and the real
-    fallback alike."""
+def _placeholder_device(fn, args, kwargs):
+    """Where the stand-in inputs must live to meet what `fn` computes with:
+    the device of the module `fn` is bound to, else that of a concrete
+    tensor passed beside the symbolic ones (a constant in an op), else
+    where new weights go. A CPU stand-in meeting CUDA weights or constants
+    would fail the fake run and the real fallback alike. (0-d tensors mix
+    with any device, so they do not decide.)"""
     owner = getattr(fn, "__self__", None)
     if isinstance(owner, torch.nn.Module):
         for tensor in itertools.chain(owner.parameters(), owner.buffers()):
             return tensor.device
+    for value in tree.flatten([list(args), kwargs]):
+        if isinstance(value, torch.Tensor) and value.ndim > 0:
+            return value.device
     return config.default_device()
 
 
 def _run_with_fill(fn, args, kwargs, fill):
-    device = _placeholder_device(fn)
+    device = _placeholder_device(fn, args, kwargs)
 
     def to_fake(x):
         if not isinstance(x, KerasTensor):
