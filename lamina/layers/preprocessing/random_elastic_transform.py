@@ -7,6 +7,7 @@ from lamina.layers.preprocessing._base_image_layer import (
     BaseImagePreprocessingLayer,
 )
 from lamina.layers.preprocessing._base_image_layer import parse_factor
+from lamina.layers.preprocessing import color_utils
 from lamina.layers.registry import register
 from lamina.utils import image_transform
 
@@ -86,6 +87,7 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
         self.fill_mode = image_transform.check_choice(
             owner, "fill_mode", fill_mode, _FILL_MODES)
         self.fill_value = fill_value
+        color_utils.check_value_range(owner, value_range)
         self.value_range = value_range
         self._make_generator(seed)
 

@@ -138,6 +138,7 @@ def test_bounding_boxes_are_refused():
     ({"factor": 1.5}, "factor"), ({"scale": (0.2, 2.0, 3.0)}, "scale"),
     ({"interpolation": "bicubic"}, "interpolation"),
     ({"fill_mode": "edge"}, "fill_mode"),
+    ({"value_range": 255}, "value_range"),
 ])
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
