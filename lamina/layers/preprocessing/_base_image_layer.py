@@ -123,6 +123,29 @@ class BaseImagePreprocessingLayer(Layer):
             "does Keras 3): it moves pixels in a way no box can follow. "
             "Pass 'images', 'labels' and 'segmentation_masks' only.")
 
+    def _moved_boxes(self, bounding_boxes, transformation, move,
+                     frame="xyxy", clip_in_pixels=None, dtype="float32"):
+        """`bounding_boxes` carried by `move`, a function of the
+        `(batch, num_boxes, 4)` corners in `frame` (`"xyxy"` pixels or
+        `"rel_xyxy"`), clipped to the image (boxes left empty get the label
+        -1; in pixels unless `clip_in_pixels` is False, the default for
+        relative frames) and returned in the layer's format."""
+        height, width = self._image_size(transformation)
+        boxes = box_utils.convert_format(
+            bounding_boxes, self.bounding_box_format, frame, height, width,
+            dtype=dtype)
+        boxes["boxes"] = move(boxes["boxes"])
+        if clip_in_pixels is None:
+            clip_in_pixels = frame == "xyxy"
+        if clip_in_pixels:
+            boxes = box_utils.clip_to_image_size(boxes, height, width, "xyxy")
+        else:
+            boxes = box_utils.clip_to_image_size(
+                boxes, bounding_box_format="rel_xyxy")
+        return box_utils.convert_format(boxes, frame,
+                                        self.bounding_box_format, height,
+                                        width, dtype=dtype)
+
     def _image_size(self, transformation):
         """`(height, width)` of the images a transformation was drawn for
         (from its `"input_shape"`)."""

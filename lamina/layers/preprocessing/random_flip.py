@@ -5,7 +5,6 @@ import torch
 from lamina.layers.preprocessing._base_image_layer import (
     BaseImagePreprocessingLayer,
 )
-from lamina.utils import bounding_boxes as box_utils
 from lamina.utils.image_transform import check_choice
 from lamina.utils.image_transform import spatial_axes
 from lamina.layers.registry import register
@@ -81,28 +80,25 @@ class RandomFlip(BaseImagePreprocessingLayer):
                                  training=True):
         if not training or transformation is None:
             return bounding_boxes
-        height, width = self._image_size(transformation)
-        # Flips act on relative corners: x -> 1 - x swaps left and right.
-        boxes = box_utils.convert_format(
-            bounding_boxes, self.bounding_box_format, "rel_xyxy", height,
-            width)
         flips = transformation["flips"].reshape(-1, 1, 1)
-        x1, y1, x2, y2 = boxes["boxes"].unbind(-1)
-        flipped = boxes["boxes"]
-        if self.mode in (HORIZONTAL, HORIZONTAL_AND_VERTICAL):
-            flipped = torch.where(
-                flips, torch.stack([1 - x2, y1, 1 - x1, y2], -1), flipped)
-            x1, y1, x2, y2 = flipped.unbind(-1)
-        if self.mode in (VERTICAL, HORIZONTAL_AND_VERTICAL):
-            flipped = torch.where(
-                flips, torch.stack([x1, 1 - y2, x2, 1 - y1], -1), flipped)
-        boxes["boxes"] = flipped
+
+        def flip(values):
+            # Flips act on relative corners: x -> 1 - x swaps left and
+            # right.
+            x1, y1, x2, y2 = values.unbind(-1)
+            if self.mode in (HORIZONTAL, HORIZONTAL_AND_VERTICAL):
+                values = torch.where(
+                    flips, torch.stack([1 - x2, y1, 1 - x1, y2], -1), values)
+                x1, y1, x2, y2 = values.unbind(-1)
+            if self.mode in (VERTICAL, HORIZONTAL_AND_VERTICAL):
+                values = torch.where(
+                    flips, torch.stack([x1, 1 - y2, x2, 1 - y1], -1), values)
+            return values
+
         # Keras clips the relative boxes with the pixel bounds, which only
         # marks the boxes left empty (label -1).
-        boxes = box_utils.clip_to_image_size(boxes, height, width, "xyxy")
-        return box_utils.convert_format(boxes, "rel_xyxy",
-                                        self.bounding_box_format, height,
-                                        width)
+        return self._moved_boxes(bounding_boxes, transformation, flip,
+                                 frame="rel_xyxy", clip_in_pixels=True)
 
     def transform_segmentation_masks(self, masks, transformation,
                                      training=True):

@@ -8,7 +8,6 @@ from lamina.layers.preprocessing._base_image_layer import (
 )
 from lamina.layers.preprocessing._base_image_layer import parse_factor
 from lamina.layers.registry import register
-from lamina.utils import bounding_boxes as box_utils
 from lamina.utils.image_transform import spatial_axes
 
 
@@ -137,30 +136,27 @@ class RandomPerspective(BaseImagePreprocessingLayer):
                                  training=True):
         if not training or transformation is None:
             return bounding_boxes
-        height, width = self._image_size(transformation)
-        boxes = box_utils.convert_format(
-            bounding_boxes, self.bounding_box_format, "xyxy", height, width)
-        values = boxes["boxes"]
         # The homography takes output pixels to input ones; its inverse
         # carries the box corners forward.
         params = homographies(transformation["start_points"],
                               transformation["end_points"])
         matrix = torch.cat([params, torch.ones_like(params[:, :1])], 1)
         forward = torch.linalg.inv(matrix.reshape(-1, 3, 3).double())
-        x1, y1, x2, y2 = values.double().unbind(-1)
-        xs = torch.stack([x1, x2, x1, x2], -1)  # (batch, boxes, 4 corners)
-        ys = torch.stack([y1, y2, y2, y1], -1)
-        points = torch.stack([xs, ys, torch.ones_like(xs)], -1)
-        moved = torch.einsum("bij,bnkj->bnki", forward, points)
-        px, py = moved[..., 0] / moved[..., 2], moved[..., 1] / moved[..., 2]
-        warped = torch.stack([px.amin(-1), py.amin(-1), px.amax(-1),
-                              py.amax(-1)], -1).to(values.dtype)
         apply = transformation["apply_perspective"].reshape(-1, 1, 1)
-        boxes["boxes"] = torch.where(apply, warped, values)
-        boxes = box_utils.clip_to_image_size(boxes, height, width, "xyxy")
-        return box_utils.convert_format(boxes, "xyxy",
-                                        self.bounding_box_format, height,
-                                        width)
+
+        def warp(values):
+            x1, y1, x2, y2 = values.double().unbind(-1)
+            xs = torch.stack([x1, x2, x1, x2], -1)  # (batch, boxes, corners)
+            ys = torch.stack([y1, y2, y2, y1], -1)
+            points = torch.stack([xs, ys, torch.ones_like(xs)], -1)
+            moved = torch.einsum("bij,bnkj->bnki", forward, points)
+            px = moved[..., 0] / moved[..., 2]
+            py = moved[..., 1] / moved[..., 2]
+            warped = torch.stack([px.amin(-1), py.amin(-1), px.amax(-1),
+                                  py.amax(-1)], -1).to(values.dtype)
+            return torch.where(apply, warped, values)
+
+        return self._moved_boxes(bounding_boxes, transformation, warp)
 
     def get_config(self):
         config = super().get_config()

@@ -71,15 +71,11 @@ class RandomRotation(BaseAffineLayer):
         height, width = self._image_size(transformation)
         angle = transformation["angle"]
         zeros, ones = torch.zeros_like(angle), torch.ones_like(angle)
-        boxes = box_utils.convert_format(
-            bounding_boxes, self.bounding_box_format, "xyxy", height, width)
-        boxes["boxes"] = box_utils.affine_transform(
-            boxes["boxes"], angle, zeros, zeros, ones, zeros, zeros, height,
-            width)
-        boxes = box_utils.clip_to_image_size(boxes, height, width, "xyxy")
-        return box_utils.convert_format(boxes, "xyxy",
-                                        self.bounding_box_format, height,
-                                        width)
+        return self._moved_boxes(
+            bounding_boxes, transformation,
+            lambda values: box_utils.affine_transform(
+                values, angle, zeros, zeros, ones, zeros, zeros, height,
+                width))
 
     def get_config(self):
         config = super().get_config()

@@ -4,7 +4,6 @@ import torch
 
 from lamina.layers.preprocessing._base_image_layer import BaseAffineLayer
 from lamina.layers.registry import register
-from lamina.utils import bounding_boxes as box_utils
 
 
 def _shear_factor(factor, name):
@@ -82,25 +81,22 @@ class RandomShear(BaseAffineLayer):
         if not training or transformation is None:
             return bounding_boxes
         height, width = self._image_size(transformation)
-        dtype = self.dtype_policy.torch_compute_dtype
-        boxes = box_utils.convert_format(
-            bounding_boxes, self.bounding_box_format, "rel_xyxy", height,
-            width, dtype=dtype)
-        shear = transformation["shear_factor"].to(boxes["boxes"])
-        # Slopes in relative coordinates (output x = input x - s_x * y).
-        sx = shear[:, :1] * (height / width)
-        sy = shear[:, 1:] * (width / height)
-        x1, y1, x2, y2 = boxes["boxes"].unbind(-1)
-        x1 = torch.where(sx < 0, x1 - sx * y1, x1 - sx * y2)
-        x2 = torch.where(sx < 0, x2 - sx * y2, x2 - sx * y1)
-        y1 = torch.where(sy > 0, y1 - sy * x2, y1 - sy * x1)
-        y2 = torch.where(sy > 0, y2 - sy * x1, y2 - sy * x2)
-        boxes["boxes"] = torch.stack([x1, y1, x2, y2], -1)
-        boxes = box_utils.clip_to_image_size(
-            boxes, bounding_box_format="rel_xyxy")
-        return box_utils.convert_format(boxes, "rel_xyxy",
-                                        self.bounding_box_format, height,
-                                        width, dtype=dtype)
+
+        def shear_corners(values):
+            shear = transformation["shear_factor"].to(values)
+            # Slopes in relative coordinates (output x = input x - s_x * y).
+            sx = shear[:, :1] * (height / width)
+            sy = shear[:, 1:] * (width / height)
+            x1, y1, x2, y2 = values.unbind(-1)
+            x1 = torch.where(sx < 0, x1 - sx * y1, x1 - sx * y2)
+            x2 = torch.where(sx < 0, x2 - sx * y2, x2 - sx * y1)
+            y1 = torch.where(sy > 0, y1 - sy * x2, y1 - sy * x1)
+            y2 = torch.where(sy > 0, y2 - sy * x1, y2 - sy * x2)
+            return torch.stack([x1, y1, x2, y2], -1)
+
+        return self._moved_boxes(
+            bounding_boxes, transformation, shear_corners, frame="rel_xyxy",
+            dtype=self.dtype_policy.torch_compute_dtype)
 
     def get_config(self):
         config = super().get_config()

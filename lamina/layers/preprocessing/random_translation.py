@@ -5,7 +5,6 @@ import torch
 from lamina.layers.preprocessing._base_image_layer import BaseAffineLayer
 from lamina.layers.preprocessing.random_zoom import parse_zoom_factor
 from lamina.layers.registry import register
-from lamina.utils import bounding_boxes as box_utils
 
 
 @register()
@@ -81,15 +80,9 @@ class RandomTranslation(BaseAffineLayer):
         left empty get the label -1)."""
         if not training or transformation is None:
             return bounding_boxes
-        height, width = self._image_size(transformation)
-        boxes = box_utils.convert_format(
-            bounding_boxes, self.bounding_box_format, "xyxy", height, width)
-        shift = transformation["translations"].to(boxes["boxes"])
-        boxes["boxes"] = boxes["boxes"] + shift.repeat(1, 2)[:, None, :]
-        boxes = box_utils.clip_to_image_size(boxes, height, width, "xyxy")
-        return box_utils.convert_format(boxes, "xyxy",
-                                        self.bounding_box_format, height,
-                                        width)
+        shift = transformation["translations"].repeat(1, 2)[:, None, :]
+        return self._moved_boxes(bounding_boxes, transformation,
+                                 lambda values: values + shift.to(values))
 
     def get_config(self):
         config = super().get_config()
