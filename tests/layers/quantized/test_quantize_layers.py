@@ -78,13 +78,13 @@ def _quantized_pair(keras, build, mode, config=None):
     return ours, theirs
 
 
-def _check_variables(ours, theirs, keras):
+def _check_variables(ours, theirs, keras, atol=0):
     expected = {w.path: keras.ops.convert_to_numpy(w) for w in theirs.weights}
     got = {w.path: w.detach().cpu().numpy() for w in ours.weights}
     assert sorted(got) == sorted(expected)
     for path, value in expected.items():
         assert got[path].dtype == value.dtype, path
-        np.testing.assert_allclose(got[path], value, rtol=1e-6, atol=0,
+        np.testing.assert_allclose(got[path], value, rtol=1e-6, atol=atol,
                                    err_msg=path)
 
 
@@ -200,7 +200,9 @@ def test_training_steps_match_keras(keras_ref, mode):
     for _ in range(3):
         np.testing.assert_allclose(ours.train_on_batch(X, y),
                                    theirs.train_on_batch(X, y), rtol=1e-6)
-    _check_variables(ours, theirs, keras_ref)
+    # Gradients are float32 sums whose order may differ: ulps of the
+    # largest values.
+    _check_variables(ours, theirs, keras_ref, atol=1e-7)
 
 
 @pytest.mark.parametrize("mode", ["int8", "int4", "float8"])
