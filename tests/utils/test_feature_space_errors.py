@@ -1,10 +1,12 @@
-"""FeatureSpace's errors on bad data given to `adapt` or a call, each
-named (feature, what was expected, what came) before any preprocessor or
-torch sees it (argument errors: test_feature_space.py)."""
+"""FeatureSpace's errors on bad data given to `adapt` or a call, and on
+feature/cross arguments, each named (feature or argument, what was
+expected, what came) before any preprocessor or torch sees it (the other
+argument errors: test_feature_space.py)."""
 
 import numpy as np
 import pytest
 
+import lamina
 from lamina.utils import FeatureSpace
 
 
@@ -42,3 +44,16 @@ def test_adapt_names_a_feature_of_the_wrong_kind():
     with pytest.raises(ValueError, match=r"FeatureSpace.adapt\(\): "
                        "feature 't' is a string feature"):
         FeatureSpace({"t": "string_categorical"}).adapt({"t": [1, 2]})
+
+
+def test_feature_and_cross_arguments_are_checked_where_given():
+    rescaling = lamina.layers.Rescaling(1.0)
+    with pytest.raises(ValueError, match="argument `dtype` of FeatureSpace"
+                       ".feature.*Received: dtype='strng'"):
+        FeatureSpace.feature("strng", rescaling, "float")
+    assert FeatureSpace.feature("float64", rescaling, "float").dtype == \
+        "float64"
+    with pytest.raises(ValueError, match="argument `feature_names` of "
+                       "FeatureSpace.cross.*Received: feature_names=3"):
+        FeatureSpace({"a": "integer_categorical",
+                      "b": "integer_categorical"}, crosses=[3])

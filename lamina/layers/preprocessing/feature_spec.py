@@ -16,6 +16,7 @@ from lamina.layers.preprocessing.string_lookup import StringLookup
 from lamina.saving import serialization
 from lamina.saving.registry import Registry
 from lamina.utils import naming
+from lamina.utils.dtypes import standardize_dtype
 
 PARTS = Registry("feature space part",
                  "keras.src.layers.preprocessing.feature_space")
@@ -52,7 +53,8 @@ class Cross:
                 "FeatureSpace.cross. Expected a positive integer. Received: "
                 f"crossing_dim={crossing_dim!r}"
             )
-        if isinstance(feature_names, str) or len(feature_names) < 2:
+        if not isinstance(feature_names, (list, tuple)) or \
+                len(feature_names) < 2:
             raise ValueError(
                 "Invalid value for argument `feature_names` of "
                 "FeatureSpace.cross. Expected a list or tuple of at least "
@@ -107,6 +109,15 @@ class Feature:
                 f"{set(FEATURE_OUTPUT_MODES)}. Received: "
                 f"output_mode={output_mode!r}"
             )
+        if dtype != "string":
+            try:
+                standardize_dtype(dtype)  # (kept as given, for the config)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    "Invalid value for argument `dtype` of "
+                    "FeatureSpace.feature. Expected 'string' or a numeric "
+                    f"dtype ('float32', 'int32', ...). Received: "
+                    f"dtype={dtype!r}") from None
         if isinstance(preprocessor, dict):
             preprocessor = serialization.deserialize_keras_object(
                 preprocessor)
