@@ -33,7 +33,7 @@ def test_elements_and_draws_are_uncorrelated():
     for lag in (1, 2, 15, 16, 17, 512):
         lagged = (centred[:-lag] * centred[lag:]).mean() / centred.var()
         assert abs(lagged.item()) < limit, lag
-    across = np.corrcoef(first.numpy(), second.numpy())[0, 1]
+    across = np.corrcoef(first.cpu().numpy(), second.cpu().numpy())[0, 1]
     assert abs(across) < limit
     # Many short masks in a row: each position is kept half the time.
     rows = torch.stack([_kept(random_masks.keep_mask((64,), 0.5, seed))

@@ -35,9 +35,8 @@ def _keras_gptq(keras, kernel, batches, **settings):
     if settings["weight_bits"] == 4:
         levels = keras.quantizers.unpack_int4(
             levels, orig_len=kernel.shape[1], axis=0, dtype="uint8")
-    return hessian, [np.asarray(v) for v in (
-        keras.ops.convert_to_numpy(levels), layer.kernel_scale.numpy(),
-        layer.kernel_zero.numpy(), layer.g_idx.numpy())]
+    return hessian, [keras.ops.convert_to_numpy(v) for v in (
+        levels, layer.kernel_scale, layer.kernel_zero, layer.g_idx)]
 
 
 @pytest.mark.parametrize("rows,columns,group_size,order,bits,symmetric",
@@ -61,7 +60,7 @@ def test_gptq_matches_keras(keras_quantizing, rows, columns, group_size,
     got = gptq_core.gptq_quantize_weights(
         torch.as_tensor(kernel), hessian, weight_bits=bits,
         group_size=group_size, symmetric=symmetric, activation_order=order)
-    levels, scale, zero, g_idx = [t.numpy() for t in got]
+    levels, scale, zero, g_idx = [t.cpu().numpy() for t in got]
     assert levels.dtype == np.uint8 and levels.shape == (columns, rows)
     np.testing.assert_array_equal(levels, expected[0])
     np.testing.assert_array_equal(scale, expected[1])

@@ -66,7 +66,7 @@ def _expected_concat(data):
     thal_index = np.array([{"normal": 1, "reversible": 2, "fixed": 3}[t]
                            for t in data["thal"]])
     cross = lamina.layers.HashedCrossing(num_bins=8)(
-        (sex_index, thal_index)).numpy()
+        (sex_index, thal_index)).cpu().numpy()
     return np.concatenate([
         keras.ops.convert_to_numpy(norm(data["age"][:, None])),
         data["fare"][:, None] * 0.1,
@@ -118,7 +118,7 @@ def test_dict_mode():
     expected_cross = lamina.layers.HashedCrossing(num_bins=8)(
         (sex_index, out["thal"].cpu().numpy()))
     np.testing.assert_array_equal(out["sex_X_thal"].cpu().numpy(),
-                                  expected_cross.numpy())
+                                  expected_cross.cpu().numpy())
     single = space({"age": 50.0, "sex": 0, "thal": "fixed"})
     assert tuple(single["sex"].shape) == (1,)
     assert single["sex"].item() == 2 and single["thal"].item() == 3
@@ -192,8 +192,8 @@ def test_hashed_and_discretized_features():
     )
     space.adapt(data)
     out = space(data).cpu().numpy()
-    code = lamina.layers.Hashing(num_bins=5)(data["code"]).numpy()
-    word = lamina.layers.Hashing(num_bins=6)(data["word"]).numpy()
+    code = lamina.layers.Hashing(num_bins=5)(data["code"]).cpu().numpy()
+    word = lamina.layers.Hashing(num_bins=6)(data["word"]).cpu().numpy()
     # Sorted by name: code, word, x.
     np.testing.assert_array_equal(out[:, :5], np.eye(5)[code])
     np.testing.assert_array_equal(out[:, 5:11], np.eye(6)[word])

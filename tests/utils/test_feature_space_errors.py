@@ -30,8 +30,8 @@ def test_integer_features_refuse_fractions_instead_of_truncating():
         space({"a": [1.0, 2.0], "b": [2.0, 1.5]})
     # Whole numbers in a float array are the integers they hold.
     np.testing.assert_array_equal(
-        space({"a": [1.0, 2.0], "b": np.array([2.0, 3.0])}).numpy(),
-        space({"a": [1.0, 2.0], "b": [2, 3]}).numpy())
+        space({"a": [1.0, 2.0], "b": np.array([2.0, 3.0])}).cpu().numpy(),
+        space({"a": [1.0, 2.0], "b": [2, 3]}).cpu().numpy())
     with pytest.raises(ValueError, match=r"FeatureSpace.adapt\(\): "
                        "feature 'b'.*whole numbers"):
         FeatureSpace({"b": "integer_categorical"}).adapt({"b": [0.5, 1.0]})

@@ -58,7 +58,7 @@ def test_value_range_channels_first_and_integers_match_keras(
         getattr(keras_ref.layers, NAME)()(ints))
     ours = getattr(preprocessing, NAME)()(ints)
     assert ours.dtype == torch.uint8 and theirs.dtype == np.uint8
-    np.testing.assert_array_equal(ours.numpy(), theirs)
+    np.testing.assert_array_equal(ours.cpu().numpy(), theirs)
 
 
 def test_spreads_a_dark_image_and_is_batched():

@@ -114,8 +114,8 @@ def test_mixed_policy_returns_the_variable_dtype():
         symbolic = layer([lamina.Input((1,), dtype="int64")] * 2)
         assert symbolic.dtype == "float32"
     np.testing.assert_array_equal(
-        HashedCrossing(num_bins=4, dtype="mixed_float16")(pair).numpy(),
-        HashedCrossing(num_bins=4)(pair).numpy())
+        HashedCrossing(num_bins=4, dtype="mixed_float16")(pair).cpu().numpy(),
+        HashedCrossing(num_bins=4)(pair).cpu().numpy())
 
 
 def test_symbolic_and_in_a_model():

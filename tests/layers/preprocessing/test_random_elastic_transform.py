@@ -54,7 +54,8 @@ def test_warp_matches_keras_given_the_same_noise(keras_ref, shape, kwargs,
     got = Layer(**kwargs).transform_images(
         x, {"apply_transform": apply, "noise": torch.stack([dx, dy]),
             "distortion_factor": torch.tensor(distortion)})
-    np.testing.assert_allclose(got.numpy(), expected.numpy(), atol=1e-3)
+    np.testing.assert_allclose(got.cpu().numpy(), expected.cpu().numpy(),
+                               atol=1e-3)
     assert not torch.allclose(got[0], x[0])
     torch.testing.assert_close(got[-1], x[-1].clamp(
         *kwargs.get("value_range", (0, 255))))
