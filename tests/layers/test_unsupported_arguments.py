@@ -19,11 +19,6 @@ def test_quantization_config_is_refused(make):
         make()
 
 
-def test_gptq_column_size_is_refused():
-    with pytest.raises(ValueError, match="gptq_unpacked_column_size"):
-        layers.EinsumDense("ab,bc->ac", 2, gptq_unpacked_column_size=8)
-
-
 def test_default_quantization_arguments_still_work():
     layers.Dense(2, quantization_config=None)
     layers.EinsumDense("ab,bc->ac", 2, quantization_config=None,
