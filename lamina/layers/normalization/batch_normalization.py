@@ -153,9 +153,11 @@ class BatchNormalization(Layer):
                 f"{tuple(mask.shape)}, inputs.shape={tuple(inputs.shape)}"
             )
         x = utils.at_least_float32(inputs)
-        if training and self.trainable:
+        synchronized = self.synchronized and _distributed_active()
+        if training and self.trainable and (x.numel() or synchronized):
+            # An empty batch (a distributed batch's empty shard) has no
+            # moments: the moving statistics stay, as in torch's batch norm.
             rows = x.numel() // self._num_features
-            synchronized = self.synchronized and _distributed_active()
             if self.renorm or mask is not None or synchronized or rows < 2:
                 outputs = self._training_call_by_moments(
                     x, mask, synchronized)

@@ -198,6 +198,19 @@ def test_frozen_layer_uses_moving_statistics():
     assert len(layer.non_trainable_weights) == 4
 
 
+@pytest.mark.parametrize("renorm", [False, True])
+def test_empty_training_batch_keeps_moving_statistics(renorm):
+    # A DataParallel process's empty shard of a short global batch: as in
+    # torch's batch norm, no NaN moments reach the moving statistics.
+    layer = BatchNormalization(renorm=renorm)
+    layer(torch.randn(8, 3) * 4 + 2, training=True)
+    before = [w.detach().clone() for w in layer.non_trainable_weights]
+    out = layer(torch.randn(0, 3), training=True)
+    assert out.shape == (0, 3)
+    for got, want in zip(layer.non_trainable_weights, before):
+        torch.testing.assert_close(got.detach(), want)
+
+
 @pytest.mark.parametrize("functional", [True, False])
 def test_frozen_model_runs_batch_norm_in_inference_mode(functional):
     x = random_input((8, 4), seed=1) * 3 + 2
