@@ -205,6 +205,24 @@ class WeightsMixin:
             for variable, value in zip(own, values):
                 variable.copy_(torch.as_tensor(value))
 
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata,
+                              *args):
+        """torch's per-module load, where `load_state_dict(assign=True)`
+        puts the given tensors in place of the parameters: each weight
+        then keeps its identity (the Keras weight lists, the optimizer's
+        slots and `get_weights` hold it) and takes the given tensor's
+        storage, dtype and device, as torch's assign does."""
+        before = dict(self._parameters)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata,
+                                      *args)
+        for key, old in before.items():
+            new = self._parameters.get(key)
+            if isinstance(old, Variable) and new is not None and \
+                    new is not old:
+                old.data = new.data
+                old.requires_grad_(new.requires_grad)
+                self._parameters[key] = old
+
     def count_params(self):
         if not self.built:
             raise ValueError(
