@@ -80,13 +80,23 @@ _RUNNING = []
 _OPEN_PATCHES = []
 
 
+_CALLBACKS = []  # (start, end), made on first use
+
+
 def _call_traced(compiled, args):
     handler = torch._dynamo.callback_handler
-    if _enter_trace_settings not in handler.start_callbacks:
+    if not _CALLBACKS:
+        # Never traced themselves: Dynamo runs the callbacks under a lock,
+        # and tracing one (a lazily compiled backward pass calls them with
+        # frame evaluation on) would take that lock again.
+        _CALLBACKS.extend([torch._dynamo.disable(_enter_trace_settings),
+                           torch._dynamo.disable(_exit_trace_settings)])
+    start, end = _CALLBACKS
+    if start not in handler.start_callbacks:
         # (Registered again after `torch._dynamo.reset()`, which clears
         # the callbacks.)
-        handler.register_start_callback(_enter_trace_settings)
-        handler.register_end_callback(_exit_trace_settings)
+        handler.register_start_callback(start)
+        handler.register_end_callback(end)
     _RUNNING.append(True)
     try:
         return compiled(*args)

@@ -113,3 +113,29 @@ def test_steps_per_execution_runs_chunks_of_steps_as_one_graph(monkeypatch):
     assert group.failed is None and group.warm
     # The single-step graph (for the leftover batches) and the 2-step one.
     assert counters["stats"]["unique_graphs"] <= 4
+
+
+def test_a_step_with_graph_breaks_runs_and_matches_eager(monkeypatch):
+    """A seeded GaussianNoise (a torch.Generator argument) breaks the graph,
+    so the backward pass compiles lazily: the trace-settings callbacks run
+    then with frame evaluation on, and must not be traced themselves (they
+    were, taking Dynamo's callback lock twice: a hang)."""
+    real_compile = torch.compile
+    monkeypatch.setattr(compiled_step.torch, "compile",
+                        lambda fn: real_compile(fn, backend="aot_eager"))
+    torch._dynamo.reset()
+
+    def build(jit_compile):
+        model = lamina.Sequential([
+            lamina.Input((8,)), layers.Dense(16, activation="relu"),
+            layers.GaussianNoise(0.1, seed=3), layers.Dense(2)])
+        model.compile("adam", lamina.losses.SparseCategoricalCrossentropy(
+            from_logits=True), jit_compile=jit_compile)
+        return model
+
+    eager, compiled = build(False), build(True)
+    compiled.set_weights(eager.get_weights())
+    expected = eager.fit(X, Y, **FIT).history["loss"]
+    got = compiled.fit(X, Y, **FIT).history["loss"]
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    assert compiled.__dict__["_compiled_train_step"].failed is None
