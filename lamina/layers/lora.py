@@ -14,6 +14,7 @@ import torch
 
 from lamina import initializers
 from lamina.layers.variable import to_numpy
+from lamina.layers.weight_paths import adopt_scope_path
 from lamina.utils.dtypes import to_torch_dtype
 
 
@@ -119,6 +120,9 @@ class LoRAMixin:
             initializer=initializers.get(b_initializer), dtype="float32",
             regularizer=regularizer,
         ))
+        # Enabled after the build, outside the model's name scope.
+        for weight in self._lora_weights():
+            adopt_scope_path(self, weight)
         base.trainable = False
         self.lora_enabled = True
         self.lora_rank = rank

@@ -147,3 +147,19 @@ def test_lora_errors():
     constrained.build((None, 3))
     with pytest.raises(ValueError, match="kernel constraints"):
         constrained.enable_lora(1)
+
+
+def test_enable_lora_after_the_model_build_keeps_the_model_scope():
+    # Keras 3.15.1 (torch): "sequential/dense/lora_kernel_a", as the
+    # layer's other weights; quantized layers too.
+    second = layers.Dense(2)
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(3), second],
+                             name="seq")
+    model.quantize("int8", filters=lambda layer: layer is second)
+    for layer in model.layers:
+        layer.enable_lora(2)
+    scopes = {w.path.rpartition("/")[0] for w in model.layers[0].weights}
+    assert scopes == {f"seq/{model.layers[0].name}"}
+    paths = [w.path for w in model.layers[1].weights]
+    assert f"seq/{model.layers[1].name}/lora_kernel_a" in paths
+    assert len({p.rpartition("/")[0] for p in paths}) == 1

@@ -4,6 +4,7 @@ the int8 matmul, straight-through input gradients, the int4 block size."""
 import torch
 
 from lamina.layers.quantized.modes import LayerHandler
+from lamina.layers.weight_paths import adopt_scope_path
 from lamina.utils.dtypes import to_torch_dtype
 
 
@@ -17,15 +18,9 @@ def add_weight(layer, name, **kwargs):
     """`layer.add_weight(name=name, **kwargs)`, set as `layer.<name>`, with
     the path Keras gives it."""
     weight = layer.add_weight(name=name, **kwargs)
-    # Quantizing after the build runs outside the model's name scope: take
-    # the scope from the layer's other weights, as Keras's paths show it.
-    paths = [getattr(other, "path", None) for other in
-             layer._parameters.values() if other is not weight]
-    paths.append(layer.__dict__.get("_dropped_weight_path"))
-    for path in paths:
-        if path and "/" in path:
-            weight._keras_path = f"{path.rpartition('/')[0]}/{name}"
-            break
+    # Quantizing after the build runs outside the model's name scope.
+    adopt_scope_path(layer, weight,
+                     layer.__dict__.get("_dropped_weight_path"))
     setattr(layer, name, weight)
     return weight
 
