@@ -50,7 +50,8 @@ class _Reversible:
             return super().call(layer, inputs, training)
         dtype = common.compute_dtype(layer)
         with torch.no_grad():
-            inputs_scale = torch.ones((1,), dtype=dtype)
+            inputs_scale = torch.ones((1,), dtype=dtype,
+                                      device=inputs.device)
             if layer.inputs_quantizer is not None:
                 inputs, inputs_scale = layer.inputs_quantizer(inputs)
             logits = self.reverse_logits(layer, inputs, inputs_scale, dtype)
