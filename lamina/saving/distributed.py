@@ -60,13 +60,52 @@ def writing(model, filepath):
     if not is_sharded(model):
         yield filepath
         return
+    # Rank 0 alone finds out that it cannot write: it says so before the
+    # gathering starts, or the others would wait in it for ever.
+    box = [_writable(filepath) if dist.get_rank() == 0 else None]
+    dist.broadcast_object_list(box, src=0)
+    _raise_failure(filepath, [box[0]])
     _resharded(model)
-    if dist.get_rank() == 0:
-        yield filepath
-    else:
-        with tempfile.TemporaryDirectory() as folder:
-            yield os.path.join(folder, os.path.basename(filepath))
-    dist.barrier()
+    failure = None
+    try:
+        if dist.get_rank() == 0:
+            yield filepath
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                yield os.path.join(folder, os.path.basename(filepath))
+    except Exception as error:
+        failure = f"{type(error).__name__}: {error}"
+        raise
+    finally:
+        # In place of a barrier: every process learns of another's failure.
+        failures = [None] * dist.get_world_size()
+        dist.all_gather_object(failures, failure)
+        if failure is None:
+            _raise_failure(filepath, failures)
+
+
+def _writable(filepath):
+    """None where the folder of `filepath` can take a new file, else why
+    not."""
+    try:
+        folder = os.path.dirname(os.path.abspath(filepath))
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def _raise_failure(filepath, failures):
+    """Raises, in every process, the failure one process met (`failures`
+    by rank: None where it had none)."""
+    for rank, failure in enumerate(failures):
+        if failure is not None:
+            raise OSError(
+                f"Saving the sharded model to '{filepath}' failed in process "
+                f"{rank} (every process gathers the sharded variables; rank "
+                f"0 writes the file): {failure}")
 
 
 @contextlib.contextmanager

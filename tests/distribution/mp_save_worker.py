@@ -114,6 +114,28 @@ def built_optimizer_error():
     return None
 
 
+def unwritable_errors(out_dir):
+    """`save`/`save_weights` to a path rank 0 cannot write (its folder is
+    a file): every process gets the error instead of waiting for rank 0
+    in the gathering, and saving works again afterwards."""
+    network = mp_worker.model()
+    x, y = mp_worker.data()
+    network.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    errors = []
+    for name in ("m.keras", "m.weights.h5"):
+        path = os.path.join(os.path.abspath(__file__), name)
+        try:
+            if name.endswith(".weights.h5"):
+                network.save_weights(path)
+            else:
+                network.save(path)
+            errors.append(None)
+        except OSError as error:
+            errors.append(str(error))
+    network.save_weights(os.path.join(out_dir, "after_error.weights.h5"))
+    return errors
+
+
 def main(out_dir):
     torch.set_num_threads(1)
     distribution = keras.distribution
@@ -124,6 +146,7 @@ def main(out_dir):
     distribution.set_distribution(distribution.ModelParallel(
         layout_map=layout_map))
     results = run(out_dir)
+    results["unwritable_errors"] = unwritable_errors(out_dir)
     rank = int(os.environ["RANK"])
     with open(os.path.join(out_dir, f"rank{rank}.json"), "w") as f:
         json.dump(results, f)

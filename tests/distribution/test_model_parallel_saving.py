@@ -47,7 +47,8 @@ def _close(got, want, atol=1e-5):
 def test_rank_zero_alone_writes_every_file(ranks, out_dirs):
     assert all(rank["sharded"] for rank in ranks)
     assert sorted(os.listdir(out_dirs[0])) == sorted(
-        FILES + ["rank0.json", "rank1.json"])  # the backup was deleted
+        FILES + ["after_error.weights.h5", "rank0.json", "rank1.json"])
+    # (the backup was deleted)
     assert "saving model to" in ranks[0]["printed"]
     assert ranks[1]["printed"] == ""
 
@@ -118,3 +119,10 @@ def test_an_optimizer_built_before_sharding_is_refused(ranks, single):
     for rank in ranks:
         message = rank["built_optimizer_error"]
         assert message is not None and "before `ModelParallel`" in message
+
+
+def test_a_path_rank_zero_cannot_write_fails_in_every_process(ranks):
+    for rank in ranks:  # instead of hanging in the gathering
+        for error in rank["unwritable_errors"]:
+            assert error is not None and "failed in process 0" in error
+            assert "mp_save_worker.py" in error and "rank 0" in error
