@@ -19,6 +19,13 @@ class QuantizationConfig:
     quantization_mode = None
 
     def __init__(self, weight_quantizer=None, activation_quantizer=None):
+        for name, value in (("weight_quantizer", weight_quantizer),
+                            ("activation_quantizer", activation_quantizer)):
+            if value is not None and not callable(value):
+                raise ValueError(
+                    f"{type(self).__name__}: `{name}` must be None or a "
+                    "quantizer (such as `keras.quantizers.AbsMaxQuantizer"
+                    f"()`). Received: {name}={value!r}")
         self.weight_quantizer = weight_quantizer
         self.activation_quantizer = activation_quantizer
 

@@ -188,6 +188,18 @@ def test_config_validation():
             weight_quantizer=quantizers.AbsMaxQuantizer(), block_size=None)
 
 
+@pytest.mark.parametrize("make", [
+    lambda: quantizers.Int8QuantizationConfig(activation_quantizer="abs"),
+    lambda: quantizers.Int8QuantizationConfig(weight_quantizer="int8"),
+    lambda: quantizers.Int4QuantizationConfig(
+        block_size=None, activation_quantizer=3),
+])
+def test_config_refuses_a_quantizer_that_is_not_one(make):
+    # Keras keeps such a value and fails later, in the layer's call.
+    with pytest.raises(ValueError, match="must be None or a quantizer"):
+        make()
+
+
 def test_fake_quant_in_a_functional_model():
     inputs = lamina.Input((3,))
     outputs = quantizers.fake_quant_with_min_max_vars(inputs, -1.0, 1.0)
