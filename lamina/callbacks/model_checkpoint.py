@@ -9,6 +9,7 @@ import torch
 from lamina.callbacks.monitor_callback import MonitorCallback
 from lamina.distribution.devices import is_rank_zero
 from lamina.distribution.devices import wait_for_every_process
+from lamina.saving import distributed
 from lamina.saving.file_io import atomic_path
 from lamina.trainers import distribution_hook
 from lamina.utils import progbar
@@ -187,6 +188,7 @@ class ModelCheckpoint(MonitorCallback):
             if filepath.endswith(_EXTENSIONS) else ".tmp"
         # The writer sees a temporary name with the target's extension; the
         # rename onto `filepath` happens only once the file is complete.
+        distributed.check_writable(self.model, filepath)
         if is_rank_zero():
             with atomic_path(filepath, suffix=suffix) as temporary:
                 self._write(temporary)

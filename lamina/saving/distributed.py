@@ -60,11 +60,7 @@ def writing(model, filepath):
     if not is_sharded(model):
         yield filepath
         return
-    # Rank 0 alone finds out that it cannot write: it says so before the
-    # gathering starts, or the others would wait in it for ever.
-    box = [_writable(filepath) if dist.get_rank() == 0 else None]
-    dist.broadcast_object_list(box, src=0)
-    _raise_failure(filepath, [box[0]])
+    check_writable(model, filepath)
     _resharded(model)
     failure = None
     try:
@@ -82,6 +78,17 @@ def writing(model, filepath):
         dist.all_gather_object(failures, failure)
         if failure is None:
             _raise_failure(filepath, failures)
+
+
+def check_writable(model, filepath):
+    """Under sharding, raises in every process where rank 0 cannot write
+    `filepath`'s folder: rank 0 alone would find out, and the others would
+    wait for it in the gathering for ever."""
+    if not is_sharded(model):
+        return
+    box = [_writable(filepath) if dist.get_rank() == 0 else None]
+    dist.broadcast_object_list(box, src=0)
+    _raise_failure(filepath, box)
 
 
 def _writable(filepath):

@@ -115,8 +115,8 @@ def built_optimizer_error():
 
 
 def unwritable_errors(out_dir):
-    """`save`/`save_weights` to a path rank 0 cannot write (its folder is
-    a file): every process gets the error instead of waiting for rank 0
+    """`save`/`save_weights`/ModelCheckpoint to a path rank 0 cannot write
+    (its folder is a file): every process gets the error instead of waiting for rank 0
     in the gathering, and saving works again afterwards."""
     network = mp_worker.model()
     x, y = mp_worker.data()
@@ -132,6 +132,14 @@ def unwritable_errors(out_dir):
             errors.append(None)
         except OSError as error:
             errors.append(str(error))
+    try:
+        network.fit(x, y, batch_size=16, epochs=1, verbose=0, callbacks=[
+            keras.callbacks.ModelCheckpoint(os.path.join(
+                os.path.abspath(__file__), "ck.weights.h5"),
+                save_weights_only=True)])
+        errors.append(None)
+    except OSError as error:
+        errors.append(str(error))
     network.save_weights(os.path.join(out_dir, "after_error.weights.h5"))
     return errors
 

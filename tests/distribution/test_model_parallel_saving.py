@@ -123,6 +123,7 @@ def test_an_optimizer_built_before_sharding_is_refused(ranks, single):
 
 def test_a_path_rank_zero_cannot_write_fails_in_every_process(ranks):
     for rank in ranks:  # instead of hanging in the gathering
+        assert len(rank["unwritable_errors"]) == 3  # save, weights, callback
         for error in rank["unwritable_errors"]:
             assert error is not None and "failed in process 0" in error
             assert "mp_save_worker.py" in error and "rank 0" in error
