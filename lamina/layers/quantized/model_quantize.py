@@ -6,6 +6,7 @@ import warnings
 
 from lamina.layers.quantized import modes
 from lamina.layers.quantized.quantizable import UnsupportedQuantization
+from lamina.layers.quantized.quantizable import check_quantizable
 from lamina.layers.quantized.quantizable import resolve_config
 
 
@@ -35,6 +36,8 @@ def quantize_model(model, mode=None, config=None, filters=None, **kwargs):
             f"strings, or a callable. Received: {type(filters)}")
     config = resolve_config(mode, config)
     mode = config.mode
+    # Keras checks the model as a layer first (built, policy).
+    check_quantizable(model, mode)
     modified = False
     for layer in model._flatten_layers():
         if not should_quantize_layer(layer, filters):

@@ -299,6 +299,15 @@ def test_bad_arguments(call, message):
         call(dense_model(lamina))
 
 
+def test_model_quantize_refuses_an_unbuilt_model():
+    # Keras 3.15.1 names the model, even when no layer could be quantized.
+    for model in (lamina.Sequential([lamina.layers.Dense(2)], name="s1"),
+                  lamina.Sequential([lamina.layers.Dropout(0.1)], name="s2")):
+        with pytest.raises(ValueError, match=f"Layer '{model.name}' .* is "
+                                             "not built yet"):
+            model.quantize("int8")
+
+
 def test_layer_errors():
     layer = lamina.layers.Dense(3)
     with pytest.raises(ValueError, match="isn't yet built"):
