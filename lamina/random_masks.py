@@ -15,11 +15,13 @@ same key on every call, and None (or an unseeded generator) a key drawn
 from torch's global RNG, so `keras.utils.set_random_seed` governs it.
 """
 
+import math
 import numbers
 
 import torch
 
-__all__ = ["apply_keep_mask", "dropout", "keep_mask"]
+__all__ = ["apply_keep_mask", "dropout", "keep_mask", "normal",
+           "normal_like"]
 
 _MASK32 = 0xFFFFFFFF
 _GOLDEN = 0x9E3779B9  # the Weyl increment between consecutive draws
@@ -51,22 +53,7 @@ def keep_mask(shape, rate, seed=None, device=None):
     # Keep iff (h >> 1) < half, i.e. h < 2 * half: a 31-bit threshold,
     # compared by the sign of a difference that cannot overflow.
     half = round((1.0 - float(rate)) * 2**31) - 2**30
-    compiling = torch.compiler.is_compiling()
-    key = _draw_key(seed, compiling)
-    if isinstance(key, int):
-        offset = (key * _M1) & _MASK32
-        offset = offset - 2**32 if offset >= 2**31 else offset
-    else:
-        offset = _to_int32((key * _M1) & _MASK32)
-    if compiling:
-        index = torch.arange(numel, dtype=torch.int32, device=device)
-        hashed = index * _M1 + offset
-    else:
-        hashed = _base(numel, device) + offset
-    shifted = hashed >> 15
-    shifted &= 0x1FFFF  # a logical shift
-    hashed ^= shifted
-    hashed *= _M2
+    hashed = _hashed(numel, seed, device)
     if half == 0:  # rate 0.5: the sign bit alone
         hashed >>= 31
     else:
@@ -74,6 +61,38 @@ def keep_mask(shape, rate, seed=None, device=None):
         hashed -= half
         hashed >>= 31
     return hashed.view(shape)
+
+
+def normal(shape, seed=None, device=None, dtype=torch.float32):
+    """Standard normal samples of `shape` from the same hash (two hashed
+    uniforms per sample, Box-Muller), seeded as `keep_mask`: traced into a
+    compiled step as plain tensor ops, where a `torch.Generator` argument
+    would break the graph."""
+    shape = tuple(int(size) for size in shape)
+    numel = 1
+    for size in shape:
+        numel *= size
+    hashed = _hashed(2 * numel, seed, torch.device(device or "cpu"))
+    # The top 24 bits as a float in (0, 1): never 0, so the log is finite.
+    hashed >>= 8
+    hashed &= 0xFFFFFF
+    uniform = hashed.to(torch.float32).add_(0.5).mul_(2.0**-24)
+    radius = uniform[:numel].log().mul_(-2.0).sqrt_()
+    angle = uniform[numel:].mul_(2 * math.pi).cos_()
+    return radius.mul_(angle).view(shape).to(dtype)
+
+
+def normal_like(inputs, mean, stddev, seed_generator):
+    """Normal noise shaped like `inputs`: eagerly torch's `normal_` on the
+    generator's stream (the faster of the two there); inside a compiled
+    graph the hashed `normal`, which keeps the graph whole (seeded by the
+    same generator, so still reproducible, but not the eager draws)."""
+    if torch.compiler.is_compiling():
+        noise = normal(inputs.shape, seed_generator, inputs.device,
+                       inputs.dtype)
+        return noise * stddev + mean
+    return torch.empty_like(inputs).normal_(
+        mean, stddev, generator=seed_generator.generator(inputs.device))
 
 
 def apply_keep_mask(inputs, mask, scale=1.0):
@@ -145,6 +164,28 @@ def _masked_scale(values, mask, scale):
         mask = mask.to(bits_dtype)  # -1 stays all bits set
     kept = (values.view(bits_dtype) & mask).view(values.dtype)
     return kept if scale == 1.0 else kept.mul_(scale)
+
+
+def _hashed(numel, seed, device):
+    """int32 `g((i + key) * _M1)` for i < numel, with this draw's key; the
+    returned tensor is the caller's to modify in place."""
+    compiling = torch.compiler.is_compiling()
+    key = _draw_key(seed, compiling)
+    if isinstance(key, int):
+        offset = (key * _M1) & _MASK32
+        offset = offset - 2**32 if offset >= 2**31 else offset
+    else:
+        offset = _to_int32((key * _M1) & _MASK32)
+    if compiling:
+        index = torch.arange(numel, dtype=torch.int32, device=device)
+        hashed = index * _M1 + offset
+    else:
+        hashed = _base(numel, device) + offset
+    shifted = hashed >> 15
+    shifted &= 0x1FFFF  # a logical shift
+    hashed ^= shifted
+    hashed *= _M2
+    return hashed
 
 
 def _draw_key(seed, compiling):

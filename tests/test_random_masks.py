@@ -93,3 +93,16 @@ def test_noise_shape_broadcasts_one_draw():
     out = random_masks.dropout(x, 0.5, (4, 1, 6), seed=1)
     assert torch.equal(out, out[:, :1].expand_as(out))
 
+
+
+def test_hashed_normals_are_standard_normal_and_seeded():
+    seed = SeedGenerator(5)
+    z = random_masks.normal((400, 500), seed)
+    assert abs(z.mean().item()) < 0.01 and abs(z.std().item() - 1) < 0.01
+    assert abs((z ** 4).mean().item() - 3) < 0.1  # normal kurtosis
+    assert torch.isfinite(z).all()
+    again = random_masks.normal((400, 500), SeedGenerator(5))
+    assert torch.equal(z, again)
+    assert not torch.equal(z, random_masks.normal((400, 500), seed))
+    assert random_masks.normal((3,), 1, dtype=torch.float64).dtype == \
+        torch.float64

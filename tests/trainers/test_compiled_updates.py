@@ -115,20 +115,32 @@ def test_steps_per_execution_runs_chunks_of_steps_as_one_graph(monkeypatch):
     assert counters["stats"]["unique_graphs"] <= 4
 
 
-def test_a_step_with_graph_breaks_runs_and_matches_eager(monkeypatch):
-    """A seeded GaussianNoise (a torch.Generator argument) breaks the graph,
-    so the backward pass compiles lazily: the trace-settings callbacks run
-    then with frame evaluation on, and must not be traced themselves (they
-    were, taking Dynamo's callback lock twice: a hang)."""
+class _GraphBreak(layers.Layer):
+    # (`training` declared: traced, Sequential passes it to every layer.)
+    def call(self, inputs, training=None):
+        torch._dynamo.graph_break()
+        return inputs
+
+
+def _aot_eager(monkeypatch):
     real_compile = torch.compile
     monkeypatch.setattr(compiled_step.torch, "compile",
                         lambda fn: real_compile(fn, backend="aot_eager"))
     torch._dynamo.reset()
+    counters.clear()
+
+
+def test_a_step_with_graph_breaks_runs_and_matches_eager(monkeypatch):
+    """A graph break in the step makes the backward pass compile lazily:
+    the trace-settings callbacks run then with frame evaluation on, and
+    must not be traced themselves (they were, taking Dynamo's callback
+    lock twice: a hang)."""
+    _aot_eager(monkeypatch)
 
     def build(jit_compile):
         model = lamina.Sequential([
             lamina.Input((8,)), layers.Dense(16, activation="relu"),
-            layers.GaussianNoise(0.1, seed=3), layers.Dense(2)])
+            _GraphBreak(), layers.Dense(2)])
         model.compile("adam", lamina.losses.SparseCategoricalCrossentropy(
             from_logits=True), jit_compile=jit_compile)
         return model
@@ -139,3 +151,21 @@ def test_a_step_with_graph_breaks_runs_and_matches_eager(monkeypatch):
     got = compiled.fit(X, Y, **FIT).history["loss"]
     np.testing.assert_allclose(got, expected, rtol=1e-6)
     assert compiled.__dict__["_compiled_train_step"].failed is None
+    assert counters["graph_break"]
+
+
+def test_gaussian_noise_layers_keep_one_graph(monkeypatch):
+    """Seeded GaussianNoise/GaussianDropout draw hashed normals when
+    compiled (a torch.Generator argument would break the graph)."""
+    _aot_eager(monkeypatch)
+    model = lamina.Sequential([
+        lamina.Input((8,)), layers.Dense(16, activation="relu"),
+        layers.GaussianNoise(0.1, seed=3), layers.GaussianDropout(0.1, seed=4),
+        layers.Dense(2)])
+    model.compile("adam", lamina.losses.SparseCategoricalCrossentropy(
+        from_logits=True), jit_compile=True)
+    losses = model.fit(X, Y, **FIT).history["loss"]
+    assert np.all(np.isfinite(losses))
+    assert not counters["graph_break"], dict(counters["graph_break"])
+    assert int(model.layers[1].seed_generator.mask_draws) == 5  # 6 steps,
+    # the first one eager

@@ -2,8 +2,8 @@
 
 import numbers
 
-import torch
 
+from lamina import random_masks
 from lamina.layers.layer import Layer
 from lamina.layers.registry import register
 from lamina.random import SeedGenerator
@@ -41,11 +41,9 @@ class GaussianNoise(Layer):
     def call(self, inputs, training=None):
         if not training or self.stddev == 0:
             return inputs
-        noise = torch.empty_like(inputs).normal_(
-            0.0, self.stddev,
-            generator=self.seed_generator.generator(inputs.device),
-        )
-        return inputs + noise
+        # (Hashed normals inside a compiled step: one graph.)
+        return inputs + random_masks.normal_like(
+            inputs, 0.0, self.stddev, self.seed_generator)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
