@@ -9,6 +9,10 @@ applied with a bitwise AND on the inputs' bits, so no bool tensor is ever
 made. The same ops trace into a `torch.compile` graph, where they fuse
 into one loop; a seeded layer draws the same masks compiled and eager.
 
+`normal` turns the same hash into normal samples (Box-Muller on two hashed
+uniforms) for GaussianNoise/GaussianDropout inside compiled steps, where
+`normal_(generator=...)` would break the graph.
+
 Keys follow Keras's `SeedGenerator` semantics: a seeded generator yields a
 fixed sequence of keys (draw `n` gets key `mix(seed, n)`), an int seed the
 same key on every call, and None (or an unseeded generator) a key drawn
