@@ -18,6 +18,9 @@ import torch
 
 from lamina import optimizers
 from lamina.layers import call_context
+from lamina.trainers.data_adapters.data_adapter_utils import (
+    unpack_x_y_sample_weight,
+)
 from lamina.utils import tree
 
 # Dynamo settings the step is traced under: `torch.autograd.grad` in the
@@ -206,3 +209,26 @@ def chunks(batches):
     whole = len(batches) - len(batches) % size
     return [batches[i:i + size] for i in range(0, whole, size)] + \
         [(batch,) for batch in batches[whole:]]
+
+
+def group_runner(model, step):
+    """`steps_per_execution` batches run as few graph calls: chunks of
+    `MAX_GROUP` steps unrolled into one graph (the rest through `step`,
+    the single-step function), the metrics then updated eagerly batch by
+    batch."""
+    group = model._compiled("train group", lambda: whole_train_steps(model))
+
+    def run_group(batches):
+        logs = None
+        for chunk in chunks(batches):
+            if len(chunk) == 1:
+                logs = step(chunk[0])
+                continue
+            unpacked = tuple(unpack_x_y_sample_weight(b) for b in chunk)
+            trainable = model._training_cache()["trainable"]
+            y_preds = group(unpacked, trainable)
+            for (x, y, sample_weight), y_pred in zip(unpacked, y_preds):
+                logs = model.compute_metrics(x, y, y_pred, sample_weight)
+        return logs
+
+    return run_group

@@ -344,31 +344,8 @@ class Trainer(loops.LoopsMixin):
 
         if self.steps_per_execution > 1 and \
                 compiled_step.updates_in_graph(self.optimizer):
-            step.run_group = self._compiled_step_group(step)
+            step.run_group = compiled_step.group_runner(self, step)
         return step
-
-    def _compiled_step_group(self, step):
-        """`steps_per_execution` batches run as few graph calls: chunks of
-        `compiled_step.MAX_GROUP` steps unrolled into one graph (the rest
-        through the single-step graph), the metrics then updated eagerly
-        batch by batch."""
-        group = self._compiled(
-            "train group", lambda: compiled_step.whole_train_steps(self))
-
-        def run_group(batches):
-            logs = None
-            for chunk in compiled_step.chunks(batches):
-                if len(chunk) == 1:
-                    logs = step(chunk[0])
-                    continue
-                unpacked = tuple(unpack_x_y_sample_weight(b) for b in chunk)
-                trainable = self._training_cache()["trainable"]
-                y_preds = group(unpacked, trainable)
-                for (x, y, sample_weight), y_pred in zip(unpacked, y_preds):
-                    logs = self.compute_metrics(x, y, y_pred, sample_weight)
-            return logs
-
-        return run_group
 
     def make_test_function(self, force=False):
         if self.test_function is not None and not force:
