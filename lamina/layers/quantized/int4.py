@@ -17,14 +17,13 @@ import math
 import torch
 
 from lamina.layers.quantized import common
-from lamina.layers.quantized.int8 import add_einsum_lora
 from lamina.layers.quantized.int8 import dense_names
 from lamina.layers.quantized.int8 import einsum_axes
 from lamina.layers.quantized.int8 import embedding_indices
+from lamina.layers.quantized.int8 import finish_einsum
 from lamina.layers.quantized.modes import register_handler
 from lamina.layers.quantized.modes import register_mode
 from lamina.quantizers.abs_max import AbsMaxQuantizer
-from lamina.quantizers.abs_max import abs_max_quantize
 from lamina.quantizers.abs_max import abs_max_quantize_grouped_with_zero_point
 from lamina.quantizers.int4_packing import pack_int4
 from lamina.quantizers.int4_packing import unpack_int4
@@ -64,35 +63,13 @@ class Int4Dense(_Int4Handler):
     def build(self, layer, kernel_shape, config):
         layer.inputs_quantizer = \
             QuantizationConfig.activation_quantizer_or_default(config, None)
-        input_dim, units = kernel_shape
-        common.frozen_weight(layer, "kernel", (input_dim, (units + 1) // 2),
-                             "int8")
-        block_size = common.block_size_for(layer, config)
-        layer._int4_block_size = block_size
-        shape = (units,) if block_size is None else (
-            math.ceil(input_dim / block_size), units)
-        common.frozen_weight(layer, "kernel_scale", shape, initializer="ones")
-        if block_size is not None:
-            common.frozen_weight(layer, "kernel_zero", shape, "int8")
-            common.frozen_weight(layer, "g_idx", (input_dim,), "float32",
-                                 _group_index(input_dim, block_size))
-        layer._orig_output_dim = units
+        build_packed_kernel(layer, *kernel_shape, config)
 
     def encode(self, layer, kernel, config):
-        block_size = self.block_size(layer, config)
-        values = {}
-        if block_size is None:
-            quantizer = QuantizationConfig.weight_quantizer_or_default(
-                config, AbsMaxQuantizer(axis=0, value_range=(-8, 7)))
-            codes, scale = quantizer(kernel, to_numpy=True)
-            scale = scale.squeeze(0)
-        else:
-            codes, scale, values["kernel_zero"] = \
-                abs_max_quantize_grouped_with_zero_point(
-                    kernel, block_size=block_size, to_numpy=True)
-        values["kernel"] = pack_int4(codes, axis=-1)[0]
-        values["kernel_scale"] = scale
-        return values
+        quantizer = QuantizationConfig.weight_quantizer_or_default(
+            config, AbsMaxQuantizer(axis=0, value_range=(-8, 7)))
+        return encode_packed_kernel(
+            kernel, self.block_size(layer, config), quantizer)
 
     def decode(self, layer, dtype):
         return self.float_kernel(layer, dtype, read=getattr)
@@ -129,6 +106,41 @@ class Int4Dense(_Int4Handler):
         if layer._int4_block_size is not None:
             names += ["kernel_zero", "g_idx"]
         return dense_names(layer, names)
+
+
+def build_packed_kernel(layer, rows, columns, config):
+    """The int4 variables of a 2D `(rows, columns)` kernel packed along
+    its columns: `kernel`, `kernel_scale`, and for sub-channel blocks of
+    rows `kernel_zero` and `g_idx`."""
+    common.frozen_weight(layer, "kernel", (rows, (columns + 1) // 2),
+                         "int8")
+    block_size = common.block_size_for(layer, config)
+    layer._int4_block_size = block_size
+    shape = (columns,) if block_size is None else (
+        math.ceil(rows / block_size), columns)
+    common.frozen_weight(layer, "kernel_scale", shape, initializer="ones")
+    if block_size is not None:
+        common.frozen_weight(layer, "kernel_zero", shape, "int8")
+        common.frozen_weight(layer, "g_idx", (rows,), "float32",
+                             _group_index(rows, block_size))
+    layer._orig_output_dim = columns
+
+
+def encode_packed_kernel(kernel, block_size, quantizer):
+    """The values of `build_packed_kernel`'s variables for a float 2D
+    `kernel`: per-channel codes from `quantizer`, or grouped codes with
+    zero points for `block_size` rows."""
+    values = {}
+    if block_size is None:
+        codes, scale = quantizer(kernel, to_numpy=True)
+        scale = scale.squeeze(0)
+    else:
+        codes, scale, values["kernel_zero"] = \
+            abs_max_quantize_grouped_with_zero_point(
+                kernel, block_size=block_size, to_numpy=True)
+    values["kernel"] = pack_int4(codes, axis=-1)[0]
+    values["kernel_scale"] = scale
+    return values
 
 
 def dequantize_blocks(codes, scale, zero, block_size):
@@ -237,36 +249,14 @@ class Int4EinsumDense(_Int4Handler):
             QuantizationConfig.activation_quantizer_or_default(config, None)
         layer.quantization_axis = tuple(axes.input_reduced)
         layer.original_kernel_shape = tuple(kernel_shape)
-        rows, columns = axes.rows_columns(kernel_shape)
-        common.frozen_weight(layer, "kernel", (rows, (columns + 1) // 2),
-                             "int8")
-        block_size = common.block_size_for(layer, config)
-        layer._int4_block_size = block_size
-        shape = (columns,) if block_size is None else (
-            math.ceil(rows / block_size), columns)
-        common.frozen_weight(layer, "kernel_scale", shape, initializer="ones")
-        if block_size is not None:
-            common.frozen_weight(layer, "kernel_zero", shape, "int8")
-            common.frozen_weight(layer, "g_idx", (rows,), "float32",
-                                 _group_index(rows, block_size))
-        layer._orig_output_dim = columns
+        build_packed_kernel(layer, *axes.rows_columns(kernel_shape), config)
 
     def encode(self, layer, kernel, config):
         rows, columns = einsum_axes(layer).rows_columns(kernel.shape)
-        flat = kernel.reshape(rows, columns)
-        block_size = self.block_size(layer, config)
-        values = {}
-        if block_size is None:
-            codes, scale = abs_max_quantize(flat, axis=0, value_range=(-8, 7),
-                                            to_numpy=True)
-            scale = scale.squeeze(0)
-        else:
-            codes, scale, values["kernel_zero"] = \
-                abs_max_quantize_grouped_with_zero_point(
-                    flat, block_size=block_size, to_numpy=True)
-        values["kernel"] = pack_int4(codes, axis=-1)[0]
-        values["kernel_scale"] = scale
-        return values
+        # Keras's EinsumDense takes no custom int4 weight quantizer.
+        return encode_packed_kernel(
+            kernel.reshape(rows, columns), self.block_size(layer, config),
+            AbsMaxQuantizer(axis=0, value_range=(-8, 7)))
 
     def decode(self, layer, dtype):
         return self.float_kernel(layer, dtype, read=getattr)
@@ -290,12 +280,7 @@ class Int4EinsumDense(_Int4Handler):
             else:
                 outputs = torch.einsum(layer.equation, inputs.to(dtype),
                                        kernel)
-        outputs = common.with_inputs_gradient(
-            inputs, outputs, lambda up: torch.einsum(
-                axes.gradient_equation, up,
-                self.float_kernel(layer, up.dtype)))
-        outputs = add_einsum_lora(layer, inputs, outputs)
-        return common.finish_dense(layer, outputs)
+        return finish_einsum(layer, inputs, outputs, self.float_kernel)
 
     def saved_names(self, layer):
         return Int4Dense.saved_names(self, layer)

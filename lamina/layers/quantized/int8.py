@@ -165,12 +165,7 @@ class Int8EinsumDense(common.WeightHandler):
             else:
                 outputs = torch.einsum(layer.equation, inputs.to(dtype),
                                        self.float_kernel(layer, dtype))
-        outputs = common.with_inputs_gradient(
-            inputs, outputs, lambda up: torch.einsum(
-                axes.gradient_equation, up,
-                self.float_kernel(layer, up.dtype)))
-        outputs = add_einsum_lora(layer, inputs, outputs)
-        return common.finish_dense(layer, outputs)
+        return finish_einsum(layer, inputs, outputs, self.float_kernel)
 
     def saved_names(self, layer):
         return dense_names(layer, ["kernel", "bias", "kernel_scale"])
@@ -183,6 +178,18 @@ def einsum_axes(layer):
         axes = EinsumAxes(layer.equation, layer.input_spec.ndim)
         layer.__dict__["_einsum_axes"] = axes
     return axes
+
+
+def finish_einsum(layer, inputs, outputs, float_kernel):
+    """An EinsumDense's quantized `outputs` (computed without autograd)
+    finished: the inputs' gradient through `float_kernel(layer, dtype)`
+    (the dequantized kernel), LoRA, bias and activation."""
+    equation = einsum_axes(layer).gradient_equation
+    outputs = common.with_inputs_gradient(
+        inputs, outputs, lambda up: torch.einsum(
+            equation, up, float_kernel(layer, up.dtype)))
+    outputs = add_einsum_lora(layer, inputs, outputs)
+    return common.finish_dense(layer, outputs)
 
 
 def add_einsum_lora(layer, inputs, outputs):
