@@ -5,6 +5,7 @@ module for the single-process reference."""
 import importlib.util
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -21,9 +22,19 @@ def _run_torchrun(script, out_dir, timeout=120):
                PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
                "--nproc_per_node=2", os.path.join(HERE, script), str(out_dir)]
-    done = subprocess.run(command, env=env, capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        # torchrun ends its workers (each in a session of its own) on
+        # SIGTERM; killed outright, it would leave them hanging.
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=60)
+        raise AssertionError(
+            f"{script} did not finish in {timeout} s (a hang?):\n"
+            + stdout[-3000:] + stderr[-3000:]) from None
+    assert process.returncode == 0, stdout[-3000:] + stderr[-3000:]
     ranks = []
     for rank in range(2):
         with open(os.path.join(out_dir, f"rank{rank}.json")) as f:
