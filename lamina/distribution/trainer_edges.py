@@ -15,6 +15,14 @@ _KERAS_ATTRIBUTES = ("_keras_name", "_keras_path", "_own_trainable",
                      "regularizer", "constraint", "aggregation", "autocast",
                      "overwrite_with_gradient")
 
+# Reductions a mean of the shards' gradients does not reproduce.
+_UNSHARDABLE_REDUCTIONS = {
+    "sum": "which would divide it by their number (scale the learning "
+           "rate instead)",
+    "mean_with_sample_weight": "each divided by its own shard's sum of "
+                               "sample weights, not the global batch's",
+}
+
 
 class TrainerEdges:
     def __init__(self, distribution):
@@ -77,18 +85,19 @@ class TrainerEdges:
         itself, which DDP cannot see, so its gradients would silently stay
         per-process. ModelParallel's FSDP2 hooks see any call of a sharded
         model: a built model is sharded here for a custom step. A loss
-        summed over the batch (`reduction="sum"`) is refused: the
-        processes' gradients are averaged, which scales it by 1/N."""
-        summed = [loss for loss in tree.flatten(getattr(model, "loss", None))
-                  if getattr(loss, "reduction", None) == "sum"]
-        if summed and self.distribution.num_data_shards > 1:
-            raise ValueError(
-                f"Model '{model.name}' is compiled with a loss of "
-                f"reduction='sum' ({summed[0]!r}), but the "
-                f"{self.distribution.num_data_shards} data shards' gradients"
-                " are averaged, which would divide it by their number. Use "
-                "reduction='sum_over_batch_size' (the default) and scale the "
-                "learning rate instead.")
+        summed over the batch (`reduction="sum"`), or divided by
+        the batch's summed sample weights, is refused: the processes'
+        gradients are averaged, which reproduces neither."""
+        shards = self.distribution.num_data_shards
+        for loss in tree.flatten(getattr(model, "loss", None)):
+            reduction = getattr(loss, "reduction", None)
+            if shards > 1 and reduction in _UNSHARDABLE_REDUCTIONS:
+                raise ValueError(
+                    f"Model '{model.name}' is compiled with a loss of "
+                    f"reduction={reduction!r} ({loss!r}), but the {shards} "
+                    "data shards' gradients are averaged, "
+                    f"{_UNSHARDABLE_REDUCTIONS[reduction]}. Use "
+                    "reduction='sum_over_batch_size' (the default) instead.")
         if getattr(type(model).train_step, "_is_default_step", False):
             return
         if hasattr(self.distribution, "layout_map"):  # ModelParallel
