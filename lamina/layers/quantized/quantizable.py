@@ -123,9 +123,11 @@ class Quantizable:
     """Mixin of the layers the quantization modes handle.
 
     The class sets `quantization_kind` ("dense", "einsum_dense",
-    "embedding", "reversible_embedding"); its `build` calls `quantized_build(kernel_shape)` instead
-    of creating the float weight when `quantization_mode` is set, and its
-    `call` returns `quantized_call(...)` when the layer is quantized.
+    "embedding", "reversible_embedding"); its `build` calls
+    `quantized_build(kernel_shape, mode, config)` when `quantization_mode`
+    is set (and creates the float weight only if `_builds_float_weight()`),
+    and its `call` returns `quantized_call(...)` when the layer is
+    quantized.
     """
 
     quantization_kind = None
