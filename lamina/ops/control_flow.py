@@ -1,16 +1,160 @@
-"""Control flow and functional transforms of `keras.ops` (`scan`,
-`associative_scan`, `switch`, `map`, `vectorized_map`, `custom_gradient`)
-run eagerly in Python over torch tensors, so autograd sees every step. On
-KerasTensors they record a node (the function runs on placeholders)."""
+"""Control flow and functional transforms of `keras.ops` (`cond`,
+`while_loop`, `fori_loop`, `scan`, `associative_scan`, `switch`, `map`,
+`vectorized_map`, `custom_gradient`) run eagerly in Python over torch
+tensors, so autograd sees every step. On KerasTensors they record a node.
+
+The predicate of `cond` and the loop condition of `while_loop` hold no
+value on KerasTensors or on the placeholders of a shape trace, so there
+the output spec comes from the branches (both, which must agree) or from
+the loop variables, as Keras's; the choice is made when the model runs."""
 
 import builtins
 
 import torch
 
+from lamina.graph.symbolic import KerasTensor
+from lamina.graph.symbolic import Node
+from lamina.graph.symbolic import Operation
+from lamina.graph.symbolic import any_symbolic
+from lamina.graph.symbolic import in_symbolic_scope
 from lamina.graph.symbolic import symbolic_aware
 from lamina.ops import _op
 from lamina.ops.core import _tensor
 from lamina.utils import tree
+from lamina.utils.dtypes import standardize_dtype
+
+
+def _spec(value):
+    """(shape, dtype) of a tensor, KerasTensor or Python number; None
+    stays None."""
+    if value is None:
+        return None
+    if not isinstance(value, (torch.Tensor, KerasTensor)):
+        value = _tensor(value)
+    return tuple(value.shape), standardize_dtype(value.dtype)
+
+
+def _specs(structure):
+    return tree.map_structure(_spec, structure)
+
+
+def _symbolic_like(structure, what):
+    """New KerasTensors with the shapes and dtypes of `structure`'s leaves."""
+    def make(value):
+        if value is None:
+            raise ValueError(f"{what} returned None inside a nest; on "
+                             "KerasTensors every output must be a tensor.")
+        shape, dtype = _spec(value)
+        return KerasTensor(shape, dtype)
+
+    return tree.map_structure(make, structure)
+
+
+def _holds_keras_tensor(structure):
+    return builtins.any(isinstance(v, KerasTensor)
+                        for v in tree.flatten(structure))
+
+
+def _branch_outputs(true_fn, false_fn):
+    true_out, false_out = true_fn(), false_fn()
+    if _specs(true_out) != _specs(false_out):
+        raise ValueError(
+            "ops.cond: `true_fn` and `false_fn` must return the same nest of "
+            "tensors with the same shapes and dtypes. Received (shape, "
+            f"dtype) {_specs(true_out)} from true_fn and {_specs(false_out)} "
+            "from false_fn.")
+    return true_out, false_out
+
+
+def _pick(pred, true_branch, false_branch):
+    """At run time: the branch `pred` selects, called if it is a function
+    (it read no KerasTensor), else its value (computed by the graph)."""
+    chosen = true_branch if bool(pred) else false_branch
+    return chosen() if callable(chosen) else chosen
+
+
+def cond(pred, true_fn, false_fn):
+    """`true_fn()` if `pred` else `false_fn()`. On a KerasTensor `pred`
+    both branches are traced (they must agree in structure, shape and
+    dtype) and the model picks one when it runs."""
+    if isinstance(pred, KerasTensor):
+        true_out, false_out = _branch_outputs(true_fn, false_fn)
+        branches = [out if _holds_keras_tensor(out) else fn for out, fn in
+                    ((true_out, true_fn), (false_out, false_fn))]
+        outputs = _symbolic_like(true_out, "ops.cond's true_fn")
+        Node(Operation(_pick, "cond"), (pred, *branches), {}, outputs)
+        return outputs
+    if isinstance(pred, torch.Tensor) and in_symbolic_scope():
+        # A placeholder during a shape trace: the spec of both branches.
+        return _branch_outputs(true_fn, false_fn)[0]
+    return true_fn() if bool(pred) else false_fn()
+
+
+def _loop_state(loop_vars):
+    single = not isinstance(loop_vars, (list, tuple))
+    return single, ((loop_vars,) if single else tuple(loop_vars))
+
+
+def _check_body(body, state, args, what):
+    """One call of the loop body on placeholders: its results must match
+    the loop variables, as a compiled loop requires."""
+    result = body(*args)
+    result = result if isinstance(result, (list, tuple)) else (result,)
+    if _specs(tuple(result)) != _specs(state):
+        raise ValueError(
+            f"{what}: the body must return the loop variables' structure, "
+            f"shapes and dtypes {_specs(state)}; it returned "
+            f"{_specs(tuple(result))}.")
+
+
+def _run_while(cond, body, loop_vars, maximum_iterations=None):
+    single, state = _loop_state(loop_vars)
+    steps = 0
+    while (maximum_iterations is None or steps < maximum_iterations) and \
+            cond(*state):
+        result = body(*state)
+        state = (result,) if single else tuple(result)
+        steps += 1
+    return state[0] if single else state
+
+
+def while_loop(cond, body, loop_vars, maximum_iterations=None):
+    """Repeats `loop_vars = body(*loop_vars)` while `cond(*loop_vars)`
+    (at most `maximum_iterations` times)."""
+    single, state = _loop_state(loop_vars)
+    if any_symbolic(state, {}):
+        outputs = _symbolic_like(state, "ops.while_loop's loop_vars")
+        Node(Operation(_run_while, "while_loop"), (cond, body, loop_vars),
+             {"maximum_iterations": maximum_iterations}, outputs)
+        return outputs[0] if single else outputs
+    if in_symbolic_scope() and builtins.any(
+            isinstance(v, torch.Tensor) for v in tree.flatten(state)):
+        _check_body(body, state, state, "ops.while_loop")
+        return loop_vars if single else state
+    return _run_while(cond, body, loop_vars, maximum_iterations)
+
+
+def _run_fori(lower, upper, body_fun, init_val):
+    value = init_val
+    for i in range(int(lower), int(upper)):
+        value = body_fun(i, value)
+    return value
+
+
+def fori_loop(lower, upper, body_fun, init_val):
+    """`init_val = body_fun(i, init_val)` for `i` in `range(lower, upper)`.
+    With symbolic bounds one node is recorded (spec: `init_val`'s)."""
+    if isinstance(lower, KerasTensor) or isinstance(upper, KerasTensor):
+        outputs = _symbolic_like(init_val, "ops.fori_loop's init_val")
+        Node(Operation(_run_fori, "fori_loop"),
+             (lower, upper, body_fun, init_val), {}, outputs)
+        return outputs
+    if in_symbolic_scope() and builtins.any(
+            isinstance(b, torch.Tensor) for b in (lower, upper)):
+        _check_body(lambda v: body_fun(lower, v), (init_val,), (init_val,),
+                    "ops.fori_loop")
+        return init_val
+    return _run_fori(lower, upper, body_fun, init_val)
 
 
 def _stack(results):
@@ -77,6 +221,9 @@ def associative_scan(f, elems, reverse=False, axis=0):
 def switch(index, branches, *operands):
     """Calls `branches[index](*operands)`; an index out of range is clamped
     to the first or last branch."""
+    if in_symbolic_scope() and not isinstance(index, int):
+        # A placeholder index: the spec is the first branch's, as Keras's.
+        return branches[0](*operands)
     position = int(_tensor(index).item()) if not isinstance(
         index, int) else index
     position = builtins.min(builtins.max(position, 0), len(branches) - 1)

@@ -108,27 +108,3 @@ def slice_update(inputs, start_indices, updates):
     updates = _tensor(updates)
     out[_index(start_indices, updates.shape)] = updates
     return out
-
-
-def cond(pred, true_fn, false_fn):
-    return true_fn() if bool(pred) else false_fn()
-
-
-def fori_loop(lower, upper, body_fun, init_val):
-    value = init_val
-    for i in range(lower, upper):
-        value = body_fun(i, value)
-    return value
-
-
-def while_loop(cond, body, loop_vars, maximum_iterations=None):
-    single = not isinstance(loop_vars, (list, tuple))
-    state = (loop_vars,) if single else tuple(loop_vars)
-    steps = 0
-    while cond(*state) and (
-        maximum_iterations is None or steps < maximum_iterations
-    ):
-        result = body(*state)
-        state = (result,) if single else tuple(result)
-        steps += 1
-    return state[0] if single else state
