@@ -72,9 +72,11 @@ def check_quantizable(layer, mode):
             "'mixed_float16' before calling `quantize()`.")
 
 
-class UnsupportedQuantization(TypeError):
+class UnsupportedQuantization(TypeError, NotImplementedError):
     """Raised by `quantize` on a layer no mode handles (Model.quantize
-    skips those layers with a warning, as Keras does)."""
+    skips those layers with a warning, as Keras does). Keras raises
+    `NotImplementedError` there, so code written for Keras that catches
+    it catches this too."""
 
 
 def quantize_layer(layer, mode=None, config=None, type_check=True):

@@ -332,6 +332,13 @@ def test_layer_errors():
     mine.build((None, 4))
     with pytest.raises(TypeError, match="does not have a `quantize`"):
         mine.quantize("int8")
+    # What Keras raises (and code written for it catches) there.
+    with pytest.raises(NotImplementedError, match="does not have a"):
+        mine.quantize("int8")
+    with pytest.raises(NotImplementedError, match="float8"):
+        embedding = lamina.layers.Embedding(4, 2)
+        embedding.build((None,))
+        embedding.quantize("float8")
     mine.quantize("int8", type_check=False)
     assert mine.quantization_mode == "int8"
 
