@@ -99,6 +99,22 @@ class EpochIterator:
             set_global_random_state(current)
         return batches
 
+    def tensor_slices(self):
+        """One pass over a single unshuffled in-memory tensor (no targets,
+        no weights) already on the device, as views sliced in a loop:
+        predict's fast path, with no per-batch tuple or index handling.
+        None for any other data."""
+        adapter = self.adapter
+        if not self._array_fast_path or self.steps_per_epoch is not None \
+                or adapter.shuffle or adapter.y is not None \
+                or adapter.sample_weight is not None \
+                or not isinstance(adapter.x, torch.Tensor) \
+                or adapter.storage_device != adapter.device:
+            return None
+        x, size = adapter.x, adapter.batch_size
+        return (x[start:start + size]
+                for start in range(0, adapter.num_samples, size))
+
     def __iter__(self):
         resume, self._resume = self._resume, None
         if self.steps_per_epoch is None:

@@ -179,8 +179,9 @@ class LoopsMixin:
         settled before the loop): it goes straight to the layers' direct
         calls (`_inference_function`) or to the module call, inside an
         inference scope. The guard (`Shortcut.usable`, torch's hook test)
-        is checked on every batch. None when the default step is
-        overridden."""
+        is checked on every batch. Returns (predict_batch, predict_tensor):
+        the same for a batch tuple and for a bare input tensor; None when
+        the default step is overridden."""
         if not getattr(type(self).predict_step, "_is_default_step", False) \
                 or not self.built:
             return None
@@ -192,10 +193,21 @@ class LoopsMixin:
 
         def predict_batch(batch):
             x = batch[0] if len(batch) == 1 else None
-            if not isinstance(x, torch.Tensor) or x.device != device or \
-                    x.dtype != dtype:
+            if not isinstance(x, torch.Tensor):
                 return predict_function((batch,))
-            if x.shape[1:] not in validated:
+            return predict_tensor(x)
+
+        def accepts(x):
+            return x.device == device and x.dtype == dtype
+
+        def predict_tensor(x, checked=False):
+            """`checked`: `x` is a slice of a tensor whose first slice was
+            accepted and validated already."""
+            if checked:
+                pass
+            elif not accepts(x):
+                return predict_function(((x,),))
+            elif x.shape[1:] not in validated:
                 # First batch of this shape: the full path checks it.
                 outputs = self(x, training=False)
                 validated.add(x.shape[1:])
@@ -205,7 +217,8 @@ class LoopsMixin:
                 call_context.begin_outermost_call()
                 return run(x) if run is not None else module_call(self, x)
 
-        return predict_batch
+        predict_tensor.accepts = accepts
+        return predict_batch, predict_tensor
     def _metrics_result_or_logs(self, step_logs):
         """The metrics' results, unless a custom step returned other keys
         (a GAN's d_loss/g_loss): then its last logs, as Keras does."""
@@ -266,8 +279,20 @@ class LoopsMixin:
             else None
         outputs = []
         if shortcut is not None:
+            predict_batch, predict_tensor = shortcut
+            slices = iterator.tensor_slices()
+            if slices is not None:
+                # Slices of one tensor share its device, dtype and feature
+                # shape: after the first, only the guarded call is left.
+                checked = False
+                for x in slices:
+                    outputs.append(predict_tensor(x, checked))
+                    checked = checked or predict_tensor.accepts(x)
+                    if self.stop_predicting:
+                        break
+                return outputs
             for _, batch in iterator:
-                outputs.append(shortcut(batch))
+                outputs.append(predict_batch(batch))
                 if self.stop_predicting:
                     break
             return outputs
