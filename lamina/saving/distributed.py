@@ -91,6 +91,27 @@ def check_writable(model, filepath):
     _raise_failure(filepath, box)
 
 
+def rank_zero_decides(model, decide):
+    """`decide()`'s answer: under sharding, rank 0's, given to every
+    process (the others do not call it), so that they all take the same
+    path through a save."""
+    if not is_sharded(model):
+        return decide()
+    box = [None]
+    if dist.get_rank() == 0:
+        try:
+            box = [("answer", decide())]
+        except Exception as error:
+            box = [("failure", f"{type(error).__name__}: {error}")]
+    dist.broadcast_object_list(box, src=0)
+    kind, value = box[0]
+    if kind == "failure":
+        raise RuntimeError(
+            f"Rank 0 failed to decide whether to save the sharded model: "
+            f"{value}")
+    return value
+
+
 def _writable(filepath):
     """None where the folder of `filepath` can take a new file, else why
     not."""

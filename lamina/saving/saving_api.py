@@ -64,9 +64,12 @@ def ask_to_proceed_with_overwrite(filepath):
     return True
 
 
-def _may_write(filepath, overwrite):
-    return overwrite or not os.path.exists(filepath) or \
-        ask_to_proceed_with_overwrite(filepath)
+def _may_write(model, filepath, overwrite):
+    # Under ModelParallel rank 0 alone asks, and every process follows its
+    # answer (processes answering differently would part ways mid-save).
+    return overwrite or distributed.rank_zero_decides(
+        model, lambda: not os.path.exists(filepath) or
+        ask_to_proceed_with_overwrite(filepath))
 
 
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
@@ -120,7 +123,7 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
             "not contain any weights yet. Consider building the model first "
             "by calling it on some data.", stacklevel=2,
         )
-    if not _may_write(path, overwrite):
+    if not _may_write(model, path, overwrite):
         return
     # Under ModelParallel every process gathers; rank 0 alone writes.
     with distributed.writing(model, path) as target:
@@ -223,7 +226,7 @@ def save_weights(model, filepath, overwrite=True, max_shard_size=None,
             "building the model first by calling it on some data or by using "
             "`build()`."
         )
-    if not _may_write(path, overwrite):
+    if not _may_write(model, path, overwrite):
         return
     with distributed.writing(model, path) as target:
         if max_shard_size is not None:

@@ -144,6 +144,33 @@ def unwritable_errors(out_dir):
     return errors
 
 
+def declined_overwrite(out_dir):
+    """`save_weights(overwrite=False)` onto an existing file: rank 0 alone
+    asks (here it declines; rank 1 would accept), and every process
+    follows its answer instead of parting ways mid-save."""
+    from lamina.saving import saving_api
+
+    rank = int(os.environ.get("RANK", 0))
+    asked = []
+
+    def ask(path):
+        asked.append(path)
+        return rank != 0
+
+    path = os.path.join(out_dir, "model.weights.h5")  # written by `run`
+    before = os.path.getmtime(path)
+    original = saving_api.ask_to_proceed_with_overwrite
+    saving_api.ask_to_proceed_with_overwrite = ask
+    network = mp_worker.model()
+    x, y = mp_worker.data()
+    network.fit(x, y, batch_size=16, epochs=1, verbose=0)  # sharded
+    try:
+        network.save_weights(path, overwrite=False)
+    finally:
+        saving_api.ask_to_proceed_with_overwrite = original
+    return {"asked": len(asked), "unchanged": os.path.getmtime(path) == before}
+
+
 def main(out_dir):
     torch.set_num_threads(1)
     distribution = keras.distribution
@@ -155,6 +182,7 @@ def main(out_dir):
         layout_map=layout_map))
     results = run(out_dir)
     results["unwritable_errors"] = unwritable_errors(out_dir)
+    results["declined_overwrite"] = declined_overwrite(out_dir)
     rank = int(os.environ["RANK"])
     with open(os.path.join(out_dir, f"rank{rank}.json"), "w") as f:
         json.dump(results, f)

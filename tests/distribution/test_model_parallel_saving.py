@@ -127,3 +127,8 @@ def test_a_path_rank_zero_cannot_write_fails_in_every_process(ranks):
         for error in rank["unwritable_errors"]:
             assert error is not None and "failed in process 0" in error
             assert "mp_save_worker.py" in error and "rank 0" in error
+
+
+def test_rank_zero_alone_asks_before_overwriting(ranks):
+    assert ranks[0]["declined_overwrite"] == {"asked": 1, "unchanged": True}
+    assert ranks[1]["declined_overwrite"] == {"asked": 0, "unchanged": True}
