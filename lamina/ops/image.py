@@ -228,7 +228,10 @@ def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0),
 def affine_transform(images, transform, interpolation="bilinear",
                      fill_mode="constant", fill_value=0, data_format=None):
     """Warps images by 8-parameter projective transforms mapping output
-    points to input points (`[a0, a1, a2, b0, b1, b2, c0, c1]`)."""
+    points to input points (`[a0, a1, a2, b0, b1, b2, c0, c1]`), dividing
+    by `k = c0 x + c1 y + 1` as Keras documents (and its TensorFlow
+    backend computes; Keras 3.15 on torch/JAX instead shifts channel `i`
+    by `i * (c0, c1)`)."""
     orders = {"nearest": 0, "bilinear": 1}
     if interpolation not in orders:
         raise ValueError("Argument `interpolation` must be 'nearest' or "
