@@ -55,6 +55,26 @@ def read(layer, name):
     return weight
 
 
+def quantize_weight(layer, quantizer, weight, reduced):
+    """`quantizer(weight)` (on the host), whose scales must reduce the
+    axes `reduced` of `weight` (as the layer's scale variables are laid
+    out): `(codes, scale)`, `scale` keeping the reduced axes. Another
+    layout is refused here, before the layer changes."""
+    codes, scale = quantizer(weight, to_numpy=True)
+    reduced = tuple(a % weight.dim() for a in reduced)
+    expected = tuple(1 if i in reduced else size
+                     for i, size in enumerate(weight.shape))
+    if tuple(scale.shape) != expected:
+        raise ValueError(
+            f"Layer '{layer.name}': its weight quantizer must reduce "
+            f"axis {reduced if len(reduced) > 1 else reduced[0]} of the "
+            f"{tuple(weight.shape)} weight (scales of shape {expected}). "
+            f"Received scales of shape {tuple(scale.shape)} from "
+            f"{type(quantizer).__name__}(axis="
+            f"{getattr(quantizer, 'axis', None)}).")
+    return codes, scale
+
+
 def compute_dtype(layer):
     return to_torch_dtype(layer.compute_dtype)
 

@@ -69,7 +69,7 @@ class Int4Dense(_Int4Handler):
         quantizer = QuantizationConfig.weight_quantizer_or_default(
             config, AbsMaxQuantizer(axis=0, value_range=(-8, 7)))
         return encode_packed_kernel(
-            kernel, self.block_size(layer, config), quantizer)
+            layer, kernel, self.block_size(layer, config), quantizer)
 
     def decode(self, layer, dtype):
         return self.float_kernel(layer, dtype, read=getattr)
@@ -126,13 +126,13 @@ def build_packed_kernel(layer, rows, columns, config):
     layer._orig_output_dim = columns
 
 
-def encode_packed_kernel(kernel, block_size, quantizer):
+def encode_packed_kernel(layer, kernel, block_size, quantizer):
     """The values of `build_packed_kernel`'s variables for a float 2D
     `kernel`: per-channel codes from `quantizer`, or grouped codes with
     zero points for `block_size` rows."""
     values = {}
     if block_size is None:
-        codes, scale = quantizer(kernel, to_numpy=True)
+        codes, scale = common.quantize_weight(layer, quantizer, kernel, (0,))
         scale = scale.squeeze(0)
     else:
         codes, scale, values["kernel_zero"] = \
@@ -194,7 +194,8 @@ class Int4Embedding(_Int4Handler):
         if block_size is None:
             quantizer = QuantizationConfig.weight_quantizer_or_default(
                 config, AbsMaxQuantizer(axis=-1, value_range=(-8, 7)))
-            codes, scale = quantizer(table, to_numpy=True)
+            codes, scale = common.quantize_weight(
+                layer, quantizer, table, (-1,))
             scale = scale.squeeze(-1)
         else:
             # Groups run along the output axis: quantize the transpose.
@@ -255,7 +256,8 @@ class Int4EinsumDense(_Int4Handler):
         rows, columns = einsum_axes(layer).rows_columns(kernel.shape)
         # Keras's EinsumDense takes no custom int4 weight quantizer.
         return encode_packed_kernel(
-            kernel.reshape(rows, columns), self.block_size(layer, config),
+            layer, kernel.reshape(rows, columns),
+            self.block_size(layer, config),
             AbsMaxQuantizer(axis=0, value_range=(-8, 7)))
 
     def decode(self, layer, dtype):

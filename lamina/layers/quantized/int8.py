@@ -37,7 +37,7 @@ class Int8Dense(common.WeightHandler):
     def encode(self, layer, kernel, config):
         quantizer = QuantizationConfig.weight_quantizer_or_default(
             config, AbsMaxQuantizer(axis=0))
-        values, scale = quantizer(kernel, to_numpy=True)
+        values, scale = common.quantize_weight(layer, quantizer, kernel, (0,))
         return {"kernel": values, "kernel_scale": scale.squeeze(0)}
 
     def decode(self, layer, dtype):
@@ -93,7 +93,7 @@ class Int8Embedding(common.WeightHandler):
     def encode(self, layer, table, config):
         quantizer = QuantizationConfig.weight_quantizer_or_default(
             config, AbsMaxQuantizer(axis=-1))
-        values, scale = quantizer(table, to_numpy=True)
+        values, scale = common.quantize_weight(layer, quantizer, table, (-1,))
         return {"embeddings": values, "embeddings_scale": scale.squeeze(-1)}
 
     def decode(self, layer, dtype):
@@ -138,7 +138,8 @@ class Int8EinsumDense(common.WeightHandler):
         axes = einsum_axes(layer)
         quantizer = QuantizationConfig.weight_quantizer_or_default(
             config, AbsMaxQuantizer(axis=tuple(axes.kernel_reduced)))
-        values, scale = quantizer(kernel, to_numpy=True)
+        values, scale = common.quantize_weight(
+            layer, quantizer, kernel, axes.kernel_reduced)
         return {"kernel": values, "kernel_scale": axes.scale_for_output(scale)}
 
     def decode(self, layer, dtype):

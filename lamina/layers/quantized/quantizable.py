@@ -93,9 +93,13 @@ def quantize_layer(layer, mode=None, config=None, type_check=True):
             f"Layer {type(layer).__name__} does not have a `quantize` method "
             "implemented." + (f" (no handler of mode '{mode}' for it)"
                              if kind and handler is None else ""))
-    layer.quantization_config = config
+    previous, layer.quantization_config = layer.quantization_config, config
     shape = tuple(layer._parameters[layer._float_weight_name].shape)
-    handler.quantize(layer, config)
+    try:
+        handler.quantize(layer, config)
+    except Exception:
+        layer.quantization_config = previous
+        raise
     layer._float_weight_shape = shape
     layer._is_quantized = True
     if layer.dtype_policy.quantization_mode is None:

@@ -85,7 +85,7 @@ class Int8ReversibleEmbedding(_Reversible, Int8Embedding):
     def quantize_reverse(self, layer, config, table):
         quantizer = QuantizationConfig.weight_quantizer_or_default(
             config, AbsMaxQuantizer(axis=0))
-        values, scale = quantizer(table, to_numpy=True)
+        values, scale = common.quantize_weight(layer, quantizer, table, (0,))
         return values, scale.squeeze(0)
 
     def reverse_logits(self, layer, x, inputs_scale, dtype):
@@ -119,7 +119,8 @@ class Int4ReversibleEmbedding(_Reversible, Int4Embedding):
         if block_size is None:
             quantizer = QuantizationConfig.weight_quantizer_or_default(
                 config, AbsMaxQuantizer(axis=0, value_range=(-8, 7)))
-            values, scale = quantizer(table, to_numpy=True)
+            values, scale = common.quantize_weight(
+                layer, quantizer, table, (0,))
             scale = scale.squeeze(0)
         else:
             values, scale, zero = abs_max_quantize_grouped_with_zero_point(
