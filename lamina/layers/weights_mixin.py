@@ -1,6 +1,8 @@
 """The weight and loss half of the Layer contract: `add_weight`, the
 Keras weight lists, `get_weights`/`set_weights`, `count_params`, `losses`."""
 
+import contextlib
+
 import numpy as np
 import torch
 from torch._subclasses.fake_tensor import unset_fake_temporarily
@@ -158,7 +160,7 @@ class WeightsMixin:
                     f"shape {tuple(variable.shape)}, which is not compatible "
                     f"with the provided weight shape {value.shape}."
                 )
-        with torch.no_grad():
+        with torch.no_grad(), _whole_values_into(self, own):
             for variable, value in zip(own, weights):
                 variable.copy_(torch.as_tensor(np.asarray(value)))
 
@@ -266,3 +268,19 @@ def weight_penalties(weights):
 
 def _path_of(weight):
     return getattr(weight, "path", None) or "weight"
+
+
+def _whole_values_into(layer, variables):
+    """Where some of `variables` are sharded (ModelParallel's DTensors),
+    whole values are taken as replicated, so each process keeps its own
+    shard; `layer`'s FSDP units first drop the gathered copies a forward
+    without backward leaves, which would hide the new values."""
+    if not any(hasattr(v, "full_tensor") for v in variables):
+        return contextlib.nullcontext()
+    from torch.distributed.fsdp import FSDPModule
+    from torch.distributed.tensor.experimental import implicit_replication
+
+    for module in layer.modules():
+        if isinstance(module, FSDPModule):
+            module.reshard()
+    return implicit_replication()

@@ -57,6 +57,12 @@ def run(out_dir):
     # ... and it trains on from there.
     network.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
     results["trained_on"] = full(network.get_weights())
+    # set_weights (EarlyStopping's restore) after a forward without
+    # backward, which leaves FSDP's root unit gathered.
+    network.predict(x, verbose=0)
+    network.set_weights([np.asarray(w) for w in results["loaded_epoch1"]])
+    results["set_weights_prediction"] = network.predict(x, verbose=0).tolist()
+    results["set_weights"] = full(network.get_weights())
 
     # A fresh model loads the whole file, then `fit` shards it.
     loaded = keras.saving.load_model(os.path.join(out_dir, "model.keras"))

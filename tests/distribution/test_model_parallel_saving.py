@@ -132,3 +132,12 @@ def test_a_path_rank_zero_cannot_write_fails_in_every_process(ranks):
 def test_rank_zero_alone_asks_before_overwriting(ranks):
     assert ranks[0]["declined_overwrite"] == {"asked": 1, "unchanged": True}
     assert ranks[1]["declined_overwrite"] == {"asked": 0, "unchanged": True}
+
+
+def test_set_weights_gives_each_rank_its_shard(ranks, single):
+    for rank in ranks:  # EarlyStopping(restore_best_weights) relies on it
+        _close(rank["set_weights"], single["loaded_epoch1"])
+        _close(rank["set_weights"], single["set_weights"])
+        np.testing.assert_allclose(rank["set_weights_prediction"],
+                                   single["set_weights_prediction"],
+                                   atol=1e-5)
