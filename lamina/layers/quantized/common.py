@@ -160,8 +160,13 @@ class WeightHandler(LayerHandler):
     def quantize(self, layer, config):
         weight = float_weight(layer, self.weight_name).detach()
         values = self.encode(layer, weight, config)
+        self.install(layer, tuple(weight.shape), values, config)
+
+    def install(self, layer, shape, values, config):
+        """Replaces the float weight (of shape `shape`) by the mode's
+        variables, set to `values` (what `encode` gave)."""
         drop_weight(layer, self.weight_name)
-        self.build(layer, tuple(weight.shape), config)
+        self.build(layer, shape, config)
         for name, value in values.items():
             target = layer._parameters[name] if name == self.weight_name \
                 else getattr(layer, name)

@@ -35,12 +35,17 @@ class _Reversible:
             self.build_reverse(layer, config)
 
     def quantize(self, layer, config):
+        # Both tables are encoded before either is replaced: a quantizer
+        # refused on one leaves the layer as it was.
         reverse = None
         if not layer.tie_weights:
             reverse = self.quantize_reverse(
                 layer, config, layer.reverse_embeddings.detach())
+        table = common.float_weight(layer, "embeddings").detach()
+        values = self.encode(layer, table, config)
+        if not layer.tie_weights:
             common.drop_weight(layer, "reverse_embeddings")
-        super().quantize(layer, config)
+        self.install(layer, tuple(table.shape), values, config)
         for name, value in zip(_REVERSE, reverse or ()):
             if value is not None:
                 getattr(layer, name).assign(value)

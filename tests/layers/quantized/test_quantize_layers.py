@@ -350,6 +350,9 @@ def test_layer_errors():
     (lambda: lamina.layers.Embedding(6, 4), (None,), "int8",
      quantizers.Int8QuantizationConfig(
          weight_quantizer=quantizers.AbsMaxQuantizer(axis=0))),
+    (lambda: lamina.layers.ReversibleEmbedding(6, 4, tie_weights=False),
+     (None,), "int8", quantizers.Int8QuantizationConfig(
+         weight_quantizer=quantizers.AbsMaxQuantizer(axis=0))),
     (lambda: lamina.layers.Dense(4), (None, 6), "int4",
      quantizers.Int4QuantizationConfig(
          weight_quantizer=quantizers.AbsMaxQuantizer(
