@@ -21,7 +21,10 @@ def add_weight(layer, name, **kwargs):
     # Quantizing after the build runs outside the model's name scope.
     adopt_scope_path(layer, weight,
                      layer.__dict__.get("_dropped_weight_path"))
-    setattr(layer, name, weight)
+    if layer._parameters.get(name) is not weight:
+        # (Registered under `name` already: setting it again would read
+        # the `kernel` property, LoRA-merged, in the middle of the swap.)
+        setattr(layer, name, weight)
     return weight
 
 
