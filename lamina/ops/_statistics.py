@@ -208,6 +208,7 @@ def average(x, axis=None, weights=None):
     return total / norm
 
 
+@op("size")
 def size(x):
     """The number of elements, as an int64 scalar tensor (as Keras)."""
     return torch.tensor(_tensor(x).numel(), dtype=torch.int64,
