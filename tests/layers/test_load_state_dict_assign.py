@@ -29,7 +29,7 @@ def test_assigned_tensors_are_the_keras_weights():
     assert [id(w) for w in model.weights] == [id(w) for w in variables]
     assert model.layers[0].kernel is variables[0]
     for got, key in zip(model.get_weights(), state):
-        np.testing.assert_array_equal(got, state[key].numpy())
+        np.testing.assert_array_equal(got, state[key].cpu().numpy())
     # torch's assign: the weights share the given tensors' storage.
     assert variables[0].data_ptr() == state["conv.kernel"].data_ptr()
 
