@@ -594,3 +594,40 @@ def _symbolic_keras(keras, args):
     return [keras.KerasTensor(a.shape, str(a.dtype))
             if isinstance(a, np.ndarray) and a.dtype != np.complex64 else a
             for a in args]
+
+
+@pytest.mark.parametrize("kernel_size, sigma, data_format", [
+    ((3, 3), (1.0, 1.0), "channels_last"),
+    ((5, 3), (1.2, 0.6), "channels_first"),
+])
+def test_gaussian_blur_matches_a_direct_convolution(kernel_size, sigma,
+                                                    data_format):
+    """Against a NumPy sum over the zero-padded window, not Keras: Keras
+    3.15's torch and JAX kernels are not a Gaussian blur (on torch a
+    centred impulse comes back as a single row, [0.124, 0.204, 0.124])."""
+    images = IMG if data_format == "channels_last" else IMG_CF
+    got = lamina.ops.image.gaussian_blur(images, kernel_size, sigma,
+                                         data_format)
+    x = images if data_format == "channels_last" else \
+        images.transpose(0, 2, 3, 1)
+    (kh, kw), (sh, sw) = kernel_size, sigma
+
+    def gauss(size, s):
+        g = np.exp(-0.5 * ((np.arange(size) - (size - 1) / 2) / s) ** 2)
+        return g / g.sum()
+
+    kernel = np.outer(gauss(kh, sh), gauss(kw, sw))
+    padded = np.pad(x, ((0, 0), (kh // 2, kh // 2), (kw // 2, kw // 2),
+                        (0, 0)))
+    expected = np.zeros_like(x)
+    for i in range(kh):
+        for j in range(kw):
+            expected += kernel[i, j] * padded[:, i:i + x.shape[1],
+                                              j:j + x.shape[2]]
+    if data_format == "channels_first":
+        expected = expected.transpose(0, 3, 1, 2)
+    np.testing.assert_allclose(got.cpu().numpy(), expected, atol=1e-5)
+    symbolic = lamina.ops.image.gaussian_blur(
+        lamina.KerasTensor((None, *images.shape[1:])), kernel_size, sigma,
+        data_format)
+    assert symbolic.shape == (None, *images.shape[1:])
