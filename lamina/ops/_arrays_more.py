@@ -377,7 +377,8 @@ def vectorize(pyfunc, *, excluded=None, signature=None):
             fn = torch.vmap(fn)
         return fn(*[torch.broadcast_to(a, shape) for a in tensors_])
 
-    return mapped
+    # On KerasTensors the mapped function records a node (shape traced).
+    return _op.op("vectorize")(mapped)
 
 
 __all__ = _op.public(globals())

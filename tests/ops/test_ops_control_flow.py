@@ -148,3 +148,14 @@ def test_jit_compiled_fit_through_cond_and_while_loop():
     assert np.isfinite(history.history["loss"]).all()
     assert any(not torch.equal(b, w.detach())
                for b, w in zip(before, model.trainable_weights))
+
+
+def test_vectorize_on_keras_tensors_builds_a_model():
+    """(Keras 3.15 cannot trace `vectorize` on KerasTensors; Lamina
+    records a node whose spec is traced, and the model runs it.)"""
+    double_sum = ops.vectorize(lambda a, b: a * 2.0 + b)
+    x = lamina.Input((3,))
+    y = double_sum(x, ops.ones((3,)))
+    assert (y.shape, y.dtype) == ((None, 3), "float32")
+    out = lamina.Model(x, y)(DATA)
+    np.testing.assert_allclose(out.numpy(), DATA * 2.0 + 1.0, rtol=1e-6)
