@@ -242,6 +242,11 @@ def affine_transform(images, transform, interpolation="bilinear",
     t = _tensor(transform).to(x.dtype)
     t = t.unsqueeze(0) if t.dim() == 1 else t
     batch, channels, h, w = x.shape
+    if t.dim() != 2 or t.shape[1] != 8 or t.shape[0] not in (1, batch):
+        raise ValueError(
+            "ops.image.affine_transform: `transform` must have shape (8,) or "
+            f"(batch, 8) with batch {batch} (or 1), as the images. Received: "
+            f"transform.shape={tuple(t.shape)}")
     ys, xs = torch.meshgrid(torch.arange(h, dtype=x.dtype, device=x.device),
                             torch.arange(w, dtype=x.dtype, device=x.device),
                             indexing="ij")

@@ -113,3 +113,10 @@ def test_projective_transform_is_differentiable_in_the_image():
     out.sum().backward()
     assert x.grad is not None and torch.isfinite(x.grad).all()
     assert x.grad.abs().sum() > 0
+
+
+def test_transform_of_the_wrong_shape_is_refused_by_name():
+    with pytest.raises(ValueError, match="transform.shape=\\(2, 8\\)"):
+        ops.image.affine_transform(IMAGES, AFFINE[:2])
+    with pytest.raises(ValueError, match="transform.shape=\\(3, 6\\)"):
+        ops.image.affine_transform(IMAGES, AFFINE[:, :6])
