@@ -159,3 +159,16 @@ def test_vectorize_on_keras_tensors_builds_a_model():
     assert (y.shape, y.dtype) == ((None, 3), "float32")
     out = lamina.Model(x, y)(DATA)
     np.testing.assert_allclose(out.numpy(), DATA * 2.0 + 1.0, rtol=1e-6)
+
+
+def test_scans_and_maps_differentiate_in_eager_torch():
+    x = torch.tensor(DATA, requires_grad=True)
+    _, ys = ops.scan(lambda c, v: (c + v, c + v), torch.zeros(3), x)
+    prefix = ops.associative_scan(lambda a, b: a + b, x)
+    squares = ops.map(lambda v: v * v, x)
+    flipped = ops.vectorized_map(lambda v: ops.flip(v) * 3.0, x)
+    (ys.sum() + prefix.sum() + squares.sum() + flipped.sum()).backward()
+    # Each prefix sum over rows counts row i (n - i) times.
+    counts = np.arange(len(DATA), 0, -1, dtype="float32")[:, None]
+    np.testing.assert_allclose(x.grad.numpy(),
+                               2 * counts + 2 * DATA + 3.0, rtol=1e-5)
