@@ -55,8 +55,14 @@ def _holds_keras_tensor(structure):
                         for v in tree.flatten(structure))
 
 
+def _branch(fn):
+    """A branch's result: `fn()`, or `fn` itself when it is not callable
+    (a recorded node holds the value its graph computed)."""
+    return fn() if callable(fn) else fn
+
+
 def _branch_outputs(true_fn, false_fn):
-    true_out, false_out = true_fn(), false_fn()
+    true_out, false_out = _branch(true_fn), _branch(false_fn)
     if _specs(true_out) != _specs(false_out):
         raise ValueError(
             "ops.cond: `true_fn` and `false_fn` must return the same nest of "
@@ -66,28 +72,26 @@ def _branch_outputs(true_fn, false_fn):
     return true_out, false_out
 
 
-def _pick(pred, true_branch, false_branch):
-    """At run time: the branch `pred` selects, called if it is a function
-    (it read no KerasTensor), else its value (computed by the graph)."""
-    chosen = true_branch if bool(pred) else false_branch
-    return chosen() if callable(chosen) else chosen
+def _run_cond(pred, true_fn, false_fn):
+    if isinstance(pred, torch.Tensor) and in_symbolic_scope():
+        # A placeholder during a shape trace: the spec of both branches.
+        return _branch_outputs(true_fn, false_fn)[0]
+    return _branch(true_fn) if bool(pred) else _branch(false_fn)
 
 
 def cond(pred, true_fn, false_fn):
     """`true_fn()` if `pred` else `false_fn()`. On a KerasTensor `pred`
     both branches are traced (they must agree in structure, shape and
-    dtype) and the model picks one when it runs."""
-    if isinstance(pred, KerasTensor):
-        true_out, false_out = _branch_outputs(true_fn, false_fn)
-        branches = [out if _holds_keras_tensor(out) else fn for out, fn in
-                    ((true_out, true_fn), (false_out, false_fn))]
-        outputs = _symbolic_like(true_out, "ops.cond's true_fn")
-        Node(Operation(_pick, "cond"), (pred, *branches), {}, outputs)
-        return outputs
-    if isinstance(pred, torch.Tensor) and in_symbolic_scope():
-        # A placeholder during a shape trace: the spec of both branches.
-        return _branch_outputs(true_fn, false_fn)[0]
-    return true_fn() if bool(pred) else false_fn()
+    dtype) and the model picks one when it runs: a branch that read
+    KerasTensors is computed by the graph, any other is called then."""
+    if not isinstance(pred, KerasTensor):
+        return _run_cond(pred, true_fn, false_fn)
+    true_out, false_out = _branch_outputs(true_fn, false_fn)
+    branches = [out if _holds_keras_tensor(out) else fn for out, fn in
+                ((true_out, true_fn), (false_out, false_fn))]
+    outputs = _symbolic_like(true_out, "ops.cond's true_fn")
+    Node(Operation(_run_cond, "cond"), (pred, *branches), {}, outputs)
+    return outputs
 
 
 def _loop_state(loop_vars):

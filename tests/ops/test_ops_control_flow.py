@@ -172,3 +172,15 @@ def test_scans_and_maps_differentiate_in_eager_torch():
     counts = np.arange(len(DATA), 0, -1, dtype="float32")[:, None]
     np.testing.assert_allclose(x.grad.numpy(),
                                2 * counts + 2 * DATA + 3.0, rtol=1e-5)
+
+
+def test_a_model_with_a_symbolic_cond_clones_through_its_config():
+    x = lamina.Input((3,))
+    h = layers.Dense(3)(x)
+    model = lamina.Model(x, ops.cond(ops.sum(h) > 0, lambda: h * 2.0,
+                                     lambda: h - 1.0))
+    clone = lamina.models.clone_model(model)
+    clone.set_weights(model.get_weights())
+    assert clone.outputs[0].shape == (None, 3)
+    for data in (DATA, -DATA):
+        torch.testing.assert_close(clone(data), model(data))
