@@ -55,14 +55,22 @@ def _holds_keras_tensor(structure):
                         for v in tree.flatten(structure))
 
 
-def _branch(fn):
-    """A branch's result: `fn()`, or `fn` itself when it is not callable
-    (a recorded node holds the value its graph computed)."""
-    return fn() if callable(fn) else fn
+def _branch(fn, name):
+    """A branch's result: `fn()`, or `fn` itself when it is a nest of
+    tensors (a recorded node holds the value its graph computed)."""
+    if callable(fn):
+        return fn()
+    if not builtins.all(isinstance(v, (torch.Tensor, KerasTensor))
+                        for v in tree.flatten(fn)):
+        raise ValueError(
+            f"ops.cond: `{name}` must be a function returning tensors. "
+            f"Received: {name}={fn!r}")
+    return fn
 
 
 def _branch_outputs(true_fn, false_fn):
-    true_out, false_out = _branch(true_fn), _branch(false_fn)
+    true_out = _branch(true_fn, "true_fn")
+    false_out = _branch(false_fn, "false_fn")
     if _specs(true_out) != _specs(false_out):
         raise ValueError(
             "ops.cond: `true_fn` and `false_fn` must return the same nest of "
@@ -76,7 +84,8 @@ def _run_cond(pred, true_fn, false_fn):
     if isinstance(pred, torch.Tensor) and in_symbolic_scope():
         # A placeholder during a shape trace: the spec of both branches.
         return _branch_outputs(true_fn, false_fn)[0]
-    return _branch(true_fn) if bool(pred) else _branch(false_fn)
+    return _branch(true_fn, "true_fn") if bool(pred) else _branch(
+        false_fn, "false_fn")
 
 
 def cond(pred, true_fn, false_fn):

@@ -184,3 +184,8 @@ def test_a_model_with_a_symbolic_cond_clones_through_its_config():
     assert clone.outputs[0].shape == (None, 3)
     for data in (DATA, -DATA):
         torch.testing.assert_close(clone(data), model(data))
+
+
+def test_cond_branches_must_be_functions_or_tensors():
+    with pytest.raises(ValueError, match="`true_fn` must be a function"):
+        ops.cond(True, "yes", lambda: 0)
