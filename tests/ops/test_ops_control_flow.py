@@ -131,7 +131,7 @@ def test_control_flow_differentiates_in_eager_torch():
     s = ops.switch(1, [lambda a: a, lambda a: a * 5.0], x)
     (y.sum() + w.sum() + f.sum() + s.sum()).backward()
     expected = 3.0 + 4.0 + 4.0 * DATA ** 3 + 5.0
-    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-5)
+    np.testing.assert_allclose(x.grad.cpu().numpy(), expected, rtol=1e-5)
 
 
 def test_jit_compiled_fit_through_cond_and_while_loop():
@@ -158,7 +158,7 @@ def test_vectorize_on_keras_tensors_builds_a_model():
     y = double_sum(x, ops.ones((3,)))
     assert (y.shape, y.dtype) == ((None, 3), "float32")
     out = lamina.Model(x, y)(DATA)
-    np.testing.assert_allclose(out.numpy(), DATA * 2.0 + 1.0, rtol=1e-6)
+    np.testing.assert_allclose(out.cpu().numpy(), DATA * 2.0 + 1.0, rtol=1e-6)
 
 
 def test_scans_and_maps_differentiate_in_eager_torch():
@@ -170,7 +170,7 @@ def test_scans_and_maps_differentiate_in_eager_torch():
     (ys.sum() + prefix.sum() + squares.sum() + flipped.sum()).backward()
     # Each prefix sum over rows counts row i (n - i) times.
     counts = np.arange(len(DATA), 0, -1, dtype="float32")[:, None]
-    np.testing.assert_allclose(x.grad.numpy(),
+    np.testing.assert_allclose(x.grad.cpu().numpy(),
                                2 * counts + 2 * DATA + 3.0, rtol=1e-5)
 
 
