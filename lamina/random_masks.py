@@ -41,6 +41,32 @@ _K1, _K2 = 0x7FEB352D, 0x2C1B3C6D
 _BASES = {}
 _MAX_BASES = 32
 
+# (first_row, rows): the rows of each global batch this process trains on
+# under data parallelism (set by `lamina.distribution` per batch), else
+# None. A mask drawn for `rows` rows is then those rows of the mask the
+# whole batch would get, so the processes together draw what one process
+# would, not the same mask each.
+_row_shard = None
+
+
+def set_row_shard(first_row, rows):
+    """Masks with `rows` leading rows are rows `first_row...` of the whole
+    batch's mask, until `clear_row_shard()`."""
+    global _row_shard
+    _row_shard = (int(first_row), int(rows))
+
+
+def clear_row_shard():
+    global _row_shard
+    _row_shard = None
+
+
+def _shard_index_offset(shape, numel):
+    shard = _row_shard
+    if shard is None or not shape or shape[0] != shard[1] or not numel:
+        return 0
+    return shard[0] * (numel // shape[0])
+
 
 def keep_mask(shape, rate, seed=None, device=None):
     """An int32 tensor of `shape`: -1 (all bits set) where an element is
@@ -57,7 +83,7 @@ def keep_mask(shape, rate, seed=None, device=None):
     # Keep iff (h >> 1) < half, i.e. h < 2 * half: a 31-bit threshold,
     # compared by the sign of a difference that cannot overflow.
     half = round((1.0 - float(rate)) * 2**31) - 2**30
-    hashed = _hashed(numel, seed, device)
+    hashed = _hashed(numel, seed, device, _shard_index_offset(shape, numel))
     if half == 0:  # rate 0.5: the sign bit alone
         hashed >>= 31
     else:
@@ -170,11 +196,11 @@ def _masked_scale(values, mask, scale):
     return kept if scale == 1.0 else kept.mul_(scale)
 
 
-def _hashed(numel, seed, device):
-    """int32 `g((i + key) * _M1)` for i < numel, with this draw's key; the
-    returned tensor is the caller's to modify in place."""
+def _hashed(numel, seed, device, index_offset=0):
+    """int32 `g((i + index_offset + key) * _M1)` for i < numel, with this
+    draw's key; the returned tensor is the caller's to modify in place."""
     compiling = torch.compiler.is_compiling()
-    key = _draw_key(seed, compiling)
+    key = _draw_key(seed, compiling) + index_offset
     if isinstance(key, int):
         offset = (key * _M1) & _MASK32
         offset = offset - 2**32 if offset >= 2**31 else offset

@@ -106,3 +106,20 @@ def test_hashed_normals_are_standard_normal_and_seeded():
     assert not torch.equal(z, random_masks.normal((400, 500), seed))
     assert random_masks.normal((3,), 1, dtype=torch.float64).dtype == \
         torch.float64
+
+
+def test_row_shards_are_rows_of_the_whole_batch_mask():
+    # Under data parallelism each process holds some rows of the batch; its
+    # masks are those rows of the mask the whole batch would get.
+    whole = random_masks.keep_mask((7, 5), 0.4, seed=11)
+    pieces = []
+    try:
+        for first, rows in ((0, 3), (3, 4)):
+            random_masks.set_row_shard(first, rows)
+            pieces.append(random_masks.keep_mask((rows, 5), 0.4, seed=11))
+        # A mask of another leading size (not batch rows) is left alone.
+        other = random_masks.keep_mask((2, 5), 0.4, seed=11)
+    finally:
+        random_masks.clear_row_shard()
+    assert torch.equal(torch.cat(pieces), whole)
+    assert torch.equal(other, random_masks.keep_mask((2, 5), 0.4, seed=11))

@@ -22,6 +22,7 @@ import random
 import torch.distributed as dist
 import torch.utils.data as torch_data
 
+from lamina import random_masks
 from lamina.trainers.data_adapters.torch_data_loader_adapter import (
     TorchDataLoaderAdapter,
 )
@@ -57,6 +58,24 @@ def shard_batch(batch, shard_id, num_shards):
     return tree.map_structure(piece, batch)
 
 
+def _with_row_shards(batches, shard_id, num_shards):
+    """Each batch's shard, with the random masks drawn while this process
+    trains on it set to its rows of the whole batch's masks (so a step
+    with Dropout is the step one process would take)."""
+    try:
+        for batch in batches:
+            leaves = [v for v in tree.flatten(batch)
+                      if hasattr(v, "shape") and len(v.shape)]
+            if leaves:
+                rows = int(leaves[0].shape[0])
+                start = rows * shard_id // num_shards
+                stop = rows * (shard_id + 1) // num_shards
+                random_masks.set_row_shard(start, stop - start)
+            yield shard_batch(batch, shard_id, num_shards)
+    finally:
+        random_masks.clear_row_shard()
+
+
 class _ShardedArrays:
     """In-memory arrays: rank 0's sample order, this process's slices."""
 
@@ -84,8 +103,8 @@ class _ShardedArrays:
         return order
 
     def batches(self, order=None, first_batch=0):
-        for batch in self.adapter.batches(order, first_batch):
-            yield shard_batch(batch, self.shard_id, self.num_shards)
+        yield from _with_row_shards(self.adapter.batches(order, first_batch),
+                                    self.shard_id, self.num_shards)
 
     def __iter__(self):
         yield from self.batches(self.draw_order())
@@ -113,8 +132,8 @@ class _ShardedStream:
         state = [random.getstate()]
         dist.broadcast_object_list(state, src=0)
         random.setstate(state[0])
-        for batch in self.adapter:
-            yield shard_batch(batch, self.shard_id, self.num_shards)
+        yield from _with_row_shards(self.adapter, self.shard_id,
+                                    self.num_shards)
 
     def on_epoch_end(self):
         self.adapter.on_epoch_end()

@@ -23,10 +23,12 @@ def data():
     return x, y
 
 
-def mlp():
+def mlp(dropout=False):
     keras.utils.set_random_seed(0)
+    middle = [keras.layers.Dropout(0.5, seed=3)] if dropout else []
     model = keras.Sequential([keras.Input((8,)),
                               keras.layers.Dense(16, activation="relu"),
+                              *middle,
                               keras.layers.Dense(3)])
     model.compile(keras.optimizers.SGD(0.1), "mse", metrics=["mae"])
     return model
@@ -57,10 +59,10 @@ class Batches(keras.utils.PyDataset):
 def train(source, callbacks=(), verbose=0):
     """The user's script: the same in one process and under torchrun.
     `source`: "arrays" (shuffled), "pydataset" (shuffled), "generator" or
-    "loader"."""
+    "loader", or "arrays_dropout" (shuffled arrays, a seeded Dropout)."""
     x, y = data()
-    model = mlp()
-    if source == "arrays":
+    model = mlp(dropout=source == "arrays_dropout")
+    if source in ("arrays", "arrays_dropout"):
         history = model.fit(x, y, batch_size=GLOBAL_BATCH, epochs=2,
                             shuffle=True, callbacks=list(callbacks),
                             verbose=verbose)
@@ -163,7 +165,7 @@ def main(out_dir):
         os.path.join(out_dir, "model.weights.h5"), save_weights_only=True)
     with contextlib.redirect_stdout(printed):
         results = {"arrays": train("arrays", [checkpoint], verbose=2)}
-    for source in ("pydataset", "generator", "loader"):
+    for source in ("pydataset", "generator", "loader", "arrays_dropout"):
         results[source] = train(source)
     results["resume"] = resume(os.path.join(out_dir, "backup"))
     results["custom_step_error"] = custom_step_error()

@@ -6,7 +6,9 @@ import os
 import numpy as np
 import pytest
 
-SOURCES = ["arrays", "pydataset", "generator", "loader"]
+# "arrays_dropout": each process's Dropout masks are its rows of the
+# masks one process draws for the whole batch.
+SOURCES = ["arrays", "pydataset", "generator", "loader", "arrays_dropout"]
 
 @pytest.fixture(scope="module")
 def ranks(tmp_path_factory, run_torchrun):
