@@ -16,11 +16,11 @@ import sys
 import time
 
 import numpy as np
-import torch
 
 import common  # noqa: F401  (pins threads first)
 import keras_jax
 from bench_fit import mlp_data
+from bench_fit import torch_dense_epoch
 from bench_fit import torch_mlp_epoch
 from common import interleaved_medians
 from common import report
@@ -70,27 +70,6 @@ def warmed(model, x, y, batch_size, label):
           f" (compile ~{max(first - second, 0):.1f} s)")
     return lambda: model.fit(x, y, batch_size=batch_size, epochs=1,
                              verbose=0)
-
-
-def torch_dense_epoch(x, y):
-    torch_dense = torch.nn.Linear(64, 10)
-    sgd = torch.optim.SGD(torch_dense.parameters(), lr=0.01)
-    sx, sy = torch.from_numpy(x), torch.from_numpy(y)
-
-    def run():
-        order = torch.randperm(len(sx))
-        total = torch.zeros(())
-        for start in range(0, len(sx), 32):
-            idx = order[start:start + 32]
-            loss = torch.nn.functional.cross_entropy(torch_dense(sx[idx]),
-                                                     sy[idx])
-            sgd.zero_grad(set_to_none=True)
-            loss.backward()
-            sgd.step()
-            total += loss.detach() * len(idx)
-        return float(total)
-
-    return run
 
 
 def with_jax(medians, jax_results, columns):

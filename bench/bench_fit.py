@@ -39,6 +39,29 @@ def lamina_mlp():
     return model
 
 
+def torch_dense_epoch(x, y, torch_dense=None):
+    """One epoch of a hand-written SGD loop over `torch_dense` (a fresh
+    Linear(64, 10) by default), batch 32, shuffled."""
+    torch_dense = torch_dense or torch.nn.Linear(64, 10)
+    sgd = torch.optim.SGD(torch_dense.parameters(), lr=0.01)
+    sx, sy = torch.from_numpy(x), torch.from_numpy(y)
+
+    def run():
+        order = torch.randperm(len(sx))
+        total = torch.zeros(())
+        for start in range(0, len(sx), 32):
+            idx = order[start:start + 32]
+            loss = torch.nn.functional.cross_entropy(torch_dense(sx[idx]),
+                                                     sy[idx])
+            sgd.zero_grad(set_to_none=True)
+            loss.backward()
+            sgd.step()
+            total += loss.detach() * len(idx)
+        return float(total)
+
+    return run
+
+
 def torch_mlp_epoch(x, y, batch_size, dropout=0.0):
     """One epoch of the MLP as a hand-written torch loop (with
     `torch.nn.Dropout(dropout)` after each hidden layer when set)."""
@@ -94,23 +117,7 @@ def main():
     dense.compile("sgd", lamina.losses.SparseCategoricalCrossentropy(
         from_logits=True))
     torch_dense = torch.nn.Linear(64, 10)
-    sgd = torch.optim.SGD(torch_dense.parameters(), lr=0.01)
-    sx, sy = torch.from_numpy(small_x), torch.from_numpy(small_y)
-
-    def torch_small():
-        order = torch.randperm(len(sx))
-        total = torch.zeros(())
-        for start in range(0, len(sx), 32):
-            idx = order[start:start + 32]
-            loss = torch.nn.functional.cross_entropy(torch_dense(sx[idx]),
-                                                     sy[idx])
-            sgd.zero_grad(set_to_none=True)
-            loss.backward()
-            sgd.step()
-            total += loss.detach() * len(idx)
-        return float(total)
-
-    tasks = {"torch": torch_small,
+    tasks = {"torch": torch_dense_epoch(small_x, small_y, torch_dense),
              "lamina": lambda: dense.fit(small_x, small_y, batch_size=32,
                                          verbose=0)}
     keras_dense = keras_small_model() if "--keras" in sys.argv else None
