@@ -13,19 +13,29 @@ into one loop; a seeded layer draws the same masks compiled and eager.
 uniforms) for GaussianNoise/GaussianDropout inside compiled steps, where
 `normal_(generator=...)` would break the graph.
 
+Under data parallelism every process holds some contiguous rows of each
+global batch (`set_row_shard`, by `lamina.distribution` per batch). A
+draw along the batch's rows then gives this process its rows of the draw
+one process would make for the whole batch: the hashed masks and normals
+by offsetting the element index, any other per-row draw by `draw_rows`
+(the whole batch's draw, then this process's rows), so the processes
+together draw what one process would, not the same values each.
+
 Keys follow Keras's `SeedGenerator` semantics: a seeded generator yields a
 fixed sequence of keys (draw `n` gets key `mix(seed, n)`), an int seed the
 same key on every call, and None (or an unseeded generator) a key drawn
 from torch's global RNG, so `keras.utils.set_random_seed` governs it.
 """
 
+import collections
 import math
 import numbers
 
 import torch
 
-__all__ = ["apply_keep_mask", "dropout", "keep_mask", "normal",
-           "normal_like"]
+__all__ = ["RowShard", "apply_keep_mask", "clear_row_shard", "draw_rows",
+           "dropout", "keep_mask", "normal", "normal_like", "row_shard",
+           "set_row_shard"]
 
 _MASK32 = 0xFFFFFFFF
 _GOLDEN = 0x9E3779B9  # the Weyl increment between consecutive draws
@@ -41,19 +51,27 @@ _K1, _K2 = 0x7FEB352D, 0x2C1B3C6D
 _BASES = {}
 _MAX_BASES = 32
 
-# (first_row, rows): the rows of each global batch this process trains on
-# under data parallelism (set by `lamina.distribution` per batch), else
-# None. A mask drawn for `rows` rows is then those rows of the mask the
-# whole batch would get, so the processes together draw what one process
-# would, not the same mask each.
+RowShard = collections.namedtuple("RowShard",
+                                  ["first_row", "rows", "total_rows"])
+RowShard.__doc__ = """Rows `first_row ... first_row + rows - 1` of a global
+batch of `total_rows` rows: the ones this process trains on."""
+
+# This process's RowShard of the current global batch under data
+# parallelism (set by `lamina.distribution` per batch), else None.
 _row_shard = None
 
 
-def set_row_shard(first_row, rows):
-    """Masks with `rows` leading rows are rows `first_row...` of the whole
-    batch's mask, until `clear_row_shard()`."""
+def set_row_shard(first_row, rows, total_rows):
+    """Until `clear_row_shard()`, draws along `rows` batch rows are rows
+    `first_row...` of the draw for the whole batch of `total_rows` rows."""
+    first_row, rows, total_rows = int(first_row), int(rows), int(total_rows)
+    if first_row < 0 or rows < 0 or first_row + rows > total_rows:
+        raise ValueError(
+            "Invalid row shard: expected 0 <= first_row and first_row + rows"
+            f" <= total_rows. Received: first_row={first_row}, rows={rows}, "
+            f"total_rows={total_rows}")
     global _row_shard
-    _row_shard = (int(first_row), int(rows))
+    _row_shard = RowShard(first_row, rows, total_rows)
 
 
 def clear_row_shard():
@@ -61,29 +79,58 @@ def clear_row_shard():
     _row_shard = None
 
 
-def _shard_index_offset(shape, numel):
+def row_shard():
+    """This process's `RowShard` of the current global batch, or None
+    outside data parallelism."""
+    return _row_shard
+
+
+def _rows_shard(shape, along_rows):
+    """The row shard a draw of `shape` takes its rows of: where it runs
+    along the batch's rows (first axis of this process's `rows` size) and
+    the shard is not the whole batch; else None."""
     shard = _row_shard
-    if shard is None or not shape or shape[0] != shard[1] or not numel:
-        return 0
-    return shard[0] * (numel // shape[0])
+    if shard is None or not along_rows or not shape or \
+            shape[0] != shard.rows or shard.rows == shard.total_rows:
+        return None
+    return shard
 
 
-def keep_mask(shape, rate, seed=None, device=None):
+def draw_rows(draw, shape, axis=0):
+    """`draw(shape)`, a random tensor whose `axis` runs along the batch's
+    rows. Under a row shard whose `rows` is `shape[axis]`, `draw` is
+    called with the whole batch's `total_rows` there and this process's
+    rows are returned: the values, and the generator's state afterwards,
+    are one process's for the whole batch."""
+    shape = tuple(int(size) for size in shape)
+    shard = _row_shard
+    if shard is None or len(shape) <= axis or \
+            shape[axis] != shard.rows or shard.rows == shard.total_rows:
+        return draw(shape)
+    whole = shape[:axis] + (shard.total_rows,) + shape[axis + 1:]
+    return draw(whole).narrow(axis, shard.first_row, shard.rows)
+
+
+def keep_mask(shape, rate, seed=None, device=None, along_rows=True):
     """An int32 tensor of `shape`: -1 (all bits set) where an element is
     kept, with probability `1 - rate`, and 0 where it is dropped.
 
     `seed` is None (torch's global RNG), an int (the same mask on every
     call) or a `keras.random.SeedGenerator` (a new mask per call, the
-    sequence fixed by its seed)."""
+    sequence fixed by its seed). `along_rows`: whether the first axis runs
+    along the batch's rows (False for a mask that all rows share, a
+    `noise_shape` of 1 there); under a row shard such a mask is this
+    process's rows of the whole batch's."""
     shape = tuple(int(size) for size in shape)
-    numel = 1
-    for size in shape:
-        numel *= size
+    numel = _numel(shape)
     device = torch.device(device or "cpu")
     # Keep iff (h >> 1) < half, i.e. h < 2 * half: a 31-bit threshold,
     # compared by the sign of a difference that cannot overflow.
     half = round((1.0 - float(rate)) * 2**31) - 2**30
-    hashed = _hashed(numel, seed, device, _shard_index_offset(shape, numel))
+    key = _draw_key(seed, torch.compiler.is_compiling())
+    shard = _rows_shard(shape, along_rows)
+    offset = shard.first_row * (numel // shape[0]) if shard and numel else 0
+    hashed = _hashed(numel, key, device, offset)
     if half == 0:  # rate 0.5: the sign bit alone
         hashed >>= 31
     else:
@@ -93,27 +140,34 @@ def keep_mask(shape, rate, seed=None, device=None):
     return hashed.view(shape)
 
 
-def normal(shape, seed=None, device=None, dtype=torch.float32):
+def normal(shape, seed=None, device=None, dtype=torch.float32,
+           along_rows=True):
     """Standard normal samples of `shape` from the same hash (two hashed
-    uniforms per sample, Box-Muller), seeded as `keep_mask`: traced into a
-    compiled step as plain tensor ops, where a `torch.Generator` argument
-    would break the graph."""
+    uniforms per sample, Box-Muller), seeded as `keep_mask` (and, as
+    there, this process's rows of the whole batch's samples under a row
+    shard): traced into a compiled step as plain tensor ops, where a
+    `torch.Generator` argument would break the graph."""
     shape = tuple(int(size) for size in shape)
-    numel = 1
-    for size in shape:
-        numel *= size
-    hashed = _hashed(2 * numel, seed, torch.device(device or "cpu"))
-    # The top 24 bits as a float in (0, 1): never 0, so the log is finite.
-    hashed >>= 8
-    hashed &= 0xFFFFFF
-    uniform = hashed.to(torch.float32).add_(0.5).mul_(2.0**-24)
-    radius = uniform[:numel].log().mul_(-2.0).sqrt_()
-    angle = uniform[numel:].mul_(2 * math.pi).cos_()
+    numel = _numel(shape)
+    device = torch.device(device or "cpu")
+    key = _draw_key(seed, torch.compiler.is_compiling())
+    # Element i's two uniforms are hashes i and whole + i, where `whole`
+    # is the number of samples of the whole batch.
+    shard = _rows_shard(shape, along_rows)
+    first, whole = 0, numel
+    if shard is not None and numel:
+        per_row = numel // shape[0]
+        first, whole = shard.first_row * per_row, shard.total_rows * per_row
+    uniform = [_unit_uniform(_hashed(numel, key, device, offset))
+               for offset in (first, whole + first)]
+    radius = uniform[0].log_().mul_(-2.0).sqrt_()
+    angle = uniform[1].mul_(2 * math.pi).cos_()
     return radius.mul_(angle).view(shape).to(dtype)
 
 
 def normal_like(inputs, mean, stddev, seed_generator):
-    """Normal noise shaped like `inputs`: eagerly torch's `normal_` on the
+    """Normal noise shaped like `inputs` (this process's rows of the whole
+    batch's noise under a row shard): eagerly torch's `normal_` on the
     generator's stream (the faster of the two there); inside a compiled
     graph the hashed `normal`, which keeps the graph whole (seeded by the
     same generator, so still reproducible, but not the eager draws)."""
@@ -121,8 +175,12 @@ def normal_like(inputs, mean, stddev, seed_generator):
         noise = normal(inputs.shape, seed_generator, inputs.device,
                        inputs.dtype)
         return noise * stddev + mean
-    return torch.empty_like(inputs).normal_(
-        mean, stddev, generator=seed_generator.generator(inputs.device))
+    generator = seed_generator.generator(inputs.device)
+    return draw_rows(
+        lambda shape: torch.empty(
+            shape, dtype=inputs.dtype, device=inputs.device).normal_(
+                mean, stddev, generator=generator),
+        inputs.shape)
 
 
 def apply_keep_mask(inputs, mask, scale=1.0):
@@ -196,11 +254,27 @@ def _masked_scale(values, mask, scale):
     return kept if scale == 1.0 else kept.mul_(scale)
 
 
-def _hashed(numel, seed, device, index_offset=0):
-    """int32 `g((i + index_offset + key) * _M1)` for i < numel, with this
-    draw's key; the returned tensor is the caller's to modify in place."""
+def _numel(shape):
+    numel = 1
+    for size in shape:
+        numel *= size
+    return numel
+
+
+def _unit_uniform(hashed):
+    """The top 24 bits of int32 hashes as floats in (0, 1): never 0, so
+    a log of them is finite."""
+    hashed >>= 8
+    hashed &= 0xFFFFFF
+    return hashed.to(torch.float32).add_(0.5).mul_(2.0**-24)
+
+
+def _hashed(numel, key, device, index_offset=0):
+    """int32 `g((i + index_offset + key) * _M1)` for i < numel, with a
+    draw's `key` (from `_draw_key`); the returned tensor is the caller's
+    to modify in place."""
     compiling = torch.compiler.is_compiling()
-    key = _draw_key(seed, compiling) + index_offset
+    key = key + index_offset
     if isinstance(key, int):
         offset = (key * _M1) & _MASK32
         offset = offset - 2**32 if offset >= 2**31 else offset

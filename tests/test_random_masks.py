@@ -115,7 +115,7 @@ def test_row_shards_are_rows_of_the_whole_batch_mask():
     pieces = []
     try:
         for first, rows in ((0, 3), (3, 4)):
-            random_masks.set_row_shard(first, rows)
+            random_masks.set_row_shard(first, rows, 7)
             pieces.append(random_masks.keep_mask((rows, 5), 0.4, seed=11))
         # A mask of another leading size (not batch rows) is left alone.
         other = random_masks.keep_mask((2, 5), 0.4, seed=11)

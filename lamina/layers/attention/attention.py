@@ -3,6 +3,7 @@
 
 import torch
 
+from lamina import random_masks
 from lamina.layers.attention import attention_utils as utils
 from lamina.layers.layer import Layer
 from lamina.layers.registry import register
@@ -187,10 +188,13 @@ class Attention(Layer):
 
 def _dropout(x, rate, seed_generator):
     generator = seed_generator.generator(x.device)
-    if generator is None:
+    if generator is None and random_masks.row_shard() is None:
         return torch.nn.functional.dropout(x, rate, training=True)
-    keep = torch.empty(x.shape, device=x.device).bernoulli_(
-        1.0 - rate, generator=generator).bool()
+    # Per batch row: under data parallelism, this process's rows of the
+    # whole batch's mask.
+    keep = random_masks.draw_rows(
+        lambda shape: torch.empty(shape, device=x.device).bernoulli_(
+            1.0 - rate, generator=generator), x.shape).bool()
     return torch.where(keep, x / (1.0 - rate), 0.0)
 
 

@@ -21,6 +21,7 @@ import random as python_random
 import torch
 
 from lamina import config
+from lamina import random_masks
 from lamina.layers.layer import Layer
 from lamina.utils import bounding_boxes as box_utils
 from lamina.utils import image_transform
@@ -91,11 +92,42 @@ class BaseImagePreprocessingLayer(Layer):
     def _to_compute_dtype(self, images):
         return images.to(self.dtype_policy.torch_compute_dtype)
 
-    def _uniform(self, shape, low, high, device):
-        """Samples U[low, high) with the layer's seeded generator."""
+    # The layers' random draws. A draw along the batch's rows (its first
+    # axis, unless said otherwise, of the images' batch size) is, under
+    # data parallelism, this process's rows of the draw one process would
+    # make for the whole global batch (`random_masks.draw_rows`): the
+    # values, and the generator's state afterwards, are one process's.
+    def _uniform(self, shape, low, high, device, along_rows=True):
+        """Samples U[low, high) with the layer's seeded generator;
+        `along_rows=False` for a draw all rows share (whatever its
+        size)."""
         generator = self.generator.generator(device)
-        sample = torch.rand(shape, generator=generator, device=device)
+
+        def draw(size):
+            return torch.rand(size, generator=generator, device=device)
+
+        shape = tuple(shape)
+        sample = random_masks.draw_rows(draw, shape) if along_rows \
+            else draw(shape)
         return sample * (high - low) + low
+
+    def _normal(self, shape, device, dtype=None, rows_axis=0):
+        """Standard normal samples with the layer's seeded generator, one
+        per batch row along `rows_axis`."""
+        generator = self.generator.generator(device)
+        return random_masks.draw_rows(
+            lambda size: torch.randn(size, dtype=dtype, device=device,
+                                     generator=generator),
+            shape, rows_axis)
+
+    def _randint(self, low, high, shape, device):
+        """Integers drawn uniformly from [low, high) with the layer's
+        seeded generator, one per batch row along the first axis."""
+        generator = self.generator.generator(device)
+        return random_masks.draw_rows(
+            lambda size: torch.randint(low, high, size, device=device,
+                                       generator=generator),
+            shape)
 
     def get_random_transformation(self, images, training=True):
         return None

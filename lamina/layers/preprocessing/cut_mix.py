@@ -3,7 +3,6 @@ the labels by area (Yun et al., 2019)."""
 
 import torch
 
-from lamina import random
 from lamina.layers.preprocessing._base_image_layer import parse_factor
 from lamina.layers.preprocessing.mixing_base import BaseMixingLayer
 from lamina.layers.registry import register
@@ -42,8 +41,7 @@ class CutMix(BaseMixingLayer):
         height, width = images.shape[h_axis], images.shape[w_axis]
         alpha = float(self._uniform((), self.factor[0], self.factor[1],
                                     device)) + 1e-6
-        weight = random.beta((batch,), alpha, alpha,
-                             seed=self.generator).to(device)
+        weight = self._mix_weights(batch, alpha, device)
         ratio = torch.sqrt(1.0 - weight)
         x0, x1 = self._crop_bounds(batch, width, ratio, device)
         y0, y1 = self._crop_bounds(batch, height, ratio, device)

@@ -3,7 +3,6 @@
 
 import torch
 
-from lamina import random
 from lamina.layers.preprocessing.mixing_base import BaseMixingLayer
 from lamina.layers.registry import register
 
@@ -45,8 +44,7 @@ class MixUp(BaseMixingLayer):
             return None
         batch = images.shape[0]
         permutation = self._permutation(batch, images.device)
-        weight = random.beta((batch,), self.alpha, self.alpha,
-                             seed=self.generator).to(images.device)
+        weight = self._mix_weights(batch, self.alpha, images.device)
         return {"mix_weight": weight, "permutation_order": permutation}
 
     def _mix(self, values, transformation):

@@ -3,6 +3,8 @@ another of the same batch, labels included."""
 
 import torch
 
+from lamina import random
+from lamina import random_masks
 from lamina.layers.preprocessing._base_image_layer import (
     BaseImagePreprocessingLayer,
 )
@@ -29,5 +31,25 @@ class BaseMixingLayer(BaseImagePreprocessingLayer):
         return super().call(data, training)
 
     def _permutation(self, batch, device):
-        return torch.randperm(batch, device=device,
-                              generator=self.generator.generator(device))
+        """The partner of each image. Under data parallelism the other
+        processes' rows are out of reach: the generator draws the whole
+        global batch's permutation (its state afterwards is one
+        process's), and this process's rows pair up in the order that
+        permutation gives their slice, a uniformly random permutation of
+        them."""
+        generator = self.generator.generator(device)
+        shard = random_masks.row_shard()
+        if shard is None or batch != shard.rows or \
+                shard.rows == shard.total_rows:
+            return torch.randperm(batch, device=device, generator=generator)
+        whole = torch.randperm(shard.total_rows, device=device,
+                               generator=generator)
+        return torch.argsort(whole.narrow(0, shard.first_row, batch))
+
+    def _mix_weights(self, batch, alpha, device):
+        """Beta(alpha, alpha) per image (this process's rows of the whole
+        batch's draw under data parallelism)."""
+        return random_masks.draw_rows(
+            lambda shape: random.beta(shape, alpha, alpha,
+                                      seed=self.generator),
+            (batch,)).to(device)

@@ -100,9 +100,8 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
                                     device)
         threshold = self._uniform((batch,), 0.0, 1.0, device)
         distortion = self._uniform((), self.scale[0], self.scale[1], device)
-        generator = self.generator.generator(device)
-        noise = torch.randn((2, batch, height, width), generator=generator,
-                            device=device)
+        noise = self._normal((2, batch, height, width), device,
+                             rows_axis=1)
         return {"apply_transform": threshold < probability,
                 "distortion_factor": distortion, "noise": noise}
 

@@ -87,10 +87,7 @@ class RandomErasing(BaseImagePreprocessingLayer):
     def _fill(self, images):
         dtype = self.dtype_policy.torch_compute_dtype
         if self.fill_value is None:
-            noise = torch.randn(images.shape, dtype=dtype,
-                                device=images.device,
-                                generator=self.generator.generator(
-                                    images.device))
+            noise = self._normal(images.shape, images.device, dtype)
             fill = noise * self.value_range[1]
         else:
             value = torch.as_tensor(self.fill_value, dtype=dtype,

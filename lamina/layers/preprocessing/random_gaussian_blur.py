@@ -69,7 +69,8 @@ class RandomGaussianBlur(BaseImagePreprocessingLayer):
         probability = self._uniform((batch,), self.factor[0], self.factor[1],
                                     device)
         threshold = self._uniform((batch,), 0.0, 1.0, device)
-        sigma = self._uniform((2,), self.sigma[0], self.sigma[1], device)
+        sigma = self._uniform((2,), self.sigma[0], self.sigma[1], device,
+                              along_rows=False)
         return {"should_apply_blur": threshold < probability,
                 "blur_factor": sigma + 1e-6}
 

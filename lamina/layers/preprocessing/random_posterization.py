@@ -44,9 +44,7 @@ class RandomPosterization(BaseImagePreprocessingLayer):
         batch = images.shape[0]
         low, high = int(self.factor[0]), int(self.factor[1])
         if low != high:
-            bits = torch.randint(
-                low, high, (batch,), device=images.device,
-                generator=self.generator.generator(images.device))
+            bits = self._randint(low, high, (batch,), images.device)
         else:
             bits = torch.full((batch,), low, device=images.device)
         return {"shift_factor": (_MAX_BITS - bits).to(torch.uint8)}

@@ -3,7 +3,10 @@
 from lamina import random_masks
 from lamina.layers.layer import Layer
 from lamina.layers.registry import register
-from lamina.layers.regularization.dropout import concrete_noise_shape
+from lamina.layers.regularization.dropout import (
+    concrete_noise_shape,
+    noise_along_rows,
+)
 from lamina.layers.regularization.gaussian_noise import check_unit_interval
 from lamina.random import SeedGenerator
 
@@ -55,9 +58,9 @@ class AlphaDropout(Layer):
                 "the affine correction divides by 1 - rate. Expected a rate "
                 "in [0, 1). Received: rate=1"
             )
-        mask = random_masks.keep_mask(self._concrete_noise_shape(inputs),
-                                      rate, self.seed_generator,
-                                      inputs.device)
+        mask = random_masks.keep_mask(
+            self._concrete_noise_shape(inputs), rate, self.seed_generator,
+            inputs.device, along_rows=noise_along_rows(self.noise_shape))
         a = ((1 - rate) * (1 + rate * _SATURATION ** 2)) ** -0.5
         b = -a * _SATURATION * rate
         # Kept inputs, and the saturation value where dropped (mask + 1 is

@@ -57,9 +57,10 @@ class Dropout(Layer):
         # A hashed keep mask (`lamina.random_masks`): several times faster
         # than `bernoulli_` on CPU, and traced into compiled steps.
         keep_prob = 1.0 - self.rate
-        mask = random_masks.keep_mask(self._concrete_noise_shape(inputs),
-                                      self.rate, self.seed_generator,
-                                      inputs.device)
+        mask = random_masks.keep_mask(
+            self._concrete_noise_shape(inputs), self.rate,
+            self.seed_generator, inputs.device,
+            along_rows=noise_along_rows(self.noise_shape))
         # Dropped non-finite inputs become 0, as with Keras's `where`.
         return random_masks.apply_keep_mask(inputs, mask, 1.0 / keep_prob)
 
@@ -93,6 +94,13 @@ def concrete_noise_shape(noise_shape, inputs, owner):
         )
     return tuple(size if dim is None else dim
                  for dim, size in zip(noise_shape, inputs.shape))
+
+
+def noise_along_rows(noise_shape):
+    """Whether a mask of `noise_shape` has a draw per batch row (under data
+    parallelism, each process's rows of the whole batch's mask); a 1 in
+    front shares one draw among all rows."""
+    return noise_shape is None or noise_shape[0] != 1
 
 
 def _standardize_noise_shape(noise_shape):
