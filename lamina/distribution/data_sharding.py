@@ -37,7 +37,7 @@ def shard_adapter(adapter, shard_id, num_shards):
         if loader is not None:
             return _EpochSampledLoader(TorchDataLoaderAdapter(
                 loader, class_weight=adapter.class_weight,
-                float_dtype=adapter.float_dtype))
+                float_dtype=adapter.float_dtype), num_shards)
     if hasattr(adapter, "batches"):
         return _ShardedArrays(adapter, shard_id, num_shards)
     return _ShardedStream(adapter, shard_id, num_shards)
@@ -58,10 +58,83 @@ def shard_batch(batch, shard_id, num_shards):
     return tree.map_structure(piece, batch)
 
 
+def global_batch_rows(rows):
+    """The global batch's row count for a train step on `rows` rows of
+    this process, where the sharding of the data being iterated knows it
+    (with no communication); else None (the processes must sum their
+    counts).
+
+    - Arrays, generators and `PyDataset`s (every process slices the same
+      global batches): the global size whose slice here has `rows` rows.
+      A step may run after later batches were read (`steps_per_execution`
+      groups them), so a slice size must name one global size in the
+      whole pass so far: 16 rows over 2 processes then a last batch of 1
+      or 3 rows do, but 16 then 15 do not (8 rows from either), and from
+      then on in that pass the answer is None, in every process alike
+      (it depends on the global sizes only).
+    - A `DataLoader` over a `DistributedSampler`: the sampler deals every
+      process as many rows, so each step's global count is `rows` times
+      the number of shards.
+    - Data the user shards (`auto_shard_dataset=False`): None.
+    """
+    record = _current_pass[0]
+    return None if record is None else record.global_rows(rows)
+
+
+# The record of the sharded pass whose batches the trainer is stepping
+# through (set at each batch it yields), else None.
+_current_pass = [None]
+
+
+class _SlicedPass:
+    """Global sizes of one pass's batches, by the size of this process's
+    slice; unusable once some process's slice size has come with two
+    global sizes (the same answer in every process: it depends only on
+    the global sizes)."""
+
+    def __init__(self, shard_id, num_shards):
+        self.shard_id = shard_id
+        self.num_shards = num_shards
+        self.totals = set()
+        self.by_rows = {}
+        self.ambiguous = False
+
+    def add(self, total):
+        if total in self.totals:
+            return
+        n = self.num_shards
+        for seen in self.totals:
+            if any(_slice_rows(total, s, n) == _slice_rows(seen, s, n)
+                   for s in range(n)):
+                self.ambiguous = True
+        self.totals.add(total)
+        self.by_rows[_slice_rows(total, self.shard_id, n)] = total
+
+    def global_rows(self, rows):
+        return None if self.ambiguous else self.by_rows.get(rows)
+
+
+class _EqualShards:
+    """Every process's batches have as many rows (a DistributedSampler)."""
+
+    def __init__(self, num_shards):
+        self.num_shards = num_shards
+
+    def global_rows(self, rows):
+        return rows * self.num_shards
+
+
+def _slice_rows(total, shard_id, num_shards):
+    return (total * (shard_id + 1) // num_shards
+            - total * shard_id // num_shards)
+
+
 def _with_row_shards(batches, shard_id, num_shards):
-    """Each batch's shard, with the random masks drawn while this process
-    trains on it set to its rows of the whole batch's masks (so a step
-    with Dropout is the step one process would take)."""
+    """Each batch's shard, with the random draws made while this process
+    trains on it set to its rows of the whole batch's draws (so a step
+    with Dropout is the step one process would take), and its global row
+    count recorded for `global_batch_rows`."""
+    record = _SlicedPass(shard_id, num_shards)
     try:
         for batch in batches:
             leaves = [v for v in tree.flatten(batch)
@@ -70,10 +143,14 @@ def _with_row_shards(batches, shard_id, num_shards):
                 rows = int(leaves[0].shape[0])
                 start = rows * shard_id // num_shards
                 stop = rows * (shard_id + 1) // num_shards
-                random_masks.set_row_shard(start, stop - start)
+                random_masks.set_row_shard(start, stop - start, rows)
+                record.add(rows)
+            _current_pass[0] = record
             yield shard_batch(batch, shard_id, num_shards)
     finally:
         random_masks.clear_row_shard()
+        if _current_pass[0] is record:
+            _current_pass[0] = None
 
 
 class _ShardedArrays:
@@ -143,8 +220,9 @@ class _EpochSampledLoader:
     """A `DataLoader` over a `DistributedSampler`, reshuffled per pass
     (`set_epoch`), as torch's recipe asks."""
 
-    def __init__(self, adapter):
+    def __init__(self, adapter, num_shards):
         self.adapter = adapter
+        self.num_shards = num_shards
         self._passes = 0
 
     @property
@@ -154,7 +232,14 @@ class _EpochSampledLoader:
     def __iter__(self):
         self.adapter.loader.sampler.set_epoch(self._passes)
         self._passes += 1
-        yield from self.adapter
+        record = _EqualShards(self.num_shards)
+        try:
+            for batch in self.adapter:
+                _current_pass[0] = record
+                yield batch
+        finally:
+            if _current_pass[0] is record:
+                _current_pass[0] = None
 
     def on_epoch_end(self):
         self.adapter.on_epoch_end()

@@ -128,12 +128,21 @@ class TrainerEdges:
         shards), and each process's gradient weighs by its share of the
         rows. The value is unchanged (an empty shard's is 0); the loss is
         taken as a mean over the batch's rows, Keras's default reduction.
+
+        The global row count comes from the data sharding, which saw the
+        whole batch (`data_sharding.global_batch_rows`): no collective and
+        no host sync. Where it is unknown (data the user shards with
+        `auto_shard_dataset=False`, or global batch sizes that a slice
+        size does not tell apart), the processes all-reduce their counts.
         """
         group = self._data_group()
         shards = dist.get_world_size(group)
-        total = torch.tensor([rows], dtype=torch.int64, device=loss.device)
-        dist.all_reduce(total, group=group)
-        total = int(total.item())
+        total = data_sharding.global_batch_rows(rows)
+        if total is None:
+            total = torch.tensor([rows], dtype=torch.int64,
+                                 device=loss.device)
+            dist.all_reduce(total, group=group)
+            total = int(total.item())
         if rows * shards == total:
             return loss
         if rows == 0:  # 0, and zero gradients through the graph DDP awaits

@@ -23,9 +23,12 @@ def data():
     return x, y
 
 
-def mlp(dropout=False):
+def mlp(dropout=False, noise=False):
     keras.utils.set_random_seed(0)
     middle = [keras.layers.Dropout(0.5, seed=3)] if dropout else []
+    if noise:  # noise drawn eagerly from a torch generator, per row
+        middle += [keras.layers.GaussianNoise(0.5, seed=4),
+                   keras.layers.GaussianDropout(0.3, seed=5)]
     model = keras.Sequential([keras.Input((8,)),
                               keras.layers.Dense(16, activation="relu"),
                               *middle,
@@ -56,13 +59,54 @@ class Batches(keras.utils.PyDataset):
         return self.x[rows], self.y[rows]
 
 
+# Arrays with random layers: (rows, global batch size). 62 rows by 24:
+# a last batch of 14 (7 rows a process, unlike the full batches' 12); 63
+# by 16: a last batch of 15, where one process has 8 rows as in the full
+# batches, so its slice size does not tell the global size.
+NOISY = {"arrays_noise": (64, GLOBAL_BATCH), "arrays_noise_uneven": (62, 24),
+         "arrays_noise_ambiguous": (63, GLOBAL_BATCH)}
+
+
+class CountedAllReduces:
+    """Counts `torch.distributed.all_reduce` calls made by
+    `TrainerEdges.weigh_loss`."""
+
+    def __enter__(self):
+        self.count = 0
+        self.original = torch.distributed.all_reduce
+
+        def all_reduce(*args, **kwargs):
+            if sys._getframe(1).f_code.co_name == "weigh_loss":
+                self.count += 1
+            return self.original(*args, **kwargs)
+
+        torch.distributed.all_reduce = all_reduce
+        return self
+
+    def __exit__(self, *exc):
+        torch.distributed.all_reduce = self.original
+
+
 def train(source, callbacks=(), verbose=0):
     """The user's script: the same in one process and under torchrun.
     `source`: "arrays" (shuffled), "pydataset" (shuffled), "generator" or
-    "loader", or "arrays_dropout" (shuffled arrays, a seeded Dropout)."""
+    "loader", "arrays_dropout" (shuffled arrays, a seeded Dropout), or one
+    of `NOISY` (shuffled arrays, seeded GaussianNoise and
+    GaussianDropout). The result counts weigh_loss's all-reduces."""
+    with CountedAllReduces() as counted:
+        result = _train(source, callbacks, verbose)
+    result["weigh_all_reduces"] = counted.count
+    return result
+
+
+def _train(source, callbacks, verbose):
     x, y = data()
-    model = mlp(dropout=source == "arrays_dropout")
-    if source in ("arrays", "arrays_dropout"):
+    model = mlp(dropout=source == "arrays_dropout", noise=source in NOISY)
+    if source in NOISY:
+        rows, batch_size = NOISY[source]
+        history = model.fit(x[:rows], y[:rows], batch_size=batch_size,
+                            epochs=2, shuffle=True, verbose=0)
+    elif source in ("arrays", "arrays_dropout"):
         history = model.fit(x, y, batch_size=GLOBAL_BATCH, epochs=2,
                             shuffle=True, callbacks=list(callbacks),
                             verbose=verbose)
@@ -165,7 +209,8 @@ def main(out_dir):
         os.path.join(out_dir, "model.weights.h5"), save_weights_only=True)
     with contextlib.redirect_stdout(printed):
         results = {"arrays": train("arrays", [checkpoint], verbose=2)}
-    for source in ("pydataset", "generator", "loader", "arrays_dropout"):
+    for source in ("pydataset", "generator", "loader", "arrays_dropout",
+                   *NOISY):
         results[source] = train(source)
     results["resume"] = resume(os.path.join(out_dir, "backup"))
     results["custom_step_error"] = custom_step_error()

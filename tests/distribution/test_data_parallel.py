@@ -6,9 +6,11 @@ import os
 import numpy as np
 import pytest
 
-# "arrays_dropout": each process's Dropout masks are its rows of the
-# masks one process draws for the whole batch.
-SOURCES = ["arrays", "pydataset", "generator", "loader", "arrays_dropout"]
+# "arrays_dropout", "arrays_noise*": each process's Dropout masks and
+# Gaussian noise are its rows of those one process draws for the whole
+# batch (even batches, uneven ones, ...: dp_worker.NOISY).
+SOURCES = ["arrays", "pydataset", "generator", "loader", "arrays_dropout",
+           "arrays_noise", "arrays_noise_uneven", "arrays_noise_ambiguous"]
 
 @pytest.fixture(scope="module")
 def ranks(tmp_path_factory, run_torchrun):
@@ -40,6 +42,19 @@ def test_logs_are_global_and_equal_on_every_rank(ranks, single, source):
     for key, value in single[source]["evaluation"].items():
         np.testing.assert_allclose(ranks[0][source]["evaluation"][key], value,
                                    rtol=1e-5)
+
+
+def test_weigh_loss_all_reduces_only_where_the_global_size_is_unknown(ranks):
+    # The sharding saw each global batch: no collective per step. The one
+    # exception: 63 rows by 16, whose last batch (15) gives one process 8
+    # rows as the full ones do, so a step cannot tell it from them (a
+    # grouped step may run after the last batch was read): that batch
+    # sums the counts, once an epoch.
+    for rank in ranks:
+        counts = {source: rank[source]["weigh_all_reduces"]
+                  for source in SOURCES}
+        assert counts == {**dict.fromkeys(SOURCES, 0),
+                          "arrays_noise_ambiguous": 2}
 
 
 def test_predict_returns_every_row_on_every_rank(ranks):
