@@ -19,6 +19,7 @@ import numpy as np
 
 import common  # noqa: F401  (pins threads first)
 import keras_jax
+import torch
 from bench_fit import mlp_data
 from bench_fit import torch_dense_epoch
 from bench_fit import torch_mlp_epoch
@@ -72,6 +73,36 @@ def warmed(model, x, y, batch_size, label):
                              verbose=0)
 
 
+def warmed_predict(model, x, label):
+    """As `warmed`, for `predict` at batch 1024."""
+    start = time.perf_counter()
+    model.predict(x, batch_size=1024, verbose=0)
+    print(f"  {label:<32} first call {time.perf_counter() - start:6.2f} s")
+    return lambda: model.predict(x, batch_size=1024, verbose=0)
+
+
+def torch_mlp_predict(model, x):
+    """The hand-written loop predicting `x` at batch 1024 with a torch
+    Sequential holding `model`'s weights."""
+    kernels = model.get_weights()
+    layers = []
+    for kernel, bias in zip(kernels[0::2], kernels[1::2]):
+        linear = torch.nn.Linear(*kernel.shape)
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(kernel.T))
+            linear.bias.copy_(torch.from_numpy(bias))
+        layers += [linear, torch.nn.ReLU()]
+    net = torch.nn.Sequential(*layers[:-1], torch.nn.Softmax(-1))
+    xt = torch.from_numpy(x)
+
+    def run():
+        with torch.no_grad():
+            return torch.cat([net(xt[i:i + 1024])
+                              for i in range(0, len(xt), 1024)]).numpy()
+
+    return run
+
+
 def with_jax(medians, jax_results, columns):
     """`medians` plus the Keras-on-JAX steady-state times (`columns`:
     our column name -> keras_jax task name)."""
@@ -88,7 +119,8 @@ def main():
     if "--no-jax" not in sys.argv:
         print("Keras 3 on JAX (own process, one thread)...")
         jax_results = keras_jax.measure(
-            ["mlp", "mlp_dropout", "mlp_bf16", "dense", "dense_spe32"])
+            ["mlp", "mlp_dropout", "mlp_bf16", "dense", "dense_spe32",
+             "mlp_predict"])
         if jax_results is not None:
             for task, times in jax_results.items():
                 print(f"  jax {task:<28} first epoch {times['first']:6.2f} s"
@@ -118,6 +150,17 @@ def main():
     mlp_dropout = with_jax(interleaved_medians(tasks), jax_results,
                            {"jax": "mlp_dropout"})
 
+    trained = lamina_mlp(False)
+    compiled = lamina_mlp(True)
+    compiled.set_weights(trained.get_weights())
+    tasks = {
+        "torch": torch_mlp_predict(trained, x),
+        "eager": warmed_predict(trained, x, "MLP predict eager"),
+        "jit": warmed_predict(compiled, x, "MLP predict jit_compile"),
+    }
+    predict = with_jax(interleaved_medians(tasks), jax_results,
+                       {"jax": "mlp_predict"})
+
     small_x = np.random.default_rng(1).random((3200, 64), dtype=np.float32)
     small_y = np.random.default_rng(2).integers(0, 10, 3200)
     tasks = {
@@ -135,6 +178,7 @@ def main():
            mlp)
     report("MLP with Dropout(0.2) after each hidden layer, same data",
            mlp_dropout)
+    report("MLP predict, batch 1024, the 12k rows", predict)
     report("Dense(10) on 64 features, batch 32, 100 steps", dense)
 
 

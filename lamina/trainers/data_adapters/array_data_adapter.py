@@ -164,7 +164,12 @@ class ArrayDataAdapter:
                 return None
             if not isinstance(value, torch.Tensor):
                 return value[take]
-            rows = value[take]
+            if isinstance(take, torch.Tensor):
+                # (`index_select` skips `__getitem__`'s index parsing: ~3 µs
+                # a batch.)
+                rows = value.index_select(0, take)
+            else:
+                rows = value[take]
             if rows.device.type != self.device.type:
                 if isinstance(take, torch.Tensor) and value.is_pinned():
                     # Gathered rows are fresh pageable memory, from which a
