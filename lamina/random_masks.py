@@ -56,56 +56,63 @@ RowShard = collections.namedtuple("RowShard",
 RowShard.__doc__ = """Rows `first_row ... first_row + rows - 1` of a global
 batch of `total_rows` rows: the ones this process trains on."""
 
-# This process's RowShard of the current global batch under data
-# parallelism (set by `lamina.distribution` per batch), else None.
-_row_shard = None
+# This process's RowShards of the global batches read in the current pass
+# under data parallelism (set by `lamina.distribution` per batch), by
+# their `rows`, the latest last; empty outside data parallelism. A step
+# may run after later batches were read (`steps_per_execution` groups
+# them): its draws along `rows` rows take the shard of that many rows.
+_row_shards = {}
 
 
 def set_row_shard(first_row, rows, total_rows):
     """Until `clear_row_shard()`, draws along `rows` batch rows are rows
-    `first_row...` of the draw for the whole batch of `total_rows` rows."""
+    `first_row...` of the draw for the whole batch of `total_rows` rows
+    (until a later batch's shard of as many rows replaces it)."""
     first_row, rows, total_rows = int(first_row), int(rows), int(total_rows)
     if first_row < 0 or rows < 0 or first_row + rows > total_rows:
         raise ValueError(
             "Invalid row shard: expected 0 <= first_row and first_row + rows"
             f" <= total_rows. Received: first_row={first_row}, rows={rows}, "
             f"total_rows={total_rows}")
-    global _row_shard
-    _row_shard = RowShard(first_row, rows, total_rows)
+    _row_shards.pop(rows, None)  # the latest last
+    _row_shards[rows] = RowShard(first_row, rows, total_rows)
 
 
 def clear_row_shard():
-    global _row_shard
-    _row_shard = None
+    _row_shards.clear()
 
 
-def row_shard():
-    """This process's `RowShard` of the current global batch, or None
-    outside data parallelism."""
-    return _row_shard
+def row_shard(rows=None):
+    """This process's `RowShard` of the current global batch (the latest
+    read), or of the batch of `rows` rows read in this pass; None outside
+    data parallelism (or where no batch had `rows` rows)."""
+    if rows is None:
+        return next(reversed(_row_shards.values()), None)
+    return _row_shards.get(int(rows))
 
 
 def _rows_shard(shape, along_rows):
     """The row shard a draw of `shape` takes its rows of: where it runs
-    along the batch's rows (first axis of this process's `rows` size) and
-    the shard is not the whole batch; else None."""
-    shard = _row_shard
-    if shard is None or not along_rows or not shape or \
-            shape[0] != shard.rows or shard.rows == shard.total_rows:
+    along the batch's rows (its first axis) and the shard is not the
+    whole batch; else None."""
+    if not along_rows or not shape or not _row_shards:
+        return None
+    shard = _row_shards.get(shape[0])
+    if shard is None or shard.rows == shard.total_rows:
         return None
     return shard
 
 
 def draw_rows(draw, shape, axis=0):
     """`draw(shape)`, a random tensor whose `axis` runs along the batch's
-    rows. Under a row shard whose `rows` is `shape[axis]`, `draw` is
-    called with the whole batch's `total_rows` there and this process's
-    rows are returned: the values, and the generator's state afterwards,
-    are one process's for the whole batch."""
+    rows. Under a row shard of `shape[axis]` rows, `draw` is called with
+    the whole batch's `total_rows` there and this process's rows are
+    returned: the values, and the generator's state afterwards, are one
+    process's for the whole batch."""
     shape = tuple(int(size) for size in shape)
-    shard = _row_shard
-    if shard is None or len(shape) <= axis or \
-            shape[axis] != shard.rows or shard.rows == shard.total_rows:
+    shard = _row_shards.get(shape[axis]) if len(shape) > axis and \
+        _row_shards else None
+    if shard is None or shard.rows == shard.total_rows:
         return draw(shape)
     whole = shape[:axis] + (shard.total_rows,) + shape[axis + 1:]
     return draw(whole).narrow(axis, shard.first_row, shard.rows)

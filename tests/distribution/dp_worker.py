@@ -23,7 +23,7 @@ def data():
     return x, y
 
 
-def mlp(dropout=False, noise=False):
+def mlp(dropout=False, noise=False, steps_per_execution=1):
     keras.utils.set_random_seed(0)
     middle = [keras.layers.Dropout(0.5, seed=3)] if dropout else []
     if noise:  # noise drawn eagerly from a torch generator, per row
@@ -33,7 +33,8 @@ def mlp(dropout=False, noise=False):
                               keras.layers.Dense(16, activation="relu"),
                               *middle,
                               keras.layers.Dense(3)])
-    model.compile(keras.optimizers.SGD(0.1), "mse", metrics=["mae"])
+    model.compile(keras.optimizers.SGD(0.1), "mse", metrics=["mae"],
+                  steps_per_execution=steps_per_execution)
     return model
 
 
@@ -59,12 +60,16 @@ class Batches(keras.utils.PyDataset):
         return self.x[rows], self.y[rows]
 
 
-# Arrays with random layers: (rows, global batch size). 62 rows by 24:
-# a last batch of 14 (7 rows a process, unlike the full batches' 12); 63
-# by 16: a last batch of 15, where one process has 8 rows as in the full
-# batches, so its slice size does not tell the global size.
-NOISY = {"arrays_noise": (64, GLOBAL_BATCH), "arrays_noise_uneven": (62, 24),
-         "arrays_noise_ambiguous": (63, GLOBAL_BATCH)}
+# Arrays with random layers: (rows, global batch size, steps_per_execution).
+# 62 rows by 24: a last batch of 14 (7 rows a process, unlike the full
+# batches' 12); 63 by 16: a last batch of 15, where one process has 8 rows
+# as in the full batches, so its slice size does not tell the global size;
+# 64 by 24 in one group of 3 steps: the full batches' steps run after the
+# last (16 rows) was read.
+NOISY = {"arrays_noise": (64, GLOBAL_BATCH, 1),
+         "arrays_noise_uneven": (62, 24, 1),
+         "arrays_noise_ambiguous": (63, GLOBAL_BATCH, 1),
+         "arrays_noise_grouped": (64, 24, 3)}
 
 
 class CountedAllReduces:
@@ -101,9 +106,10 @@ def train(source, callbacks=(), verbose=0):
 
 def _train(source, callbacks, verbose):
     x, y = data()
-    model = mlp(dropout=source == "arrays_dropout", noise=source in NOISY)
+    rows, batch_size, steps = NOISY.get(source, (None, None, 1))
+    model = mlp(dropout=source == "arrays_dropout", noise=source in NOISY,
+                steps_per_execution=steps)
     if source in NOISY:
-        rows, batch_size = NOISY[source]
         history = model.fit(x[:rows], y[:rows], batch_size=batch_size,
                             epochs=2, shuffle=True, verbose=0)
     elif source in ("arrays", "arrays_dropout"):

@@ -10,7 +10,8 @@ import pytest
 # Gaussian noise are its rows of those one process draws for the whole
 # batch (even batches, uneven ones, ...: dp_worker.NOISY).
 SOURCES = ["arrays", "pydataset", "generator", "loader", "arrays_dropout",
-           "arrays_noise", "arrays_noise_uneven", "arrays_noise_ambiguous"]
+           "arrays_noise", "arrays_noise_uneven", "arrays_noise_ambiguous",
+           "arrays_noise_grouped"]
 
 @pytest.fixture(scope="module")
 def ranks(tmp_path_factory, run_torchrun):

@@ -57,13 +57,16 @@ def test_a_slice_size_with_two_global_sizes_is_unknown_from_then_on():
         assert answers == [16, 16, 16, None]
 
 
-def test_read_ahead_batches_still_get_their_own_global_rows():
+def test_read_ahead_batches_still_get_their_own_shard_and_global_rows():
     # Grouped steps (steps_per_execution) run after the group's batches
-    # were all read: each still gets its own batch's global count.
+    # were all read: each still gets its own batch's shard and count.
     batches = iter(_sharded_arrays(33, 16, 1).batches())
     group = [next(batches) for _ in range(3)]
     assert [data_sharding.global_batch_rows(len(x)) for x, _ in group] == \
         [16, 16, 1]
+    assert [tuple(random_masks.row_shard(len(x))) for x, _ in group] == \
+        [(8, 8, 16), (8, 8, 16), (0, 1, 1)]
+    assert random_masks.row_shard() == (0, 1, 1)  # the latest read
 
 
 def test_a_distributed_sampler_deals_every_shard_as_many_rows():

@@ -38,9 +38,8 @@ class BaseMixingLayer(BaseImagePreprocessingLayer):
         permutation gives their slice, a uniformly random permutation of
         them."""
         generator = self.generator.generator(device)
-        shard = random_masks.row_shard()
-        if shard is None or batch != shard.rows or \
-                shard.rows == shard.total_rows:
+        shard = random_masks.row_shard(batch)
+        if shard is None or shard.rows == shard.total_rows:
             return torch.randperm(batch, device=device, generator=generator)
         whole = torch.randperm(shard.total_rows, device=device,
                                generator=generator)
