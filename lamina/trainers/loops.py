@@ -275,8 +275,9 @@ class LoopsMixin:
     def _predict_batches(self, iterator, predict_function, callbacks):
         quiet = not callbacks.listens_to("on_predict_batch_begin") and \
             not callbacks.listens_to("on_predict_batch_end")
-        shortcut = self._predict_shortcut(predict_function) if quiet \
-            else None
+        # (`jit_compile=True`: every batch through the compiled step.)
+        shortcut = self._predict_shortcut(predict_function) \
+            if quiet and not self.jit_compile else None
         outputs = []
         if shortcut is not None:
             predict_batch, predict_tensor = shortcut

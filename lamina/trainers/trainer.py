@@ -368,6 +368,8 @@ class Trainer(loops.LoopsMixin):
         if self.predict_function is not None and not force:
             return self.predict_function
         step = self.predict_step
+        if self.jit_compile:
+            step = self._compiled("predict", lambda: self.predict_step)
 
         def predict_function(batches):
             outputs = None
