@@ -312,12 +312,24 @@ def _draw_key(seed, compiling):
             "Invalid value for argument `seed`. Expected None, an int or a "
             f"`keras.random.SeedGenerator`. Received: seed={seed!r}")
     if compiling:
-        key = mix32((seed_key(seed.seed) + counter * _GOLDEN) & _MASK32)
+        key = mix32((seed_key(seed.seed) + _saved(counter) * _GOLDEN)
+                    & _MASK32)
     else:
         key = mix32((seed_key(seed.seed) + int(counter) * _GOLDEN)
                     & _MASK32)
     counter.add_(1)
     return key
+
+
+def _saved(counter):
+    """`counter`'s value through an op AOT autograd's partitioner does not
+    recompute (`cumsum`, outside its allowlist): a step compiled with
+    `loss.backward()` has its forward and backward split into two graphs,
+    and the partitioner would otherwise recompute a mask in the backward
+    from the counter, which the forward has incremented by then (a
+    different mask, wrong gradients). So the key is saved, not the
+    counter re-read."""
+    return torch.cumsum(counter.reshape(1), 0)[0]
 
 
 def _global_key(compiling):

@@ -331,6 +331,13 @@ class Trainer(loops.LoopsMixin):
         if not getattr(type(self).train_step, "_is_default_step", False):
             # A custom train_step compiles as it is.
             return self._compiled("custom train", lambda: self.train_step)
+        if distribution_hook.active() is not None:
+            # DDP and FSDP2 reduce gradients in hooks that `loss.backward()`
+            # fires, which `torch.autograd.grad` in the whole-step graph
+            # would bypass (each process would keep its own gradients):
+            # the default step compiles as it is, its backward run by
+            # autograd through the compiled graph, as torch compiles DDP.
+            return self._compiled("train", lambda: self.train_step)
         whole = self._compiled(
             "train", lambda: compiled_step.whole_train_step(self))
 

@@ -23,7 +23,8 @@ def data():
     return x, y
 
 
-def mlp(dropout=False, noise=False, steps_per_execution=1):
+def mlp(dropout=False, noise=False, steps_per_execution=1,
+        jit_compile=False):
     keras.utils.set_random_seed(0)
     middle = [keras.layers.Dropout(0.5, seed=3)] if dropout else []
     if noise:  # noise drawn eagerly from a torch generator, per row
@@ -34,7 +35,8 @@ def mlp(dropout=False, noise=False, steps_per_execution=1):
                               *middle,
                               keras.layers.Dense(3)])
     model.compile(keras.optimizers.SGD(0.1), "mse", metrics=["mae"],
-                  steps_per_execution=steps_per_execution)
+                  steps_per_execution=steps_per_execution,
+                  jit_compile=jit_compile)
     return model
 
 
@@ -95,7 +97,8 @@ class CountedAllReduces:
 def train(source, callbacks=(), verbose=0):
     """The user's script: the same in one process and under torchrun.
     `source`: "arrays" (shuffled), "pydataset" (shuffled), "generator" or
-    "loader", "arrays_dropout" (shuffled arrays, a seeded Dropout), or one
+    "loader", "arrays_dropout" (shuffled arrays, a seeded Dropout),
+    "arrays_jit" (the same with `jit_compile=True`), or one
     of `NOISY` (shuffled arrays, seeded GaussianNoise and
     GaussianDropout). The result counts weigh_loss's all-reduces."""
     with CountedAllReduces() as counted:
@@ -107,12 +110,13 @@ def train(source, callbacks=(), verbose=0):
 def _train(source, callbacks, verbose):
     x, y = data()
     rows, batch_size, steps = NOISY.get(source, (None, None, 1))
-    model = mlp(dropout=source == "arrays_dropout", noise=source in NOISY,
-                steps_per_execution=steps)
+    model = mlp(dropout=source in ("arrays_dropout", "arrays_jit"),
+                noise=source in NOISY, steps_per_execution=steps,
+                jit_compile=source == "arrays_jit")
     if source in NOISY:
         history = model.fit(x[:rows], y[:rows], batch_size=batch_size,
                             epochs=2, shuffle=True, verbose=0)
-    elif source in ("arrays", "arrays_dropout"):
+    elif source in ("arrays", "arrays_dropout", "arrays_jit"):
         history = model.fit(x, y, batch_size=GLOBAL_BATCH, epochs=2,
                             shuffle=True, callbacks=list(callbacks),
                             verbose=verbose)
@@ -216,7 +220,7 @@ def main(out_dir):
     with contextlib.redirect_stdout(printed):
         results = {"arrays": train("arrays", [checkpoint], verbose=2)}
     for source in ("pydataset", "generator", "loader", "arrays_dropout",
-                   *NOISY):
+                   "arrays_jit", *NOISY):
         results[source] = train(source)
     results["resume"] = resume(os.path.join(out_dir, "backup"))
     results["custom_step_error"] = custom_step_error()

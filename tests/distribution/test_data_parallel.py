@@ -9,8 +9,11 @@ import pytest
 # "arrays_dropout", "arrays_noise*": each process's Dropout masks and
 # Gaussian noise are its rows of those one process draws for the whole
 # batch (even batches, uneven ones, ...: dp_worker.NOISY).
+# "arrays_jit": the compiled step, whose gradients DDP must still average
+# (they stayed per process when the step differentiated with
+# `torch.autograd.grad`).
 SOURCES = ["arrays", "pydataset", "generator", "loader", "arrays_dropout",
-           "arrays_noise", "arrays_noise_uneven", "arrays_noise_ambiguous",
+           "arrays_jit", "arrays_noise", "arrays_noise_uneven", "arrays_noise_ambiguous",
            "arrays_noise_grouped"]
 
 @pytest.fixture(scope="module")

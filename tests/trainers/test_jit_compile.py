@@ -58,3 +58,40 @@ def _counting(function, calls):
         calls.append(1)
         return function(*args)
     return counted
+
+
+def test_compiled_backward_keeps_the_forward_random_masks():
+    """A compiled step that calls `loss.backward()` (a custom train_step;
+    the default one under a distribution) is split by AOT autograd into a
+    forward and a backward graph. Dropout's and GaussianNoise's draws must
+    be the forward's in the backward too: recomputed there from the seed
+    generator's counter, which the forward had already advanced, they gave
+    other masks and wrong gradients (weights off by ~0.1)."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(64, 8)).astype("float32")
+    y = rng.normal(size=(64, 3)).astype("float32")
+
+    class CustomStep(lamina.Sequential):
+        def train_step(self, data):
+            return super().train_step(data)
+
+    def trained(model_class, jit_compile):
+        lamina.utils.set_random_seed(0)
+        model = model_class([lamina.Input((8,)),
+                             layers.Dense(16, activation="relu"),
+                             layers.Dropout(0.5, seed=3),
+                             layers.GaussianNoise(0.3, seed=4),
+                             layers.Dense(3)])
+        model.compile(lamina.optimizers.SGD(0.1), "mse",
+                      jit_compile=jit_compile)
+        model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+        return model
+
+    split = trained(CustomStep, True)
+    assert split._compiled("custom train", None).failed is None
+    # The whole default step is one graph, which nothing splits; its
+    # draws are the same hashed ones (GaussianNoise's are not the eager
+    # `normal_` draws when compiled).
+    whole = trained(lamina.Sequential, True)
+    for got, want in zip(split.get_weights(), whole.get_weights()):
+        np.testing.assert_allclose(got, want, atol=1e-6, rtol=0)
