@@ -9,6 +9,8 @@ import os
 import torch
 import torch.distributed as dist
 
+from lamina.distribution import teardown
+
 _DEVICE_TYPES = {"cpu": "cpu", "gpu": "cuda", "cuda": "cuda"}
 
 
@@ -107,9 +109,11 @@ def initialize(job_addresses=None, num_processes=None, process_id=None):
     `KERAS_DISTRIBUTION_NUM_PROCESSES` and `KERAS_DISTRIBUTION_PROCESS_ID`,
     then to what `torchrun` sets (`MASTER_ADDR`, `MASTER_PORT`,
     `WORLD_SIZE`, `RANK`). The backend is NCCL with CUDA, else gloo. Calling
-    it again in an initialized process does nothing.
+    it again in an initialized process does nothing. At exit, the process
+    waits for gloo's worker threads to finish (`teardown`).
     """
     if is_distributed():
+        teardown.install()
         return
     env = os.environ
     job_addresses = job_addresses or env.get(
@@ -139,6 +143,7 @@ def initialize(job_addresses=None, num_processes=None, process_id=None):
     dist.init_process_group(
         backend, init_method=f"tcp://{host}:{port}",
         world_size=int(num_processes), rank=int(process_id))
+    teardown.install()
 
 
 def _backend():

@@ -10,6 +10,7 @@ import contextlib
 import torch
 
 from lamina.distribution import devices as devices_lib
+from lamina.distribution import teardown
 from lamina.distribution import trainer_edges
 from lamina.distribution.layouts import DeviceMesh
 from lamina.distribution.layouts import TensorLayout
@@ -262,6 +263,8 @@ def set_distribution(value):
             "`set_distribution` expects a `Distribution` (DataParallel, "
             f"ModelParallel) or None. Received: {value!r}")
     _current[0] = value
+    if value is not None and devices_lib.is_distributed():
+        teardown.install()  # a process group the script joined itself
     distribution_hook.install(
         trainer_edges.TrainerEdges(value) if value is not None and
         devices_lib.num_processes() > 1 else None)
