@@ -8,10 +8,14 @@ import numpy as np
 from lamina import config
 from lamina.callbacks import tensorboard_writing as writing
 from lamina.callbacks.callback import Callback
+from lamina.distribution.devices import is_rank_zero
 from lamina.layers import Embedding
+from lamina.layers.variable import to_numpy
 from lamina.models import Functional
 from lamina.models import Sequential
 from lamina.optimizers import Optimizer
+from lamina.saving import distributed
+from lamina.trainers import distribution_hook
 
 
 class TensorBoard(Callback):
@@ -57,7 +61,15 @@ class TensorBoard(Callback):
     >>> # model.fit(x, y, epochs=5, callbacks=[tensorboard])
     """
 
-    rank_zero_only = True  # skipped on other ranks (CallbackList)
+    @property
+    def rank_zero_only(self):
+        """Skipped on other ranks (CallbackList), except where variables
+        are sharded (ModelParallel) and histograms or embeddings read
+        them: every rank then takes part in gathering them, and rank 0
+        alone writes (the other ranks' writers discard)."""
+        edges = distribution_hook.active()
+        return not (getattr(edges, "gathers_to_save", False) and (
+            self.histogram_freq or self.embeddings_freq))
 
     def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True,
                  write_images=False, write_steps_per_second=False,
@@ -108,6 +120,8 @@ class TensorBoard(Callback):
             self._configure_embeddings()
 
     def _writer(self, kind):
+        if not is_rank_zero():
+            return writing.DiscardingWriter()
         if kind not in self._writers:
             path = self._train_dir if kind == "train" else self._val_dir
             self._writers[kind] = writing.open_writer(path, self.log_dir)
@@ -164,7 +178,7 @@ class TensorBoard(Callback):
         self._global_train_batch += 1
         if self.write_steps_per_second:
             self._batch_start_time = time.time()
-        if not self._should_trace:
+        if not self._should_trace or not is_rank_zero():
             return
         if self._global_train_batch == self._start_batch:
             self._profiler = writing.BatchProfiler(self._train_dir)
@@ -222,7 +236,8 @@ class TensorBoard(Callback):
         for layer in self.model.layers:
             for weight in layer.weights:
                 name = weight.path.replace(":", "_")
-                values = weight.detach().cpu().numpy() if hasattr(
+                # Sharded (ModelParallel): gathered from every rank.
+                values = to_numpy(weight) if hasattr(
                     weight, "detach") else np.asarray(weight)
                 writer.add_histogram(f"{name}/histogram", values, epoch,
                                      bins=30)
@@ -235,6 +250,8 @@ class TensorBoard(Callback):
     def _configure_embeddings(self):
         text, self._embedding_files = writing.projector_config(
             self.model, self.embeddings_metadata, Embedding)
+        if not is_rank_zero():
+            return
         os.makedirs(self.log_dir, exist_ok=True)
         path = os.path.join(self.log_dir, "projector_config.pbtxt")
         with open(path, "w", encoding="utf-8") as f:
@@ -243,15 +260,19 @@ class TensorBoard(Callback):
     def _log_embeddings(self, epoch):
         # Keras's checkpoint of the weights, and each embedding matrix as
         # the TSV the projector config points at.
-        os.makedirs(self._train_dir, exist_ok=True)
+        # Under ModelParallel every rank gathers; rank 0 alone writes.
+        if is_rank_zero():
+            os.makedirs(self._train_dir, exist_ok=True)
         self.model.save_weights(os.path.join(
             self._train_dir, f"keras_embedding.ckpt-{epoch}.weights.h5"))
         for layer in self.model.layers:
             if layer.name in self._embedding_files:
+                matrix = to_numpy(layer.embeddings)
+                if not is_rank_zero():
+                    continue
                 path = os.path.join(self.log_dir,
                                     self._embedding_files[layer.name])
                 os.makedirs(os.path.dirname(path), exist_ok=True)
-                matrix = layer.embeddings.detach().cpu().numpy()
                 np.savetxt(path, matrix, delimiter="\t", fmt="%.8g")
 
     # ------------------------------------------------------------------
@@ -270,6 +291,12 @@ class TensorBoard(Callback):
             return
         self._graph_written = True
         inputs, self._graph_inputs = self._graph_inputs, None
+        if distributed.is_sharded(self.model):
+            # A traced forward pass would gather the shards in one process.
+            if is_rank_zero():
+                writing.warn_untraced(self.model, "its variables are sharded "
+                                      "across processes (ModelParallel)")
+            return
         writing.trace_model_graph(self._writer("train"), self.model,
                                   inputs if len(inputs) > 1 else inputs[0])
 

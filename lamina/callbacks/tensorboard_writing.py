@@ -75,6 +75,28 @@ def write_keras_model(writer, model, step=0):
     return True
 
 
+class DiscardingWriter:
+    """Stands in for a `SummaryWriter` in the processes other than rank 0
+    that run the callback (to take part in gathering sharded variables):
+    every record is dropped."""
+
+    @property
+    def file_writer(self):
+        return self
+
+    def _discard(self, *args, **kwargs):
+        return None
+
+    add_summary = add_scalar = add_histogram = add_images = _discard
+    add_graph = flush = close = _discard
+
+
+def warn_untraced(model, reason):
+    warnings.warn(
+        f"TensorBoard: the graph of model '{model.name}' is not traced with "
+        f"torch.jit.trace, so it is not written: {reason}.")
+
+
 def trace_model_graph(writer, model, example_inputs):
     """Traces `model` once on `example_inputs` with `torch.jit.trace` and
     writes the op graph; a model that cannot be traced gets a warning."""

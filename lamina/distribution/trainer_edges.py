@@ -9,6 +9,7 @@ import torch.distributed as dist
 from lamina.distribution import data_sharding
 from lamina.distribution import devices as devices_lib
 from lamina.layers import call_context
+from lamina.layers.variable import Variable
 from lamina.utils import tree
 
 _KERAS_ATTRIBUTES = ("_keras_name", "_keras_path", "_own_trainable",
@@ -193,7 +194,7 @@ def shard_model(model, distribution):
     """Applies FSDP2's `fully_shard` to every layer owning a variable the
     layout map names (sharded as its layout says), then to the model; the
     layers' Keras weight lists then hold the sharded (DTensor) parameters,
-    which the optimizer updates."""
+    which the optimizer updates, as `ShardedVariable`s."""
     from torch.distributed.fsdp import fully_shard
     from torch.distributed.tensor import Shard
 
@@ -241,27 +242,51 @@ def shard_model(model, distribution):
     for layer in sharded_layers:
         fully_shard(layer, mesh=mesh, shard_placement_fn=placement)
     fully_shard(model, mesh=mesh, shard_placement_fn=placement)
-    _rebind_weights(model, owners)
+    with torch.no_grad():
+        _rebind_weights(model, owners)
+    model.register_forward_hook(_reshard_after_inference)
     model.__dict__["_lamina_fully_sharded"] = True
 
 
 def _rebind_weights(model, owners):
-    """Points every layer's weight lists at the parameters FSDP registered
-    in place of the originals, carrying the Keras attributes over."""
+    """Puts a `ShardedVariable` (the Keras variable API over the DTensor
+    parameter FSDP registered) in place of every sharded `Variable`, in
+    its layer and in the layers' weight lists. FSDP adopts the parameter
+    its module holds at its lazy initialization (the first forward pass,
+    still to come), then manages it as its own."""
+    from lamina.distribution.sharded_variable import ShardedVariable
+
     replaced = {}
     for layer, key, old in owners.values():
         new = layer._parameters[key]
         if new is old:
             continue
-        for name in _KERAS_ATTRIBUTES:
-            if hasattr(old, name):
-                setattr(new, name, getattr(old, name))
-        # The Keras path (a property of `Variable`), as an attribute (a
-        # tensor's `name` is torch's, read-only).
-        new.path = getattr(old, "path", None)
+        if isinstance(old, Variable):
+            new = ShardedVariable(new, old, model)
+        else:  # a plain torch parameter: its Keras attributes as data
+            for name in _KERAS_ATTRIBUTES:
+                if hasattr(old, name):
+                    setattr(new, name, getattr(old, name))
+            new.path = getattr(old, "path", None)
         replaced[id(old)] = new
+    by_fsdp_parameter = {id(layer._parameters[key]): replaced[id(old)]
+                         for layer, key, old in owners.values()
+                         if id(old) in replaced}
     for layer in model._flatten_layers():
+        # Every module holding the parameter (a weight shared by layers).
+        for key, parameter in layer._parameters.items():
+            if id(parameter) in by_fsdp_parameter:
+                layer._parameters[key] = by_fsdp_parameter[id(parameter)]
         for weights in (layer._trainable_variables,
                         layer._non_trainable_variables):
             weights[:] = [replaced.get(id(w), w) for w in weights]
     call_context.trainable_version[0] += 1
+
+
+def _reshard_after_inference(model, args, output):
+    """A forward hook on the sharded model: a forward pass without
+    gradients (`evaluate`, `predict`) has no backward pass to put the root
+    FSDP unit's parameters back to their shards; without this they would
+    stay gathered, in place of the sharded variables (`layer.kernel`)."""
+    if not torch.is_grad_enabled():
+        model.reshard()

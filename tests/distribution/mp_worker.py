@@ -1,13 +1,17 @@
 """Run by `torchrun --nproc_per_node=2` from test_model_parallel.py (and
 imported there for the single-process reference): a Dense kernel sharded
-by column across 2 ranks through a LayoutMap, trained with `fit`."""
+by column across 2 ranks through a LayoutMap, trained with `fit`; the
+sharded variables' Keras API; TensorBoard's histograms of them. The
+script ends as a user's does (no `os._exit`)."""
 
 import json
 import os
 import sys
+import warnings
 
 import numpy as np
 import torch
+from torch.distributed.tensor import DTensor
 
 import lamina as keras
 
@@ -62,6 +66,64 @@ def train(custom=False):
                      "weights": full_weights(network)}
 
 
+def variable_api(network):
+    """The sharded variables answer Keras's variable API with whole values
+    (every rank calls the same methods in the same order: reading
+    gathers)."""
+    x, _ = data()
+    kernel = network.layers[0].kernel  # sharded by column (LayoutMap)
+    out = {"type": type(kernel).__name__,
+           "is_variable": isinstance(kernel, keras.Variable),
+           "repr": repr(kernel), "shape": list(kernel.shape),
+           "dtype": str(kernel.dtype), "path": kernel.path,
+           "name": kernel.name, "numpy": kernel.numpy().tolist(),
+           "asarray": np.asarray(kernel).tolist(),
+           "value_type": type(kernel.value).__name__,
+           "value": kernel.value.detach().tolist()}
+    kernel.assign(np.arange(32, dtype="float32").reshape(4, 8) / 10)
+    out["local_after_assign"] = kernel.to_local().tolist()
+    out["after_assign"] = kernel.numpy().tolist()
+    kernel.assign_add(np.ones((4, 8), "float32"))
+    kernel.assign_sub(0.5)
+    out["after_add_sub"] = kernel.numpy().tolist()
+    try:
+        kernel.assign(np.zeros((8, 4), "float32"))
+        out["shape_error"] = None
+    except ValueError as error:
+        out["shape_error"] = str(error)
+    kernel.trainable = False
+    out["frozen"] = [kernel.trainable, kernel.requires_grad]
+    kernel.trainable = True
+    # `predict` (a forward pass without backward) leaves the layers holding
+    # their sharded variables, and the next forward pass uses a value
+    # assigned meanwhile.
+    network.predict(x, verbose=0)
+    head = network.layers[1]  # in the model's own FSDP unit
+    out["head_kernel_type"] = type(head.kernel).__name__
+    out["head_kernel_is_listed"] = head.kernel is head.weights[0]
+    head.kernel.assign(np.full((8, 2), 0.25, "float32"))
+    head.bias.assign(np.array([1.0, -1.0], "float32"))
+    out["prediction_after_assign"] = network.predict(x, verbose=0).tolist()
+    out["weights_after_assign"] = [w.tolist() for w in network.get_weights()]
+    return out
+
+
+def tensorboard(out_dir):
+    """TensorBoard with weight histograms and images: every rank gathers
+    the sharded variables, rank 0 alone writes."""
+    x, y = data()
+    network = model()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        network.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0,
+                    callbacks=[keras.callbacks.TensorBoard(
+                        os.path.join(out_dir, "logs"), histogram_freq=1,
+                        write_images=True)])
+    return {"weights": {w.path: w.numpy().tolist() for w in network.weights},
+            "warnings": [str(w.message) for w in caught
+                         if "TensorBoard" in str(w.message)]}
+
+
 def main(out_dir):
     torch.set_num_threads(1)
     keras.config.disable_traceback_filtering()
@@ -75,11 +137,14 @@ def main(out_dir):
     network, results = train()
     kernel = network.layers[0].kernel
     results["kernel_type"] = type(kernel).__name__
+    results["kernel_is_dtensor"] = isinstance(kernel, DTensor)
     results["kernel_placements"] = [str(p) for p in kernel.placements]
     results["kernel_local_shape"] = list(kernel.to_local().shape)
     results["in_weight_lists"] = any(w is kernel
                                      for w in network.trainable_weights)
+    results["variable_api"] = variable_api(network)
     results["custom_step_weights"] = train(custom=True)[1]["weights"]
+    results["tensorboard"] = tensorboard(out_dir)
     # A key that names no variable is refused before any sharding.
     bad_map = distribution.LayoutMap(mesh)
     bad_map["no_such_layer/kernel"] = (None, "model")
@@ -98,10 +163,3 @@ def main(out_dir):
 
 if __name__ == "__main__":
     main(sys.argv[1])
-    # With FSDP2 in the process, torch's C++ teardown at interpreter exit
-    # sometimes aborts ("terminate called without an active exception",
-    # about one run in three here, with or without destroying the process
-    # group) after the work and its files are done: leave without it.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)

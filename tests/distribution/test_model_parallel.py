@@ -1,14 +1,22 @@
 """ModelParallel under a real 2-process `torchrun`: a LayoutMap shards a
 Dense kernel by column (FSDP2, DTensor) and `fit` trains it to the numbers
-of a single process."""
+of a single process; the sharded variables answer Keras's variable API
+with whole values; TensorBoard writes their histograms from rank 0."""
+
+import os
 
 import numpy as np
 import pytest
 
 
 @pytest.fixture(scope="module")
-def ranks(tmp_path_factory, run_torchrun):
-    return run_torchrun("mp_worker.py", tmp_path_factory.mktemp("mp"))
+def out_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("mp")
+
+
+@pytest.fixture(scope="module")
+def ranks(out_dir, run_torchrun):
+    return run_torchrun("mp_worker.py", out_dir)
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +26,8 @@ def single(load_worker):
 
 def test_the_kernel_is_sharded_by_column(ranks):
     for rank in ranks:
-        assert rank["kernel_type"] == "DTensor"
+        assert rank["kernel_type"] == "ShardedVariable"
+        assert rank["kernel_is_dtensor"]
         assert rank["kernel_placements"] == ["S(1)"]  # Shard(dim=1)
         assert rank["kernel_local_shape"] == [4, 4]  # of (4, 8)
         assert rank["in_weight_lists"]
@@ -49,3 +58,87 @@ def test_a_custom_train_step_trains_the_sharded_model(ranks, single):
     for rank in ranks:
         for got, want in zip(rank["custom_step_weights"], single["weights"]):
             np.testing.assert_allclose(got, want, atol=1e-5, rtol=0)
+
+
+def _forward(x, weights):
+    kernel, bias, head_kernel, head_bias = (np.asarray(w) for w in weights)
+    return np.tanh(x @ kernel + bias) @ head_kernel + head_bias
+
+
+def test_a_sharded_variable_reads_its_whole_value(ranks, single):
+    trained = np.asarray(single["weights"][0])  # the kernel, (4, 8)
+    for rank in ranks:
+        api = rank["variable_api"]
+        assert api["type"] == "ShardedVariable" and api["is_variable"]
+        assert api["shape"] == [4, 8]  # global; the shard is (4, 4)
+        assert api["dtype"] == "torch.float32"  # as a plain Variable's
+        assert api["path"] == "sequential/dense/kernel"
+        assert api["name"] == "kernel"
+        assert api["repr"].startswith(
+            "<ShardedVariable path=sequential/dense/kernel, shape=(4, 8)")
+        for key in ("numpy", "asarray", "value"):
+            np.testing.assert_allclose(api[key], trained, atol=1e-5)
+        assert api["value_type"] == "Tensor"  # plain, whole
+
+
+def test_assigning_a_sharded_variable_keeps_each_rank_its_shard(ranks):
+    assigned = np.arange(32, dtype="float32").reshape(4, 8) / 10
+    for rank_id, rank in enumerate(ranks):
+        api = rank["variable_api"]
+        np.testing.assert_array_equal(api["after_assign"], assigned)
+        np.testing.assert_array_equal(  # Shard(1): columns 4r..4r+3
+            api["local_after_assign"],
+            assigned[:, 4 * rank_id:4 * rank_id + 4])
+        np.testing.assert_allclose(api["after_add_sub"], assigned + 0.5)
+        assert "sequential/dense/kernel" in api["shape_error"]
+        assert "(4, 8)" in api["shape_error"] and "(8, 4)" in api[
+            "shape_error"]
+        assert api["frozen"] == [False, False]
+
+
+def test_after_predict_layers_hold_sharded_variables_and_see_assigns(
+        ranks, load_worker):
+    x, _ = load_worker("mp_worker").data()
+    for rank in ranks:
+        api = rank["variable_api"]
+        assert api["head_kernel_type"] == "ShardedVariable"
+        assert api["head_kernel_is_listed"]
+        weights = api["weights_after_assign"]
+        np.testing.assert_array_equal(weights[2], np.full((8, 2), 0.25))
+        np.testing.assert_array_equal(weights[3], [1.0, -1.0])
+        np.testing.assert_allclose(api["prediction_after_assign"],
+                                   _forward(x, weights), atol=1e-5)
+
+
+def test_tensorboard_histograms_of_sharded_variables(ranks, out_dir):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing import event_accumulator
+
+    logs = os.path.join(out_dir, "logs")
+    # Rank 0 alone writes: one event file per folder.
+    train_dir = os.path.join(logs, "train")
+    assert len([f for f in os.listdir(train_dir)
+                if f.startswith("events.out")]) == 1
+    events = event_accumulator.EventAccumulator(
+        train_dir, size_guidance={"histograms": 0, "images": 0})
+    events.Reload()
+    weights = ranks[0]["tensorboard"]["weights"]
+    assert weights == ranks[1]["tensorboard"]["weights"]
+    assert sorted(events.Tags()["histograms"]) == sorted(
+        f"{path}/histogram" for path in weights)
+    for path, value in weights.items():
+        value = np.asarray(value)
+        histograms = events.Histograms(f"{path}/histogram")
+        assert [h.step for h in histograms] == [0, 1]
+        last = histograms[-1].histogram_value
+        assert last.num == value.size  # the whole variable, not a shard
+        np.testing.assert_allclose(last.min, value.min(), rtol=1e-6)
+        np.testing.assert_allclose(last.max, value.max(), rtol=1e-6)
+        np.testing.assert_allclose(last.sum, value.sum(), rtol=1e-4,
+                                   atol=1e-6)
+    assert sorted(events.Tags()["images"]) == sorted(
+        f"{path}/image" for path in weights)
+    # The op graph is not traced (a forward pass in one process would
+    # gather the shards alone); rank 0 says so.
+    assert any("sharded" in w for w in ranks[0]["tensorboard"]["warnings"])
+    assert ranks[1]["tensorboard"]["warnings"] == []
