@@ -261,8 +261,11 @@ class WeightsMixin:
 def weight_penalties(weights):
     """The regularization losses of those `weights` that have a
     `regularizer`: with `call_context.step_losses()`, what `losses` holds
-    after a call, and what the trainer adds each step."""
-    return [weight.regularizer(weight) for weight in weights
+    after a call, and what the trainer adds each step. A variable's
+    `value` is the weight itself, or, where it is sharded across
+    processes (ModelParallel), its whole value gathered (differentiably)."""
+    return [weight.regularizer(getattr(weight, "value", weight))
+            for weight in weights
             if getattr(weight, "regularizer", None) is not None]
 
 

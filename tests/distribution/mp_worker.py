@@ -66,6 +66,25 @@ def train(custom=False):
                      "weights": full_weights(network)}
 
 
+def regularized():
+    """The sharded kernel with an L2 regularizer (its penalty reads the
+    whole value) and a MaxNorm constraint, trained by `fit`."""
+    x, y = data()
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(0)
+    network = keras.Sequential([
+        keras.Input((4,)),
+        keras.layers.Dense(8, activation="tanh",
+                           kernel_regularizer=keras.regularizers.L2(0.1),
+                           kernel_constraint=keras.constraints.MaxNorm(0.5)),
+        keras.layers.Dense(2)])
+    network.compile(keras.optimizers.SGD(0.1), "mse")
+    history = network.fit(x, y, batch_size=16, epochs=2, shuffle=False,
+                          verbose=0)
+    return {"loss": history.history["loss"],
+            "weights": [w.tolist() for w in network.get_weights()]}
+
+
 def variable_api(network):
     """The sharded variables answer Keras's variable API with whole values
     (every rank calls the same methods in the same order: reading
@@ -145,6 +164,7 @@ def main(out_dir):
     results["variable_api"] = variable_api(network)
     results["custom_step_weights"] = train(custom=True)[1]["weights"]
     results["tensorboard"] = tensorboard(out_dir)
+    results["regularized"] = regularized()
     # A key that names no variable is refused before any sharding.
     bad_map = distribution.LayoutMap(mesh)
     bad_map["no_such_layer/kernel"] = (None, "model")

@@ -60,6 +60,16 @@ def test_a_custom_train_step_trains_the_sharded_model(ranks, single):
             np.testing.assert_allclose(got, want, atol=1e-5, rtol=0)
 
 
+def test_regularizer_and_constraint_of_a_sharded_kernel(ranks, load_worker):
+    single = load_worker("mp_worker").regularized()
+    for rank in ranks:
+        np.testing.assert_allclose(rank["regularized"]["loss"],
+                                   single["loss"], rtol=1e-5)
+        for got, want in zip(rank["regularized"]["weights"],
+                             single["weights"]):
+            np.testing.assert_allclose(got, want, atol=1e-5, rtol=0)
+
+
 def _forward(x, weights):
     kernel, bias, head_kernel, head_bias = (np.asarray(w) for w in weights)
     return np.tanh(x @ kernel + bias) @ head_kernel + head_bias
