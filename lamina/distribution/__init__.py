@@ -19,7 +19,12 @@ one-process step on that batch, and metrics count every row once.
 Under `ModelParallel` every process calls `save`/`save_weights`/
 `load_weights` (the same script runs in each): the shards are gathered
 and rank 0 writes Keras's usual file; loading gives each process its
-shard again.
+shard again. A sharded variable (`layer.kernel`, `model.weights`) is a
+`ShardedVariable`: Keras's variable API over the whole value (reading
+gathers, in every process; `assign` keeps each process's shard).
+
+At exit, a process waits for gloo's worker threads to finish (`teardown`):
+torch aborts otherwise, now and then, after a collective near the end.
 """
 
 from lamina.distribution.devices import get_device_count
