@@ -56,30 +56,46 @@ RowShard = collections.namedtuple("RowShard",
 RowShard.__doc__ = """Rows `first_row ... first_row + rows - 1` of a global
 batch of `total_rows` rows: the ones this process trains on."""
 
-# This process's RowShards of the global batches read in the current pass
-# under data parallelism (set by `lamina.distribution` per batch), by
-# their `rows`, the latest last; empty outside data parallelism. A step
-# may run after later batches were read (`steps_per_execution` groups
-# them): its draws along `rows` rows take the shard of that many rows.
+# This process's RowShards of the batches read under data parallelism,
+# by the source that read them (a pass over the data: `lamina.distribution`
+# sets one per batch), the source that set one latest last; empty outside
+# data parallelism.
+_sources = {}
+# The latest source's shards, by their `rows` (the latest set last): the
+# ones draws take. A step may run after later batches were read
+# (`steps_per_execution` groups them): its draws along `rows` rows take
+# the shard of that many rows. Other sources' shards never count: a pass
+# nested in the current one (an `evaluate` in its callbacks) forgets its
+# own when it ends, and a pass left suspended (a validation pass kept
+# across epochs) is not the latest once the current pass reads a batch.
 _row_shards = {}
 
 
-def set_row_shard(first_row, rows, total_rows):
-    """Until `clear_row_shard()`, draws along `rows` batch rows are rows
-    `first_row...` of the draw for the whole batch of `total_rows` rows
-    (until a later batch's shard of as many rows replaces it)."""
+def set_row_shard(first_row, rows, total_rows, source=None):
+    """Until `clear_row_shard(source)`, draws along `rows` batch rows are
+    rows `first_row...` of the draw for the whole batch of `total_rows`
+    rows (until a later batch's shard of as many rows from `source`
+    replaces it, or another source sets a shard)."""
+    global _row_shards
     first_row, rows, total_rows = int(first_row), int(rows), int(total_rows)
     if first_row < 0 or rows < 0 or first_row + rows > total_rows:
         raise ValueError(
             "Invalid row shard: expected 0 <= first_row and first_row + rows"
             f" <= total_rows. Received: first_row={first_row}, rows={rows}, "
             f"total_rows={total_rows}")
-    _row_shards.pop(rows, None)  # the latest last
-    _row_shards[rows] = RowShard(first_row, rows, total_rows)
+    shards = _sources.pop(source, None) or {}
+    shards.pop(rows, None)  # the latest last
+    shards[rows] = RowShard(first_row, rows, total_rows)
+    _sources[source] = shards
+    _row_shards = shards
 
 
-def clear_row_shard():
-    _row_shards.clear()
+def clear_row_shard(source=None):
+    """Forgets the shards `source` set; draws take those of the remaining
+    source that set one latest, if any."""
+    global _row_shards
+    _sources.pop(source, None)
+    _row_shards = next(reversed(_sources.values()), {})
 
 
 def row_shard(rows=None):
@@ -209,8 +225,14 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
         return inputs
     if rate >= 1:
         return torch.zeros_like(inputs)
-    shape = inputs.shape if noise_shape is None else noise_shape
-    mask = keep_mask(shape, rate, seed, inputs.device)
+    shape = inputs.shape if noise_shape is None else tuple(noise_shape)
+    # A noise_shape whose first size is not the inputs' rows (a 1 that
+    # broadcasts) shares one draw among the rows: under data parallelism
+    # every process the same, even where the pass also read a batch that
+    # gave this process a 1-row shard.
+    along_rows = not shape or inputs.dim() == 0 or \
+        shape[0] == inputs.shape[0]
+    mask = keep_mask(shape, rate, seed, inputs.device, along_rows)
     return apply_keep_mask(inputs, mask, 1.0 / (1.0 - rate))
 
 

@@ -77,13 +77,20 @@ def global_batch_rows(rows):
       the number of shards.
     - Data the user shards (`auto_shard_dataset=False`): None.
     """
-    record = _current_pass[0]
+    record = next(reversed(_open_passes), None)
     return None if record is None else record.global_rows(rows)
 
 
-# The record of the sharded pass whose batches the trainer is stepping
-# through (set at each batch it yields), else None.
-_current_pass = [None]
+# The records of the sharded passes being iterated, the one whose batch
+# was read latest last: the trainer steps through its batches. A pass
+# ending (an `evaluate` inside a callback of `fit`) hands back to the one
+# it interrupted.
+_open_passes = {}
+
+
+def _read_from(record):
+    _open_passes.pop(record, None)
+    _open_passes[record] = None
 
 
 class _SlicedPass:
@@ -129,6 +136,14 @@ def _slice_rows(total, shard_id, num_shards):
             - total * shard_id // num_shards)
 
 
+def _batch_rows(batch):
+    """The row count of `batch` (its first array's), None without one."""
+    for value in tree.flatten(batch):
+        if hasattr(value, "shape") and len(value.shape):
+            return int(value.shape[0])
+    return None
+
+
 def _with_row_shards(batches, shard_id, num_shards):
     """Each batch's shard, with the random draws made while this process
     trains on it set to its rows of the whole batch's draws (so a step
@@ -137,20 +152,18 @@ def _with_row_shards(batches, shard_id, num_shards):
     record = _SlicedPass(shard_id, num_shards)
     try:
         for batch in batches:
-            leaves = [v for v in tree.flatten(batch)
-                      if hasattr(v, "shape") and len(v.shape)]
-            if leaves:
-                rows = int(leaves[0].shape[0])
+            rows = _batch_rows(batch)
+            if rows is not None:
                 start = rows * shard_id // num_shards
                 stop = rows * (shard_id + 1) // num_shards
-                random_masks.set_row_shard(start, stop - start, rows)
+                random_masks.set_row_shard(start, stop - start, rows,
+                                           source=record)
                 record.add(rows)
-            _current_pass[0] = record
+            _read_from(record)
             yield shard_batch(batch, shard_id, num_shards)
     finally:
-        random_masks.clear_row_shard()
-        if _current_pass[0] is record:
-            _current_pass[0] = None
+        random_masks.clear_row_shard(record)
+        _open_passes.pop(record, None)
 
 
 class _ShardedArrays:
@@ -235,11 +248,17 @@ class _EpochSampledLoader:
         record = _EqualShards(self.num_shards)
         try:
             for batch in self.adapter:
-                _current_pass[0] = record
+                # The sampler's rows are not contiguous: draws along them
+                # are this process's own (its batch is its whole "shard"),
+                # and no other pass's shards apply to them.
+                rows = _batch_rows(batch)
+                if rows is not None:
+                    random_masks.set_row_shard(0, rows, rows, source=record)
+                _read_from(record)
                 yield batch
         finally:
-            if _current_pass[0] is record:
-                _current_pass[0] = None
+            random_masks.clear_row_shard(record)
+            _open_passes.pop(record, None)
 
     def on_epoch_end(self):
         self.adapter.on_epoch_end()

@@ -78,8 +78,39 @@ def test_a_distributed_sampler_deals_every_shard_as_many_rows():
     for (x,) in sharded:
         sizes.append(len(x))
         assert data_sharding.global_batch_rows(len(x)) == 2 * len(x)
-        assert random_masks.row_shard() is None  # rows not contiguous
+        # Rows not contiguous: draws along them are this process's own.
+        assert random_masks.row_shard() == (0, len(x), len(x))
     assert sizes == [8, 8, 1]  # 17 of the 34 rows the sampler pads to
+    assert data_sharding.global_batch_rows(8) is None
+    assert random_masks.row_shard() is None
+
+
+def test_only_the_pass_read_latest_gives_shards_and_global_rows():
+    # A pass left suspended (a validation pass kept across epochs) does
+    # not shard the draws of the pass read after it, nor answer its
+    # global row counts; nor does a pass nested in it once it ends.
+    suspended = iter(_sharded_arrays(32, 16, 1).batches())
+    try:
+        next(suspended)
+        assert random_masks.row_shard(8) == (8, 8, 16)
+        assert data_sharding.global_batch_rows(3) is None
+        dataset = torch.utils.data.TensorDataset(torch.arange(32.0))
+        sampled = data_sharding.shard_adapter(TorchDataLoaderAdapter(
+            torch.utils.data.DataLoader(dataset, batch_size=8)), 1, 2)
+        for _ in sampled:
+            assert random_masks.row_shard(8) == (0, 8, 8)
+            nested = iter(_sharded_arrays(20, 10, 1).batches())
+            next(nested)
+            assert random_masks.row_shard(5) == (5, 5, 10)
+            assert data_sharding.global_batch_rows(3) is None
+            nested.close()
+            assert random_masks.row_shard(5) is None
+            assert random_masks.row_shard(8) == (0, 8, 8)
+            assert data_sharding.global_batch_rows(3) == 6  # the sampler's
+        assert random_masks.row_shard(8) == (8, 8, 16)  # the suspended one
+    finally:
+        suspended.close()
+    assert random_masks.row_shard() is None
     assert data_sharding.global_batch_rows(8) is None
 
 

@@ -11,7 +11,8 @@ from lamina import random_masks
 from lamina.layers import preprocessing as pp
 
 TOTAL = 5
-SHARDS = [(0, 2), (2, 3)]  # a 2-row shard: RandomGaussianBlur's 2 sigmas
+# A 2-row shard (RandomGaussianBlur's 2 sigmas), and an empty one.
+SHARDS = [(0, 2), (2, 3), (2, 0)]
 
 LAYERS = {
     "flip": lambda: pp.RandomFlip(seed=1),

@@ -10,7 +10,8 @@ from lamina import layers
 from lamina import random_masks
 
 TOTAL = 7
-SHARDS = [(0, 3), (3, 4)]
+# The last: an empty shard (a batch with fewer rows than processes).
+SHARDS = [(0, 3), (3, 4), (3, 0)]
 
 LAYERS = {
     "gaussian_noise": (lambda: layers.GaussianNoise(0.5, seed=1), (5,)),
@@ -86,3 +87,24 @@ def test_hashed_normals_of_a_shard_are_its_rows_of_the_whole_batch():
         piece = _sharded(lambda: random_masks.normal((rows, 6), seed=9),
                          first, rows)
         assert torch.equal(piece, whole[first:first + rows])
+
+
+def test_random_dropout_shares_a_noise_shape_of_one_in_front():
+    # keras.random.dropout with noise_shape (1, ...) on 8 rows: one mask
+    # for all rows, every process the same, even where the pass also
+    # read a batch that gave this process a 1-row shard (a 2-row last
+    # batch, read ahead with steps_per_execution).
+    from lamina import random
+
+    x = torch.ones(8, 32)
+    whole = random.dropout(x, 0.5, noise_shape=(1, 32), seed=3)
+    random_masks.set_row_shard(8, 8, 16)
+    random_masks.set_row_shard(1, 1, 2)
+    try:
+        piece = random.dropout(x, 0.5, noise_shape=(1, 32), seed=3)
+        rows = random.dropout(x[:1], 0.5, seed=3)  # along the 1-row shard
+    finally:
+        random_masks.clear_row_shard()
+    assert torch.equal(piece, whole)
+    assert torch.equal(rows, random.dropout(torch.ones(2, 32), 0.5,
+                                            seed=3)[1:])
