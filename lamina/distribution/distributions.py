@@ -244,7 +244,18 @@ class ModelParallel(Distribution):
                 f" its layout {layout.axes} must give one entry per "
                 f"dimension and shard at most one dimension, along the model "
                 f"axis '{model_axis}'.")
-        return Shard(sharded[0]) if sharded else Shard(0)
+        if not sharded:
+            return Shard(0)
+        dim, size = sharded[0], self.device_mesh.shape[-1]
+        if dim > 0 and variable.shape[dim] % size:
+            raise ValueError(
+                f"Variable '{variable.path}' (shape {tuple(variable.shape)}):"
+                f" its layout {layout.axes} splits dimension {dim} (size "
+                f"{variable.shape[dim]}) across the {size} devices of the "
+                f"model axis '{model_axis}', which FSDP2 does only evenly: "
+                f"give it a size divisible by {size}, or split its first "
+                "dimension (which may split unevenly).")
+        return Shard(dim)
 
     def __repr__(self):
         return f"<ModelParallel mesh={self.device_mesh}>"

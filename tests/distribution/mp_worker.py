@@ -138,9 +138,23 @@ def tensorboard(out_dir):
                     callbacks=[keras.callbacks.TensorBoard(
                         os.path.join(out_dir, "logs"), histogram_freq=1,
                         write_images=True)])
+    # Embeddings for the projector: a checkpoint and the matrix as TSV.
+    keras.backend.clear_session()  # its Dense is `dense`, as the map says
+    keras.utils.set_random_seed(0)
+    embedded = keras.Sequential([keras.Input((3,), dtype="int32"),
+                                 keras.layers.Embedding(10, 4),
+                                 keras.layers.Flatten(),
+                                 keras.layers.Dense(2)])
+    embedded.compile("sgd", "mse")
+    ids = np.random.default_rng(0).integers(0, 10, (16, 3))
+    embedded.fit(ids, np.zeros((16, 2), "float32"), batch_size=8, epochs=1,
+                 verbose=0, callbacks=[keras.callbacks.TensorBoard(
+                     os.path.join(out_dir, "embedding_logs"),
+                     embeddings_freq=1, write_graph=False)])
     return {"weights": {w.path: w.numpy().tolist() for w in network.weights},
             "warnings": [str(w.message) for w in caught
-                         if "TensorBoard" in str(w.message)]}
+                         if "TensorBoard" in str(w.message)],
+            "embeddings": embedded.layers[0].embeddings.numpy().tolist()}
 
 
 def main(out_dir):

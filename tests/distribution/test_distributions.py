@@ -104,6 +104,22 @@ def test_a_layout_sharding_two_dimensions_is_refused():
             dense.kernel)
 
 
+def test_a_layout_splitting_a_dimension_unevenly_is_refused():
+    # FSDP2 splits dimensions past the first evenly only.
+    mesh = distribution.DeviceMesh((2,), ["model"], ["cpu:0", "cpu:1"])
+    layout_map = distribution.LayoutMap(mesh)
+    layout_map["kernel"] = (None, "model")
+    model_parallel = distribution.ModelParallel(layout_map=layout_map)
+    dense = keras.layers.Dense(3)
+    dense.build((None, 5))
+    with pytest.raises(ValueError, match=r"dimension 1 \(size 3\) across "
+                                         r"the 2 devices"):
+        model_parallel.shard_placement(dense.kernel)
+    del layout_map["kernel"]
+    layout_map["kernel"] = ("model", None)  # (5, 3): rows may split 3 + 2
+    assert str(model_parallel.shard_placement(dense.kernel)) == "S(0)"
+
+
 def test_set_distribution_refuses_other_values():
     with pytest.raises(ValueError, match="expects a `Distribution`"):
         distribution.set_distribution("data_parallel")

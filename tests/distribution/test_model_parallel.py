@@ -152,3 +152,16 @@ def test_tensorboard_histograms_of_sharded_variables(ranks, out_dir):
     # gather the shards alone); rank 0 says so.
     assert any("sharded" in w for w in ranks[0]["tensorboard"]["warnings"])
     assert ranks[1]["tensorboard"]["warnings"] == []
+
+
+def test_tensorboard_embeddings_of_a_sharded_model(ranks, out_dir):
+    logs = os.path.join(out_dir, "embedding_logs")
+    assert sorted(os.listdir(logs)) == ["embeddings",
+                                        "projector_config.pbtxt", "train"]
+    assert "keras_embedding.ckpt-0.weights.h5" in os.listdir(
+        os.path.join(logs, "train"))
+    matrix = np.loadtxt(os.path.join(logs, "embeddings", "embedding.tsv"),
+                        delimiter="\t")
+    for rank in ranks:  # the whole (10, 4) matrix, as every rank reads it
+        np.testing.assert_allclose(matrix, rank["tensorboard"]["embeddings"],
+                                   rtol=1e-6)
