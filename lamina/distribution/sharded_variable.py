@@ -44,8 +44,11 @@ class ShardedVariable(Variable, DTensor):
 
     def __new__(cls, parameter, variable, model):
         # DTensor's own constructor: a wrapper around the same local shard
-        # and sharding spec (FSDP keeps writing into that storage).
-        sharded = DTensor.__new__(cls, parameter.to_local(), parameter._spec,
+        # (`to_local` without grad is the shard itself, not a view) and
+        # sharding spec; FSDP keeps writing into that storage.
+        with torch.no_grad():
+            local = parameter.to_local()
+        sharded = DTensor.__new__(cls, local, parameter._spec,
                                   requires_grad=parameter.requires_grad)
         sharded.__dict__.update(variable.__dict__)
         sharded._sharded_model = weakref.ref(model)
@@ -57,9 +60,14 @@ class ShardedVariable(Variable, DTensor):
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
-        copy = DTensor.__new__(type(self), self.to_local().clone(),
-                               self._spec, requires_grad=self.requires_grad)
+        with torch.no_grad():
+            local = self.to_local().clone()
+        copy = DTensor.__new__(type(self), local, self._spec,
+                               requires_grad=self.requires_grad)
         copy.__dict__.update(self.__dict__)
+        model = self._sharded_model()
+        if model is not None and id(model) in memo:  # a copy of the model
+            copy._sharded_model = weakref.ref(memo[id(model)])
         memo[id(self)] = copy
         return copy
 

@@ -4,6 +4,7 @@ by column across 2 ranks through a LayoutMap, trained with `fit`; the
 sharded variables' Keras API; TensorBoard's histograms of them. The
 script ends as a user's does (no `os._exit`)."""
 
+import copy
 import json
 import os
 import sys
@@ -99,6 +100,10 @@ def variable_api(network):
            "asarray": np.asarray(kernel).tolist(),
            "value_type": type(kernel.value).__name__,
            "value": kernel.value.detach().tolist()}
+    copied = copy.deepcopy(kernel)
+    copied.assign_add(1.0)  # a copy of its own
+    out["deepcopy"] = [type(copied).__name__, copied.path,
+                       (copied.numpy() - kernel.numpy()).tolist()]
     kernel.assign(np.arange(32, dtype="float32").reshape(4, 8) / 10)
     out["local_after_assign"] = kernel.to_local().tolist()
     out["after_assign"] = kernel.numpy().tolist()

@@ -89,6 +89,10 @@ def test_a_sharded_variable_reads_its_whole_value(ranks, single):
         for key in ("numpy", "asarray", "value"):
             np.testing.assert_allclose(api[key], trained, atol=1e-5)
         assert api["value_type"] == "Tensor"  # plain, whole
+        assert api["deepcopy"][:2] == ["ShardedVariable",
+                                       "sequential/dense/kernel"]
+        np.testing.assert_allclose(api["deepcopy"][2], np.ones((4, 8)),
+                                   atol=1e-6)
 
 
 def test_assigning_a_sharded_variable_keeps_each_rank_its_shard(ranks):
