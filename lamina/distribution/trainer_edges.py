@@ -216,6 +216,20 @@ def shard_model(model, distribution):
         raise ValueError(
             f"LayoutMap keys {unmatched} match no variable of model "
             f"'{model.name}'. Its variables: {paths}")
+    # State a layer updates in its call (BatchNormalization's moving
+    # statistics, a stateful RNN's states: variables made with
+    # trainable=False) stays whole in every process: FSDP would update
+    # its gathered copy in the forward pass, then drop it.
+    state = [v for v in variables if not getattr(v, "_own_trainable", True)]
+    named_state = [v.path for v in state if layout_map[v.path] is not None]
+    if named_state:
+        raise ValueError(
+            f"LayoutMap shards {named_state}, state that its layer updates "
+            "as it runs (a variable made with trainable=False), which FSDP2 "
+            "cannot keep sharded: leave it out of the LayoutMap (it stays "
+            "whole in every process).")
+    stateful = {id(v) for v in state}
+    variables = [v for v in variables if id(v) not in stateful]
     placements = {id(v): distribution.shard_placement(v) for v in variables}
     owners = {}
     for layer in model._flatten_layers():
@@ -240,8 +254,10 @@ def shard_model(model, distribution):
                 and layer not in sharded_layers:
             sharded_layers.append(layer)
     for layer in sharded_layers:
-        fully_shard(layer, mesh=mesh, shard_placement_fn=placement)
-    fully_shard(model, mesh=mesh, shard_placement_fn=placement)
+        fully_shard(layer, mesh=mesh, shard_placement_fn=placement,
+                    ignored_params=set(state))
+    fully_shard(model, mesh=mesh, shard_placement_fn=placement,
+                ignored_params=set(state))
     with torch.no_grad():
         _rebind_weights(model, owners)
     model.register_forward_hook(_reshard_after_inference)

@@ -86,6 +86,31 @@ def regularized():
             "weights": [w.tolist() for w in network.get_weights()]}
 
 
+def batch_normalized():
+    """A model with BatchNormalization (moving statistics: state updated
+    as it runs) trained by `fit`: its weights and statistics."""
+    x, y = data()
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(0)
+    network = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8),
+                                keras.layers.BatchNormalization(),
+                                keras.layers.Dense(2)])
+    network.compile(keras.optimizers.SGD(0.1), "mse")
+    network.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    return [w.tolist() for w in network.get_weights()]
+
+
+def batch_norm_runs(model_parallel):
+    """The BatchNormalization model under ModelParallel (the statistics
+    stay whole in each process, updated from its share of each batch) and
+    under DataParallel, whose steps compute the same."""
+    sharded = batch_normalized()
+    keras.distribution.set_distribution(keras.distribution.DataParallel())
+    replicated = batch_normalized()
+    keras.distribution.set_distribution(model_parallel)
+    return {"model_parallel": sharded, "data_parallel": replicated}
+
+
 def variable_api(network):
     """The sharded variables answer Keras's variable API with whole values
     (every rank calls the same methods in the same order: reading
@@ -184,6 +209,7 @@ def main(out_dir):
     results["custom_step_weights"] = train(custom=True)[1]["weights"]
     results["tensorboard"] = tensorboard(out_dir)
     results["regularized"] = regularized()
+    results["batch_norm"] = batch_norm_runs(distribution.distribution())
     # A key that names no variable is refused before any sharding.
     bad_map = distribution.LayoutMap(mesh)
     bad_map["no_such_layer/kernel"] = (None, "model")
@@ -195,6 +221,16 @@ def main(out_dir):
         results["unmatched_error"] = None
     except ValueError as error:
         results["unmatched_error"] = str(error)
+    # So is a layout for state a layer updates as it runs.
+    state_map = distribution.LayoutMap(mesh)
+    state_map["moving_mean"] = ("model",)
+    distribution.set_distribution(distribution.ModelParallel(
+        layout_map=state_map))
+    try:
+        batch_normalized()
+        results["state_error"] = None
+    except ValueError as error:
+        results["state_error"] = str(error)
     rank = int(os.environ["RANK"])
     with open(os.path.join(out_dir, f"rank{rank}.json"), "w") as f:
         json.dump(results, f)

@@ -54,6 +54,14 @@ def test_layout_map_key_matching_nothing_is_refused(ranks):
         assert "match no variable" in message
 
 
+def test_layout_map_sharding_state_a_layer_updates_is_refused(ranks):
+    for rank in ranks:
+        message = rank["state_error"]
+        assert message is not None
+        assert "sequential/batch_normalization/moving_mean" in message
+        assert "trainable=False" in message
+
+
 def test_a_custom_train_step_trains_the_sharded_model(ranks, single):
     for rank in ranks:
         for got, want in zip(rank["custom_step_weights"], single["weights"]):
@@ -67,6 +75,17 @@ def test_regularizer_and_constraint_of_a_sharded_kernel(ranks, load_worker):
                                    single["loss"], rtol=1e-5)
         for got, want in zip(rank["regularized"]["weights"],
                              single["weights"]):
+            np.testing.assert_allclose(got, want, atol=1e-5, rtol=0)
+
+
+def test_batch_norm_statistics_update_as_under_data_parallel(ranks):
+    # The moving statistics (made with trainable=False) are not sharded:
+    # FSDP would update a gathered copy and drop it (they stayed 0 and 1).
+    for rank in ranks:
+        runs = rank["batch_norm"]
+        moving_mean = np.asarray(runs["model_parallel"][4])
+        assert np.abs(moving_mean).max() > 1e-3
+        for got, want in zip(runs["model_parallel"], runs["data_parallel"]):
             np.testing.assert_allclose(got, want, atol=1e-5, rtol=0)
 
 
