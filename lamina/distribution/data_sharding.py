@@ -18,6 +18,7 @@ many steps.
 """
 
 import random
+import weakref
 
 import torch.distributed as dist
 import torch.utils.data as torch_data
@@ -81,16 +82,53 @@ def global_batch_rows(rows):
     return None if record is None else record.global_rows(rows)
 
 
-# The records of the sharded passes being iterated, the one whose batch
-# was read latest last: the trainer steps through its batches. A pass
-# ending (an `evaluate` inside a callback of `fit`) hands back to the one
-# it interrupted.
+# The records of the sharded passes whose batches may still be stepped
+# through, the one whose batch was read latest last: `global_batch_rows`
+# answers from it, as draws take its row shards. A pass that is over (an
+# `evaluate` inside a callback of `fit`) hands back to the one it
+# interrupted.
 _open_passes = {}
 
 
-def _read_from(record):
+def _forget(record):
+    random_masks.clear_row_shard(record)
     _open_passes.pop(record, None)
-    _open_passes[record] = None
+
+
+class _Passes:
+    """Runs an adapter's passes, each with a new record (`new_record()`)
+    that reads its batches (`record.read(batch)`: this process's part,
+    its row shard set).
+
+    A pass left before its end (an error, a `break`) forgets its record
+    at once. One that ran out keeps it until the adapter's next pass or
+    until the adapter is dropped: its last batches may still be stepped
+    through (`steps_per_execution` groups the last ones, and runs them
+    once the data ran out)."""
+
+    def __init__(self, owner, new_record):
+        self.new_record = new_record
+        self.ran_out = []
+        weakref.finalize(owner, self.forget)
+
+    def run(self, batches):
+        self.forget()
+        record = self.new_record()
+        try:
+            for batch in batches:
+                batch = record.read(batch)
+                _open_passes.pop(record, None)
+                _open_passes[record] = None  # the latest read last
+                yield batch
+        except BaseException:  # GeneratorExit included
+            _forget(record)
+            raise
+        self.ran_out.append(record)
+
+    def forget(self):
+        for record in self.ran_out:
+            _forget(record)
+        self.ran_out = []
 
 
 class _SlicedPass:
@@ -120,6 +158,19 @@ class _SlicedPass:
     def global_rows(self, rows):
         return None if self.ambiguous else self.by_rows.get(rows)
 
+    def read(self, batch):
+        """This process's slice of `batch`; until the next batch read,
+        draws along its rows are its rows of the whole batch's draws (so
+        a step with Dropout is the step one process would take)."""
+        rows = _batch_rows(batch)
+        if rows is not None:
+            start = rows * self.shard_id // self.num_shards
+            stop = rows * (self.shard_id + 1) // self.num_shards
+            random_masks.set_row_shard(start, stop - start, rows,
+                                       source=self)
+            self.add(rows)
+        return shard_batch(batch, self.shard_id, self.num_shards)
+
 
 class _EqualShards:
     """Every process's batches have as many rows (a DistributedSampler)."""
@@ -129,6 +180,15 @@ class _EqualShards:
 
     def global_rows(self, rows):
         return rows * self.num_shards
+
+    def read(self, batch):
+        """`batch` itself. The sampler's rows are not contiguous: draws
+        along them are this process's own (the batch is its whole shard),
+        whatever another pass's shards."""
+        rows = _batch_rows(batch)
+        if rows is not None:
+            random_masks.set_row_shard(0, rows, rows, source=self)
+        return batch
 
 
 def _slice_rows(total, shard_id, num_shards):
@@ -144,35 +204,13 @@ def _batch_rows(batch):
     return None
 
 
-def _with_row_shards(batches, shard_id, num_shards):
-    """Each batch's shard, with the random draws made while this process
-    trains on it set to its rows of the whole batch's draws (so a step
-    with Dropout is the step one process would take), and its global row
-    count recorded for `global_batch_rows`."""
-    record = _SlicedPass(shard_id, num_shards)
-    try:
-        for batch in batches:
-            rows = _batch_rows(batch)
-            if rows is not None:
-                start = rows * shard_id // num_shards
-                stop = rows * (shard_id + 1) // num_shards
-                random_masks.set_row_shard(start, stop - start, rows,
-                                           source=record)
-                record.add(rows)
-            _read_from(record)
-            yield shard_batch(batch, shard_id, num_shards)
-    finally:
-        random_masks.clear_row_shard(record)
-        _open_passes.pop(record, None)
-
-
 class _ShardedArrays:
     """In-memory arrays: rank 0's sample order, this process's slices."""
 
     def __init__(self, adapter, shard_id, num_shards):
         self.adapter = adapter
-        self.shard_id = shard_id
-        self.num_shards = num_shards
+        self._passes = _Passes(
+            self, lambda: _SlicedPass(shard_id, num_shards))
 
     @property
     def num_batches(self):
@@ -193,8 +231,7 @@ class _ShardedArrays:
         return order
 
     def batches(self, order=None, first_batch=0):
-        yield from _with_row_shards(self.adapter.batches(order, first_batch),
-                                    self.shard_id, self.num_shards)
+        yield from self._passes.run(self.adapter.batches(order, first_batch))
 
     def __iter__(self):
         yield from self.batches(self.draw_order())
@@ -210,8 +247,8 @@ class _ShardedStream:
 
     def __init__(self, adapter, shard_id, num_shards):
         self.adapter = adapter
-        self.shard_id = shard_id
-        self.num_shards = num_shards
+        self._passes = _Passes(
+            self, lambda: _SlicedPass(shard_id, num_shards))
         self.can_restart = getattr(adapter, "can_restart", True)
 
     @property
@@ -222,8 +259,7 @@ class _ShardedStream:
         state = [random.getstate()]
         dist.broadcast_object_list(state, src=0)
         random.setstate(state[0])
-        yield from _with_row_shards(self.adapter, self.shard_id,
-                                    self.num_shards)
+        yield from self._passes.run(self.adapter)
 
     def on_epoch_end(self):
         self.adapter.on_epoch_end()
@@ -235,30 +271,17 @@ class _EpochSampledLoader:
 
     def __init__(self, adapter, num_shards):
         self.adapter = adapter
-        self.num_shards = num_shards
-        self._passes = 0
+        self._epoch = 0
+        self._passes = _Passes(self, lambda: _EqualShards(num_shards))
 
     @property
     def num_batches(self):
         return self.adapter.num_batches
 
     def __iter__(self):
-        self.adapter.loader.sampler.set_epoch(self._passes)
-        self._passes += 1
-        record = _EqualShards(self.num_shards)
-        try:
-            for batch in self.adapter:
-                # The sampler's rows are not contiguous: draws along them
-                # are this process's own (its batch is its whole "shard"),
-                # and no other pass's shards apply to them.
-                rows = _batch_rows(batch)
-                if rows is not None:
-                    random_masks.set_row_shard(0, rows, rows, source=record)
-                _read_from(record)
-                yield batch
-        finally:
-            random_masks.clear_row_shard(record)
-            _open_passes.pop(record, None)
+        self.adapter.loader.sampler.set_epoch(self._epoch)
+        self._epoch += 1
+        yield from self._passes.run(self.adapter)
 
     def on_epoch_end(self):
         self.adapter.on_epoch_end()

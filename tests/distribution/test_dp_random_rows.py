@@ -69,6 +69,32 @@ def test_read_ahead_batches_still_get_their_own_shard_and_global_rows():
     assert random_masks.row_shard() == (0, 1, 1)  # the latest read
 
 
+@pytest.mark.parametrize("rows,groups", [
+    (64, [[16, 16, 16], [16]]),
+    (33, [[16, 16], [1]]),
+    (40, [[16], [16, 8]]),
+])
+def test_a_pass_that_ran_out_keeps_its_shards_for_its_last_steps(
+        rows, groups):
+    # steps_per_execution reads a group of batches, then steps through
+    # them; the last group runs once the data ran out (the pass is over):
+    # its steps still take their shards and global row counts (until the
+    # adapter's next pass starts, or the adapter is dropped).
+    sharded = _sharded_arrays(rows, 16, 1)
+    for _ in range(2):  # two epochs
+        batches = sharded.batches()
+        for totals in groups:
+            group = [next(batches)[0] for _ in totals]
+            if totals is groups[-1]:
+                assert next(batches, None) is None  # the pass ran out
+            for x, total in zip(group, totals):
+                assert data_sharding.global_batch_rows(len(x)) == total
+                assert random_masks.row_shard(len(x)).total_rows == total
+    del sharded, batches
+    assert random_masks.row_shard() is None
+    assert data_sharding.global_batch_rows(8) is None
+
+
 def test_a_distributed_sampler_deals_every_shard_as_many_rows():
     dataset = torch.utils.data.TensorDataset(torch.arange(33.0))
     adapter = TorchDataLoaderAdapter(
@@ -81,6 +107,7 @@ def test_a_distributed_sampler_deals_every_shard_as_many_rows():
         # Rows not contiguous: draws along them are this process's own.
         assert random_masks.row_shard() == (0, len(x), len(x))
     assert sizes == [8, 8, 1]  # 17 of the 34 rows the sampler pads to
+    del sharded  # (the pass's record lasts as long as the adapter)
     assert data_sharding.global_batch_rows(8) is None
     assert random_masks.row_shard() is None
 
@@ -107,6 +134,7 @@ def test_only_the_pass_read_latest_gives_shards_and_global_rows():
             assert random_masks.row_shard(5) is None
             assert random_masks.row_shard(8) == (0, 8, 8)
             assert data_sharding.global_batch_rows(3) == 6  # the sampler's
+        del sampled
         assert random_masks.row_shard(8) == (8, 8, 16)  # the suspended one
     finally:
         suspended.close()
