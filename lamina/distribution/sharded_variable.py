@@ -122,8 +122,8 @@ class ShardedVariable(Variable, DTensor):
             return torch.broadcast_to(source, self.shape)
         except RuntimeError:
             raise ValueError(
-                f"Cannot add to variable '{self.path}' (shape "
-                f"{tuple(self.shape)}) a value of shape "
+                f"Cannot update variable '{self.path}' (shape "
+                f"{tuple(self.shape)}) with a value of shape "
                 f"{tuple(source.shape)}: the shapes do not broadcast."
             ) from None
 

@@ -46,12 +46,13 @@ def test_this_torch_names_its_gloo_worker_threads_as_watched():
 
 @linux_only
 def test_the_wait_lasts_while_a_worker_thread_wants_the_gil():
-    release, done = threading.Event(), []
+    named, release, done = threading.Event(), threading.Event(), []
 
     def worker():
         # Named as gloo names its workers (PR_SET_NAME), then busy in
         # Python (it needs the GIL) for a while, then idle.
         ctypes.CDLL(None).prctl(15, b"pt_gloo_runloop", 0, 0, 0)
+        named.set()
         end = time.monotonic() + 0.3
         while time.monotonic() < end:
             sum(range(1000))
@@ -61,7 +62,7 @@ def test_the_wait_lasts_while_a_worker_thread_wants_the_gil():
     thread = threading.Thread(target=worker, daemon=True)
     thread.start()
     try:
-        time.sleep(0.02)
+        assert named.wait(10)
         assert teardown.gloo_worker_threads()
         teardown.wait_for_collective_threads()
         assert done == [True]
