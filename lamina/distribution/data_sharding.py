@@ -164,10 +164,10 @@ class _SlicedPass:
         a step with Dropout is the step one process would take)."""
         rows = _batch_rows(batch)
         if rows is not None:
-            start = rows * self.shard_id // self.num_shards
-            stop = rows * (self.shard_id + 1) // self.num_shards
-            random_masks.set_row_shard(start, stop - start, rows,
-                                       source=self)
+            random_masks.set_row_shard(
+                rows * self.shard_id // self.num_shards,
+                _slice_rows(rows, self.shard_id, self.num_shards), rows,
+                source=self)
             self.add(rows)
         return shard_batch(batch, self.shard_id, self.num_shards)
 
