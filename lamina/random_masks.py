@@ -19,7 +19,12 @@ draw along the batch's rows then gives this process its rows of the draw
 one process would make for the whole batch: the hashed masks and normals
 by offsetting the element index, any other per-row draw by `draw_rows`
 (the whole batch's draw, then this process's rows), so the processes
-together draw what one process would, not the same values each.
+together draw what one process would, not the same values each. A draw
+is taken to run along the rows when its first axis has as many as this
+process's shard of a batch of the pass (the layers' draws on their
+inputs; `keras.random.dropout` too): a draw of another kind whose first
+size happens to match (`keras.random.dropout` on a kernel of that many
+rows) would differ between processes, where one process draws it once.
 
 Keys follow Keras's `SeedGenerator` semantics: a seeded generator yields a
 fixed sequence of keys (draw `n` gets key `mix(seed, n)`), an int seed the
