@@ -85,46 +85,50 @@ class LoopsMixin:
         # Callbacks that save or restore the data position (BackupAndRestore)
         # reach the iterator here during `fit`.
         self.train_iterator = iterator
-        callbacks.on_train_begin()
-        if iterator.resume_epoch is not None:
-            initial_epoch = iterator.resume_epoch
-        training_logs = None
-        val_iterator = None
-        for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
-            callbacks.on_epoch_begin(epoch)
-            logs, step = None, None
-            for begin, step, batches in _executions(
-                    iterator, self.steps_per_execution):
-                callbacks.on_train_batch_begin(begin)
-                logs = train_function(batches)
-                callbacks.on_train_batch_end(step, logs)
-                if self.stop_training:
+        try:
+            callbacks.on_train_begin()
+            if iterator.resume_epoch is not None:
+                initial_epoch = iterator.resume_epoch
+            training_logs = None
+            val_iterator = None
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                callbacks.on_epoch_begin(epoch)
+                logs, step = None, None
+                for begin, step, batches in _executions(
+                        iterator, self.steps_per_execution):
+                    callbacks.on_train_batch_begin(begin)
+                    logs = train_function(batches)
+                    callbacks.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
+                if step is None and epoch == initial_epoch and \
+                        iterator.resume_epoch is None:  # resumed at epoch end
+                    argument_checks.raise_no_batches("x", "fit")
+                epoch_logs = self._metrics_result_or_logs(logs)
+                if val_x is not None and _should_validate(epoch, validation_freq):
+                    first_validation = val_iterator is None
+                    if first_validation:
+                        val_iterator = self._epoch_iterator(
+                            val_x, val_y, val_sw,
+                            validation_batch_size or batch_size,
+                            validation_steps, shuffle=False)
+                    val_logs = self._evaluate_with(
+                        val_iterator, callbacks,
+                        ("validation_data", "fit") if first_validation else None)
+                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                callbacks.on_epoch_end(epoch, epoch_logs)
+                training_logs = epoch_logs
+                if self.stop_training or iterator.exhausted:
                     break
-            if step is None and epoch == initial_epoch and \
-                    iterator.resume_epoch is None:  # resumed at epoch end
-                argument_checks.raise_no_batches("x", "fit")
-            epoch_logs = self._metrics_result_or_logs(logs)
-            if val_x is not None and _should_validate(epoch, validation_freq):
-                first_validation = val_iterator is None
-                if first_validation:
-                    val_iterator = self._epoch_iterator(
-                        val_x, val_y, val_sw,
-                        validation_batch_size or batch_size,
-                        validation_steps, shuffle=False)
-                val_logs = self._evaluate_with(
-                    val_iterator, callbacks,
-                    ("validation_data", "fit") if first_validation else None)
-                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-            callbacks.on_epoch_end(epoch, epoch_logs)
-            training_logs = epoch_logs
-            if self.stop_training or iterator.exhausted:
-                break
-        if hasattr(self.optimizer, "finalize_variable_values"):
-            self.optimizer.finalize_variable_values(
-                self._training_cache()["trainable"])
-        callbacks.on_train_end(logs=training_logs)
-        self.train_iterator = None
+            if hasattr(self.optimizer, "finalize_variable_values"):
+                self.optimizer.finalize_variable_values(
+                    self._training_cache()["trainable"])
+            callbacks.on_train_end(logs=training_logs)
+        finally:
+            # Dropped on an error too: the iterator holds the data pass
+            # (and, under a distribution, its row shards) open.
+            self.train_iterator = None
         return self.history
 
     @filter_traceback
