@@ -30,6 +30,13 @@ class TrainerEdges:
         self.distribution = distribution
 
     @property
+    def compilable(self):
+        """False under ModelParallel: torch.compile refuses its sharded
+        variables (`ShardedVariable`, a DTensor subclass) as graph
+        inputs, so `jit_compile` steps run eagerly there."""
+        return not hasattr(self.distribution, "layout_map")
+
+    @property
     def gathers_to_save(self):
         """True where variables are sharded (ModelParallel): saving them
         gathers their shards, so every rank runs the saving callbacks."""

@@ -104,8 +104,10 @@ class Trainer(loops.LoopsMixin):
         self.train_function = None
         self.test_function = None
         self.predict_function = None
-        for kind in ("train", "train group", "custom train", "test"):
+        for kind in ("train", "train group", "custom train", "test",
+                     "predict"):
             self.__dict__.pop(f"_compiled_{kind}_step", None)
+        self.__dict__.pop("_warned_uncompilable", None)
         self.compiled = True
 
     def _init_trainer_if_needed(self):
@@ -302,7 +304,7 @@ class Trainer(loops.LoopsMixin):
             distribution_hook.active().check_train_step(self)
         step = self.train_step
         run_group = None
-        if self.jit_compile:
+        if self._compiles():
             step = self._compiled_train_step()
             run_group = getattr(step, "run_group", None)
 
@@ -316,6 +318,25 @@ class Trainer(loops.LoopsMixin):
 
         self.train_function = train_function
         return train_function
+
+    def _compiles(self):
+        """`jit_compile`, unless the distribution's variables cannot go
+        through torch.compile (ModelParallel's sharded variables, which it
+        refuses as inputs): then the steps run eagerly, with a warning
+        once per compile."""
+        if not self.jit_compile:
+            return False
+        edges = distribution_hook.active()
+        if edges is None or edges.compilable:
+            return True
+        if not self.__dict__.get("_warned_uncompilable"):
+            self.__dict__["_warned_uncompilable"] = True
+            warnings.warn(
+                f"jit_compile=True: model '{self.name}' runs its steps "
+                "eagerly under ModelParallel: torch.compile does not take "
+                "its sharded variables (Keras variables over DTensors) as "
+                "graph inputs.", stacklevel=3)
+        return False
 
     def _compiled(self, kind, make_step):
         """The compiled `kind` step, made once per `compile()` and kept
@@ -358,7 +379,7 @@ class Trainer(loops.LoopsMixin):
         if self.test_function is not None and not force:
             return self.test_function
         step = self.test_step
-        if self.jit_compile:
+        if self._compiles():
             step = self._compiled("test", lambda: self.test_step)
 
         @torch.no_grad()
@@ -375,7 +396,7 @@ class Trainer(loops.LoopsMixin):
         if self.predict_function is not None and not force:
             return self.predict_function
         step = self.predict_step
-        if self.jit_compile:
+        if self._compiles():
             step = self._compiled("predict", lambda: self.predict_step)
 
         def predict_function(batches):

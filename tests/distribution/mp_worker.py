@@ -38,13 +38,14 @@ class CustomStep(keras.Sequential):
         return {"loss": loss}
 
 
-def model(custom=False):
+def model(custom=False, jit_compile=False):
     keras.backend.clear_session()  # layer names dense, dense_1 again
     keras.utils.set_random_seed(0)
     network = (CustomStep if custom else keras.Sequential)([keras.Input((4,)),
                                 keras.layers.Dense(8, activation="tanh"),
                                 keras.layers.Dense(2)])
-    network.compile(keras.optimizers.Adam(0.05), "mse", metrics=["mae"])
+    network.compile(keras.optimizers.Adam(0.05), "mse", metrics=["mae"],
+                    jit_compile=jit_compile)
     return network
 
 
@@ -54,9 +55,9 @@ def full_weights(network):
             .detach().cpu().numpy().tolist() for w in network.weights]
 
 
-def train(custom=False):
+def train(custom=False, jit_compile=False):
     x, y = data()
-    network = model(custom)
+    network = model(custom, jit_compile)
     history = network.fit(x, y, batch_size=16, epochs=3, shuffle=False,
                           verbose=0)
     evaluation = network.evaluate(x, y, batch_size=16, verbose=0,
@@ -207,6 +208,11 @@ def main(out_dir):
                                      for w in network.trainable_weights)
     results["variable_api"] = variable_api(network)
     results["custom_step_weights"] = train(custom=True)[1]["weights"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        results["jit"] = train(jit_compile=True)[1]
+    results["jit_warnings"] = [str(w.message) for w in caught
+                               if "jit_compile" in str(w.message)]
     results["tensorboard"] = tensorboard(out_dir)
     results["regularized"] = regularized()
     results["batch_norm"] = batch_norm_runs(distribution.distribution())

@@ -5,7 +5,6 @@ all-reduce). A pass's shards count only for the steps on its own batches:
 not after it ends, not for the pass a nested `evaluate` interrupted, not
 for a later pass while it sits suspended."""
 
-import gc
 import types
 
 import numpy as np
