@@ -36,15 +36,20 @@ class CompiledStep:
     steps, epochs and `fit` calls, so the graph is traced once (again only
     when a guard fails: a new batch shape, a changed `trainable` flag)."""
 
-    def __init__(self, step, name):
+    def __init__(self, step, name, metric_variables=None):
         self.eager = step
         self.name = name
+        # () -> the metrics' state variables, restored before the eager
+        # rerun of a first compiled call that failed: a step split by graph
+        # breaks may have run (and counted) its first graphs already.
+        self.metric_variables = metric_variables
         # Dynamo keeps its graphs per code object (at most
         # `recompile_limit` of them): a code object of the step's own keeps
         # models from sharing, and exhausting, one cache.
         self.compiled = torch.compile(_with_own_code(step))
         self.failed = None  # the reason, once compilation failed
         self.warm = False
+        self.tried = False  # whether a compiled call has been made
 
     def __call__(self, *args):
         if self.failed is not None:
@@ -55,6 +60,12 @@ class CompiledStep:
             # graph's guards would otherwise see change and retrace.
             self.warm = True
             return self.eager(*args)
+        saved = None
+        if not self.tried and self.metric_variables is not None:
+            # The first compiled call, where compilation fails if it does.
+            self.tried = True
+            saved = [(v, v.detach().clone())
+                     for v in self.metric_variables()]
         try:
             # The model call inside the graph leaves this to its caller.
             call_context.begin_outermost_call()
@@ -64,6 +75,9 @@ class CompiledStep:
             # A trace that raised can leave Dynamo's caches holding frames
             # that later eager calls pick up; start them afresh.
             torch._dynamo.reset()
+        with torch.no_grad():
+            for variable, value in saved or ():
+                variable.copy_(value)
         # The same step eagerly: an error it raises too is the user's (a
         # shape mismatch, a bad loss) and propagates as in eager mode.
         result = self.eager(*args)

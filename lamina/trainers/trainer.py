@@ -344,7 +344,9 @@ class Trainer(loops.LoopsMixin):
         key = f"_compiled_{kind}_step"
         compiled = self.__dict__.get(key)
         if compiled is None:
-            compiled = compiled_step.CompiledStep(make_step(), f"{kind} step")
+            compiled = compiled_step.CompiledStep(
+                make_step(), f"{kind} step", lambda: [
+                    v for m in self._flat_metrics() for v in m.variables])
             self.__dict__[key] = compiled
         return compiled
 

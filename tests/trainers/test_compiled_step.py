@@ -93,6 +93,31 @@ def test_failed_compilation_warns_and_runs_eagerly(monkeypatch):
         compiled.fit(X, Y, **kwargs)  # warned once only
 
 
+def test_a_compiled_call_failing_after_a_partial_run_counts_once(
+        monkeypatch):
+    """A step split by graph breaks can run its first graphs (the forward
+    pass, the loss tracking) before a later part fails to compile; the
+    eager rerun must not count that batch twice in the epoch's metrics."""
+    def partly(fn, **kwargs):
+        def compiled(x, y, sample_weight, trainable):
+            # The part that ran (forward pass, loss tracked; no trainable
+            # weights: no update), then the part that failed.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fn(x, y, sample_weight, [])
+            raise torch._dynamo.exc.Unsupported("refused for the test")
+        return compiled
+
+    monkeypatch.setattr(compiled_step.torch, "compile", partly)
+    eager, compiled = _pair("sgd")
+    kwargs = dict(epochs=1, batch_size=32, shuffle=False, verbose=0)
+    with pytest.warns(UserWarning, match="could not be compiled"):
+        got = compiled.fit(X, Y, **kwargs).history
+    expected = eager.fit(X, Y, **kwargs).history
+    for key in expected:
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-6)
+
+
 def test_user_errors_are_raised_not_swallowed():
     _, model = _pair("sgd", metrics=())
     model.fit(X, Y, batch_size=32, epochs=1, verbose=0)
