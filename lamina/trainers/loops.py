@@ -72,7 +72,7 @@ class LoopsMixin:
         iterator = self._epoch_iterator(
             x, y, sample_weight, batch_size, steps_per_epoch, shuffle,
             class_weight)
-        self._step_cache = None
+        self.__dict__["_step_cache"] = None
         verbose = _resolve_verbose(verbose)
         if not isinstance(callbacks, callbacks_module.CallbackList):
             callbacks = callbacks_module.CallbackList(

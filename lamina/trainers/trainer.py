@@ -40,7 +40,7 @@ class Trainer(loops.LoopsMixin):
         self.jit_compile = False
         self.run_eagerly = False
         self._compile_config = None
-        self._step_cache = None
+        self.__dict__["_step_cache"] = None
         self.train_function = None
         self.test_function = None
         self.predict_function = None
@@ -100,7 +100,7 @@ class Trainer(loops.LoopsMixin):
             "steps_per_execution": steps_per_execution,
             "jit_compile": self.jit_compile,
         }
-        self._step_cache = None
+        self.__dict__["_step_cache"] = None
         self.train_function = None
         self.test_function = None
         self.predict_function = None
@@ -216,15 +216,21 @@ class Trainer(loops.LoopsMixin):
         so a change is never silently ignored (the optimizer then raises
         as Keras's does, unless the model is recompiled)."""
         version = call_context.trainable_version[0]
-        if self._step_cache is None or self._step_cache["version"] != version:
+        cache = self.__dict__.get("_step_cache")
+        if cache is None or cache["version"] != version:
             trainable = self.trainable_weights
-            self._step_cache = {
+            cache = {
                 "version": version,
                 "trainable": trainable,
                 "regularized": [w for w in trainable
                                 if getattr(w, "regularizer", None)],
             }
-        return self._step_cache
+            # Past `Layer.__setattr__`, which would wrap the dict for
+            # tracking, move its key to the end of `__dict__` (a compiled
+            # step's guards read key positions there: a retrace per `fit`)
+            # and mark every layer changed.
+            self.__dict__["_step_cache"] = cache
+        return cache
 
     def _track_loss(self, loss, x):
         """The loss tracker's update (mean weighted by batch size), inlined:
@@ -249,10 +255,23 @@ class Trainer(loops.LoopsMixin):
         """Calls `compute_loss` positionally, as Keras does, passing
         `training` only to an override that accepts it (Keras 3.3 added
         the argument; older overrides lack it)."""
-        if _accepts_training(self.compute_loss):
+        if self._compute_loss_takes_training():
             return self.compute_loss(x, y, y_pred, sample_weight,
                                      training=training)
         return self.compute_loss(x, y, y_pred, sample_weight)
+
+    def _compute_loss_takes_training(self):
+        """Whether `compute_loss` accepts `training`, kept in the model's
+        `__dict__` by the function it was read for: a compiled step reads
+        one constant there (a module-level cache's lookups, traced, left
+        a length guard that failed on the next `fit`: a retrace)."""
+        method = self.compute_loss
+        function = getattr(method, "__func__", method)
+        known = self.__dict__.get("_compute_loss_signature")
+        if known is None or known[0] is not function:
+            known = (function, _accepts_training(method))
+            self.__dict__["_compute_loss_signature"] = known
+        return known[1]
 
     def _forward_and_loss(self, x, y, sample_weight):
         edges = distribution_hook.active()  # DDP/FSDP2 under a distribution

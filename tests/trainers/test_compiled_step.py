@@ -74,6 +74,31 @@ def test_graph_is_reused_across_fit_calls():
     assert "_compiled_train_step" not in model.__dict__
 
 
+@pytest.mark.parametrize("policy", [None, "mixed_bfloat16"])
+def test_a_second_fit_traces_nothing_new(policy):
+    """The second `fit` reuses both graphs of the first (full batches and
+    the shorter last one). Two guards once failed there: the key order of
+    the model's `__dict__` (the step cache moved to its end) and the
+    length of a module-level cache the trace had read."""
+    torch._dynamo.reset()
+    counters.clear()
+    lamina.mixed_precision.set_global_policy(policy)
+    try:
+        model = lamina.Sequential([lamina.Input((8,)),
+                                   layers.Dense(16, activation="relu"),
+                                   layers.Dense(2),
+                                   layers.Activation("softmax",
+                                                     dtype="float32")])
+    finally:
+        lamina.mixed_precision.set_global_policy(None)
+    model.compile("rmsprop", "sparse_categorical_crossentropy",
+                  metrics=["accuracy"], jit_compile=True)
+    model.fit(X, Y, batch_size=24, epochs=1, verbose=0)
+    traced = counters["stats"]["unique_graphs"]
+    model.fit(X, Y, batch_size=24, epochs=1, verbose=0)
+    assert counters["stats"]["unique_graphs"] == traced
+
+
 def test_failed_compilation_warns_and_runs_eagerly(monkeypatch):
     def refuse(fn, **kwargs):
         def compiled(*args):
