@@ -43,19 +43,37 @@ class ShardedVariable(Variable, DTensor):
     """
 
     def __new__(cls, parameter, variable, model):
-        # DTensor's own constructor: a wrapper around the same local shard
-        # (`to_local` without grad is the shard itself, not a view) and
-        # sharding spec; FSDP keeps writing into that storage.
-        with torch.no_grad():
-            local = parameter.to_local()
-        sharded = DTensor.__new__(cls, local, parameter._spec,
-                                  requires_grad=parameter.requires_grad)
+        sharded = _wrap(cls, parameter, parameter.requires_grad)
         sharded.__dict__.update(variable.__dict__)
         sharded._sharded_model = weakref.ref(model)
         return sharded
 
     def __init__(self, *args, **kwargs):
         pass
+
+    def new_slot(self, value, name, path):
+        """An optimizer slot of this variable (Adam's momentum, ...):
+        `value`, a DTensor placed as this variable is (same mesh and
+        placements), as a non-trainable `ShardedVariable` named `name`.
+        The optimizer's foreach ops then update its local shard, and it
+        answers the Keras variable API with its whole value."""
+        placements = tuple(getattr(value, "placements", ()))
+        if not isinstance(value, DTensor) or value.shape != self.shape or \
+                value.device_mesh != self.device_mesh or \
+                placements != tuple(self.placements):
+            raise ValueError(
+                f"Optimizer slot '{path}' of variable '{self.path}': expected "
+                f"a DTensor of shape {tuple(self.shape)} placed as the "
+                f"variable is ({tuple(self.placements)}). Received: a "
+                f"{type(value).__name__} of shape {tuple(value.shape)}, "
+                f"placements {placements}.")
+        slot = _wrap(type(self), value, requires_grad=False)
+        # A plain variable's attributes (name, path, not trainable); a slot
+        # belongs to no FSDP unit, so no gathered copy hides its value.
+        slot.__dict__.update(Variable(torch.empty(0), trainable=False,
+                                      name=name, path=path).__dict__)
+        slot._sharded_model = None
+        return slot
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
@@ -65,7 +83,7 @@ class ShardedVariable(Variable, DTensor):
         copy = DTensor.__new__(type(self), local, self._spec,
                                requires_grad=self.requires_grad)
         copy.__dict__.update(self.__dict__)
-        model = self._sharded_model()
+        model = self._model()
         if model is not None and id(model) in memo:  # a copy of the model
             copy._sharded_model = weakref.ref(memo[id(model)])
         memo[id(self)] = copy
@@ -138,13 +156,29 @@ class ShardedVariable(Variable, DTensor):
     def _drop_gathered_copies(self):
         """A forward pass leaves the root FSDP unit's parameters gathered
         where no backward pass follows; they would hide a new value."""
-        model = self.__dict__.get("_sharded_model")
-        model = model() if model is not None else None
+        model = self._model()
         if model is None:
             return
         for module in model.modules():
             if isinstance(module, FSDPModule):
                 module.reshard()
+
+    def _model(self):
+        """The sharded model (None for an optimizer slot, or once the
+        model is gone)."""
+        reference = self.__dict__.get("_sharded_model")
+        return reference() if reference is not None else None
+
+
+def _wrap(cls, parameter, requires_grad):
+    """A `cls` over `parameter`'s local shard and sharding spec: DTensor's
+    own constructor, around the same storage (`to_local` without grad is
+    the shard itself, not a view), which FSDP and the optimizer keep
+    writing into."""
+    with torch.no_grad():
+        local = parameter.to_local()
+    return DTensor.__new__(cls, local, parameter._spec,
+                           requires_grad=requires_grad)
 
 
 def _as_tensor(value):

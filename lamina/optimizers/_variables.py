@@ -136,16 +136,22 @@ class OptimizerVariables:
             initializer, reference_variable.shape, reference_variable.dtype,
             reference_variable.device, like=reference_variable.detach(),
         )
+        path = self._variable_path(name)
+        if hasattr(reference_variable, "new_slot"):
+            # A sharded variable (ModelParallel's `ShardedVariable`): its
+            # slot is one too, sharded alike (`value` is a DTensor placed
+            # as the weight is), with the Keras variable API.
+            return self._track_slot(reference_variable.new_slot(
+                value, name, path), reference_variable)
         if type(value) is not torch.Tensor:
-            # A sharded (DTensor) weight under ModelParallel: its slot is
+            # A sharded torch parameter (not a Keras variable): its slot is
             # sharded alike; a tensor subclass cannot become a Variable.
             slot = torch.nn.Parameter(value, requires_grad=False)
-            slot._keras_name, slot._keras_path = name, self._variable_path(
-                name)
-            slot.path = slot._keras_path  # `Variable`'s property, as data
+            slot._keras_name = name
+            slot._keras_path = slot.path = path  # `Variable`'s property
             return self._track_slot(slot, reference_variable)
         return self._track_slot(Variable(
-            value, trainable=False, name=name, path=self._variable_path(name)
+            value, trainable=False, name=name, path=path
         ), reference_variable)
 
     def add_optimizer_variables(self, trainable_variables, name,
@@ -274,5 +280,8 @@ def _copy_into(variable, value):
             f"{tuple(variable.shape)} not compatible with provided weight "
             f"shape {value.shape}."
         )
+    if isinstance(variable, Variable):  # sharded: keeps its own shard
+        variable.assign(value)
+        return
     with torch.no_grad():
         variable.copy_(torch.as_tensor(value))

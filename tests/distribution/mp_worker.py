@@ -1,8 +1,9 @@
 """Run by `torchrun --nproc_per_node=2` from test_model_parallel.py (and
 imported there for the single-process reference): a Dense kernel sharded
 by column across 2 ranks through a LayoutMap, trained with `fit`; the
-sharded variables' Keras API; TensorBoard's histograms of them. The
-script ends as a user's does (no `os._exit`)."""
+Keras API of the sharded variables and of their optimizer slots;
+TensorBoard's histograms of them. The script ends as a user's does (no
+`os._exit`)."""
 
 import copy
 import json
@@ -63,9 +64,13 @@ def train(custom=False, jit_compile=False):
     evaluation = network.evaluate(x, y, batch_size=16, verbose=0,
                                   return_dict=True)
     prediction = network.predict(x, batch_size=16, verbose=0)
+    optimizer = network.optimizer
     return network, {"history": history.history, "evaluation": evaluation,
                      "prediction": prediction.tolist(),
-                     "weights": full_weights(network)}
+                     "weights": full_weights(network),
+                     # Keras variables, sharded or not: reading gathers.
+                     "slots": [v.numpy().tolist() for v in optimizer.variables],
+                     "slot_paths": [v.path for v in optimizer.variables]}
 
 
 def regularized():
@@ -158,6 +163,33 @@ def variable_api(network):
     return out
 
 
+def slot_api(network):
+    """The optimizer slots of sharded variables are sharded variables too:
+    Keras's variable API over their whole value; the update's foreach ops
+    work on the local shards, with no collective."""
+    optimizer = network.optimizer
+    momentum = optimizer.variables[2]  # of the kernel sharded by column
+    out = {"types": [type(v).__name__ for v in optimizer.variables],
+           "placements": [str(p) for p in momentum.placements],
+           "trainable": momentum.trainable, "repr": repr(momentum)}
+    momentum.assign(np.arange(32, dtype="float32").reshape(4, 8))
+    out["local_after_assign"] = momentum.to_local().tolist()
+    out["after_assign"] = momentum.numpy().tolist()
+    values = [v.numpy() for v in optimizer.variables]
+    values[2] = np.full((4, 8), 0.5, "float32")
+    optimizer.set_weights(values)
+    out["after_set_weights"] = momentum.numpy().tolist()
+    variables = network.trainable_weights
+    grads = [torch.zeros_like(v) for v in variables]
+    with torch.profiler.profile(
+            activities=[torch.profiler.ProfilerActivity.CPU]) as profile:
+        optimizer.apply(grads, variables)
+    out["update_collectives"] = sorted({
+        event.name for event in profile.events()
+        if "c10d" in event.name or "gloo" in event.name})
+    return out
+
+
 def tensorboard(out_dir):
     """TensorBoard with weight histograms and images: every rank gathers
     the sharded variables, rank 0 alone writes."""
@@ -207,6 +239,7 @@ def main(out_dir):
     results["in_weight_lists"] = any(w is kernel
                                      for w in network.trainable_weights)
     results["variable_api"] = variable_api(network)
+    results["slot_api"] = slot_api(network)
     results["custom_step_weights"] = train(custom=True)[1]["weights"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -203,3 +203,32 @@ def test_tensorboard_embeddings_of_a_sharded_model(ranks, out_dir):
     for rank in ranks:  # the whole (10, 4) matrix, as every rank reads it
         np.testing.assert_allclose(matrix, rank["tensorboard"]["embeddings"],
                                    rtol=1e-6)
+
+
+def test_optimizer_slots_match_a_single_process(ranks, single):
+    for rank in ranks:
+        assert rank["slot_paths"] == single["slot_paths"]
+        assert len(rank["slots"]) == len(single["slots"]) == 10
+        for got, want in zip(rank["slots"], single["slots"]):
+            np.testing.assert_allclose(got, want, atol=1e-6, rtol=0)
+
+
+def test_optimizer_slots_of_sharded_variables_are_sharded_variables(ranks):
+    # Adam's momentum and velocity of each of the 4 sharded weights; the
+    # iteration count and learning rate stay plain variables.
+    assigned = np.arange(32, dtype="float32").reshape(4, 8)
+    for rank_id, rank in enumerate(ranks):
+        api = rank["slot_api"]
+        assert api["types"] == ["Variable"] * 2 + ["ShardedVariable"] * 8
+        assert api["placements"] == ["S(1)"]  # as the kernel's
+        assert api["trainable"] is False
+        assert api["repr"].startswith(
+            "<ShardedVariable path=adam/sequential_dense_kernel_momentum, "
+            "shape=(4, 8)")
+        np.testing.assert_array_equal(api["after_assign"], assigned)
+        np.testing.assert_array_equal(
+            api["local_after_assign"],
+            assigned[:, 4 * rank_id:4 * rank_id + 4])
+        np.testing.assert_array_equal(api["after_set_weights"],
+                                      np.full((4, 8), 0.5))
+        assert api["update_collectives"] == []  # local shards only
