@@ -23,6 +23,7 @@ import os
 import time
 
 _WORKER_NAME = "pt_gloo_runloop"
+_TASKS = "/proc/self/task"
 _installed = [False]
 
 
@@ -40,11 +41,21 @@ def wait_for_collective_threads(pause=0.005, timeout=5.0):
     worker waiting for it gets it and runs. The workers are idle when,
     across such a pause, none of them ran (their context switch counts are
     unchanged) and every one is asleep: a worker waiting for the GIL would
-    have taken it during the pause. Without /proc (not Linux) there is
-    nothing to watch, and one pause is all this does.
+    have taken it during the pause. It returns at once where there is no
+    gloo worker (no process group, or its group was destroyed and
+    collected), and after `timeout` seconds at most. Without /proc (not
+    Linux) there is nothing to watch, and one pause is all this does.
+
+    The workers are looked for, not the process group: one that
+    `destroy_process_group` left while a `DeviceMesh` still refers to it
+    keeps its workers until the interpreter collects it.
     """
     deadline = time.monotonic() + timeout
-    previous = None
+    previous = gloo_worker_threads()
+    if not previous:
+        if not os.path.isdir(_TASKS):
+            time.sleep(pause)
+        return
     while time.monotonic() < deadline:
         time.sleep(pause)
         current = gloo_worker_threads()
@@ -56,25 +67,28 @@ def wait_for_collective_threads(pause=0.005, timeout=5.0):
         previous = current
 
 
-def gloo_worker_threads():
+def gloo_worker_threads(tasks=_TASKS):
     """{thread id: (scheduler state, context switches)} of this process's
-    gloo worker threads, read from /proc ({} where there is none)."""
+    gloo worker threads, read from /proc ({} where there is none). A
+    thread whose record cannot be read or parsed (it ended meanwhile, or
+    a sandbox's /proc lacks the fields) is left out: an exit handler must
+    not raise."""
     try:
-        threads = os.listdir("/proc/self/task")
+        threads = os.listdir(tasks)
     except OSError:
         return {}
     workers = {}
     for thread in threads:
-        folder = f"/proc/self/task/{thread}"
+        folder = os.path.join(tasks, thread)
         try:
-            with open(f"{folder}/comm") as f:
+            with open(os.path.join(folder, "comm")) as f:
                 if f.read().strip() != _WORKER_NAME:
                     continue
-            with open(f"{folder}/status") as f:
+            with open(os.path.join(folder, "status")) as f:
                 fields = dict(line.split(":", 1) for line in f if ":" in line)
-        except OSError:  # the thread ended meanwhile
+            switches = sum(int(fields.get(key, "0")) for key in (
+                "voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"))
+            workers[thread] = (fields["State"].split()[0], switches)
+        except (OSError, KeyError, ValueError, IndexError):
             continue
-        switches = sum(int(fields.get(key, "0")) for key in (
-            "voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"))
-        workers[thread] = (fields["State"].split()[0], switches)
     return workers
