@@ -231,6 +231,11 @@ class ModelParallel(Distribution):
         # DTensor is imported on use: it costs a second at import time.
         from torch.distributed.tensor import Shard
 
+        if variable.dim() == 0:  # checked here, before any layer is sharded
+            raise ValueError(
+                f"Variable '{variable.path}' is a scalar (shape ()), which "
+                "`ModelParallel` (FSDP2) cannot shard: every trainable "
+                "variable is sharded. Give it shape (1,) instead.")
         layout = self._layout_map[getattr(variable, "path", "")]
         if layout is None:
             return Shard(0)

@@ -270,6 +270,7 @@ def main(out_dir):
         results["state_error"] = None
     except ValueError as error:
         results["state_error"] = str(error)
+    results["pid"] = os.getpid()  # event files are named after it
     rank = int(os.environ["RANK"])
     with open(os.path.join(out_dir, f"rank{rank}.json"), "w") as f:
         json.dump(results, f)

@@ -163,10 +163,15 @@ def test_tensorboard_histograms_of_sharded_variables(ranks, out_dir):
     from tensorboard.backend.event_processing import event_accumulator
 
     logs = os.path.join(out_dir, "logs")
-    # Rank 0 alone writes: one event file per folder.
+    # Rank 0 alone writes: one event file per folder, named after its pid.
     train_dir = os.path.join(logs, "train")
     assert len([f for f in os.listdir(train_dir)
                 if f.startswith("events.out")]) == 1
+    for folder in ("logs", "embedding_logs"):
+        for _, _, files in os.walk(os.path.join(out_dir, folder)):
+            for name in files:
+                if name.startswith("events.out"):
+                    assert name.split(".")[-2] == str(ranks[0]["pid"])
     events = event_accumulator.EventAccumulator(
         train_dir, size_guidance={"histograms": 0, "images": 0})
     events.Reload()
@@ -232,3 +237,18 @@ def test_optimizer_slots_of_sharded_variables_are_sharded_variables(ranks):
         np.testing.assert_array_equal(api["after_set_weights"],
                                       np.full((4, 8), 0.5))
         assert api["update_collectives"] == []  # local shards only
+
+
+def test_a_scalar_variable_is_refused_before_any_sharding():
+    # FSDP2 refuses scalar parameters, once it has sharded the layers
+    # before; the placement check names the variable first.
+    import lamina as keras
+
+    mesh = keras.distribution.DeviceMesh((2,), ["model"], ["cpu:0", "cpu:1"])
+    model_parallel = keras.distribution.ModelParallel(
+        layout_map=keras.distribution.LayoutMap(mesh))
+    layer = keras.layers.Layer(name="scale")
+    scale = layer.add_weight(shape=(), initializer="ones", name="s")
+    with pytest.raises(ValueError, match=r"Variable 'scale/s' is a scalar "
+                                         r"\(shape \(\)\).*shape \(1,\)"):
+        model_parallel.shard_placement(scale)
