@@ -277,6 +277,8 @@ def _rebind_weights(model, owners):
     its layer and in the layers' weight lists. FSDP adopts the parameter
     its module holds at its lazy initialization (the first forward pass,
     still to come), then manages it as its own."""
+    # Imported on use, as FSDP above: it loads DTensor and FSDP, a second
+    # at import time that DataParallel and one-process scripts never need.
     from lamina.distribution.sharded_variable import ShardedVariable
 
     replaced = {}
