@@ -21,7 +21,8 @@ Under `ModelParallel` every process calls `save`/`save_weights`/
 and rank 0 writes Keras's usual file; loading gives each process its
 shard again. A sharded variable (`layer.kernel`, `model.weights`) is a
 `ShardedVariable`: Keras's variable API over the whole value (reading
-gathers, in every process; `assign` keeps each process's shard).
+gathers, in every process; `assign` keeps each process's shard); so are
+its optimizer slots (`optimizer.variables`), sharded alike.
 
 At exit, a process waits for gloo's worker threads to finish (`teardown`):
 torch aborts otherwise, now and then, after a collective near the end.
