@@ -20,11 +20,11 @@ import weakref
 
 import numpy as np
 import torch
-from torch.distributed.fsdp import FSDPModule
 from torch.distributed.tensor import DTensor
 from torch.distributed.tensor import distribute_tensor
 
 from lamina.layers.variable import Variable
+from lamina.utils.fsdp_units import reshard_units
 
 
 class ShardedVariable(Variable, DTensor):
@@ -157,11 +157,8 @@ class ShardedVariable(Variable, DTensor):
         """A forward pass leaves the root FSDP unit's parameters gathered
         where no backward pass follows; they would hide a new value."""
         model = self._model()
-        if model is None:
-            return
-        for module in model.modules():
-            if isinstance(module, FSDPModule):
-                module.reshard()
+        if model is not None:
+            reshard_units(model)
 
     def _model(self):
         """The sharded model (None for an optimizer slot, or once the

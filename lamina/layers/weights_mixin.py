@@ -13,6 +13,7 @@ from lamina.layers.variable import Variable
 from lamina.layers.variable import to_numpy
 from lamina.utils.dtypes import standardize_dtype
 from lamina.utils.dtypes import to_torch_dtype
+from lamina.utils.fsdp_units import reshard_units
 
 _state = call_context.state
 _AGGREGATIONS = ("none", "mean", "sum", "only_first_replica")
@@ -280,10 +281,8 @@ def _whole_values_into(layer, variables):
     without backward leaves, which would hide the new values."""
     if not any(hasattr(v, "full_tensor") for v in variables):
         return contextlib.nullcontext()
-    from torch.distributed.fsdp import FSDPModule
     from torch.distributed.tensor.experimental import implicit_replication
 
-    for module in layer.modules():
-        if isinstance(module, FSDPModule):
-            module.reshard()
+    reshard_units(layer)
     return implicit_replication()
+

@@ -16,6 +16,8 @@ import tempfile
 
 import torch.distributed as dist
 
+from lamina.utils.fsdp_units import reshard_units
+
 
 def saved_class(obj):
     """`obj`'s class, as files name it: FSDP swaps a sharded layer's class
@@ -40,18 +42,6 @@ def is_sharded(model):
     return any(isinstance(w, DTensor) for w in model.weights)
 
 
-def _resharded(model):
-    """Puts every FSDP unit of `model` back to its sharded parameters: a
-    forward pass without backward (`predict`) leaves the root unit's
-    parameters gathered, in place of the variables that saving reads and
-    loading assigns."""
-    from torch.distributed.fsdp import FSDPModule
-
-    for module in model.modules():
-        if isinstance(module, FSDPModule):
-            module.reshard()
-
-
 @contextlib.contextmanager
 def writing(model, filepath):
     """The path this process writes `filepath` to: `filepath` itself, but
@@ -61,7 +51,7 @@ def writing(model, filepath):
         yield filepath
         return
     check_writable(model, filepath)
-    _resharded(model)
+    reshard_units(model)
     failure = None
     try:
         if dist.get_rank() == 0:
@@ -150,6 +140,6 @@ def loading(model=None):
     from torch.distributed.tensor.experimental import implicit_replication
 
     if model is not None:
-        _resharded(model)
+        reshard_units(model)
     with implicit_replication():
         yield
