@@ -163,13 +163,17 @@ class _SlicedPass:
         draws along its rows are its rows of the whole batch's draws (so
         a step with Dropout is the step one process would take)."""
         rows = _batch_rows(batch)
+        piece = shard_batch(batch, self.shard_id, self.num_shards)
         if rows is not None:
-            random_masks.set_row_shard(
-                rows * self.shard_id // self.num_shards,
-                _slice_rows(rows, self.shard_id, self.num_shards), rows,
-                source=self)
+            shard = (rows * self.shard_id // self.num_shards,
+                     _slice_rows(rows, self.shard_id, self.num_shards), rows)
+            random_masks.set_row_shard(*shard, source=self)
             self.add(rows)
-        return shard_batch(batch, self.shard_id, self.num_shards)
+            try:  # (what `step_on` reads; a NumPy array takes none)
+                _first_array(piece)._lamina_row_shard = (self, shard)
+            except AttributeError:
+                pass
+        return piece
 
 
 class _EqualShards:
@@ -194,6 +198,28 @@ class _EqualShards:
 def _slice_rows(total, shard_id, num_shards):
     return (total * (shard_id + 1) // num_shards
             - total * shard_id // num_shards)
+
+
+def step_on(batch):
+    """Makes the row shard `batch` (this process's part of a global batch,
+    as a pass yielded it) was read with the one draws take, before a step
+    on it: a step may run after later batches were read
+    (`steps_per_execution`), and one of those may have set another shard
+    of as many rows (16 then 15 global rows: 8 here from either)."""
+    first = _first_array(batch)
+    read = getattr(first, "_lamina_row_shard", None)
+    if read is None:
+        return
+    record, shard = read
+    if record in _open_passes:  # (a pass already forgotten sets nothing)
+        random_masks.set_row_shard(*shard, source=record)
+
+
+def _first_array(batch):
+    for value in tree.flatten(batch):
+        if hasattr(value, "shape") and len(value.shape):
+            return value
+    return None
 
 
 def _batch_rows(batch):

@@ -62,6 +62,12 @@ class TrainerEdges:
             adapter, self.distribution.data_shard_id,
             self.distribution.num_data_shards)
 
+    def before_step(self, batch):
+        """Before a train step on `batch` (this process's part): random
+        draws take the row shard it was read with (`steps_per_execution`
+        steps run after later batches were read)."""
+        data_sharding.step_on(batch)
+
     # ------------------------------------------------------------------
     # The model
     def training_module(self, model, x):

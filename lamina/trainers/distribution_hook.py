@@ -8,6 +8,8 @@ their edges:
   iterates (its shard of every batch when `shard`);
 - `training_module(model, x)`: what the train step calls forward through
   (a `DistributedDataParallel` wrapper, or the model itself);
+- `before_step(batch)`: called before each step on a batch read ahead
+  of it (`steps_per_execution`), so its random draws are its own;
 - `weigh_loss(loss, rows)`: the loss to differentiate, weighed by this
   process's share of the global batch's rows;
 - `global_metrics_result(metrics, result)`: `result()` computed over the

@@ -330,8 +330,12 @@ class Trainer(loops.LoopsMixin):
         def train_function(batches):
             if run_group is not None and len(batches) > 1:
                 return run_group(batches)
+            edges = distribution_hook.active() if len(batches) > 1 \
+                else None
             logs = None
             for batch in batches:
+                if edges is not None:  # (batches read ahead of their step)
+                    edges.before_step(batch)
                 logs = step(batch)
             return logs
 

@@ -67,11 +67,13 @@ class Batches(keras.utils.PyDataset):
 # batches' 12); 63 by 16: a last batch of 15, where one process has 8 rows
 # as in the full batches, so its slice size does not tell the global size;
 # 64 by 24 in one group of 3 steps: the full batches' steps run after the
-# last (16 rows) was read.
+# last (16 rows) was read; 63 by 16 in groups of 2: the last group holds a
+# 16-row and a 15-row batch, 8 rows from either on one process.
 NOISY = {"arrays_noise": (64, GLOBAL_BATCH, 1),
          "arrays_noise_uneven": (62, 24, 1),
          "arrays_noise_ambiguous": (63, GLOBAL_BATCH, 1),
-         "arrays_noise_grouped": (64, 24, 3)}
+         "arrays_noise_grouped": (64, 24, 3),
+         "arrays_noise_grouped_ambiguous": (63, GLOBAL_BATCH, 2)}
 
 
 class CountedAllReduces:

@@ -13,8 +13,9 @@ import pytest
 # (they stayed per process when the step differentiated with
 # `torch.autograd.grad`).
 SOURCES = ["arrays", "pydataset", "generator", "loader", "arrays_dropout",
-           "arrays_jit", "arrays_noise", "arrays_noise_uneven", "arrays_noise_ambiguous",
-           "arrays_noise_grouped"]
+           "arrays_jit", "arrays_noise", "arrays_noise_uneven",
+           "arrays_noise_ambiguous", "arrays_noise_grouped",
+           "arrays_noise_grouped_ambiguous"]
 
 @pytest.fixture(scope="module")
 def ranks(tmp_path_factory, run_torchrun):
@@ -53,12 +54,14 @@ def test_weigh_loss_all_reduces_only_where_the_global_size_is_unknown(ranks):
     # exception: 63 rows by 16, whose last batch (15) gives one process 8
     # rows as the full ones do, so a step cannot tell it from them (a
     # grouped step may run after the last batch was read): that batch
-    # sums the counts, once an epoch.
+    # sums the counts, once an epoch (in groups of 2, both steps of the
+    # last group, read after it: twice).
     for rank in ranks:
         counts = {source: rank[source]["weigh_all_reduces"]
                   for source in SOURCES}
         assert counts == {**dict.fromkeys(SOURCES, 0),
-                          "arrays_noise_ambiguous": 2}
+                          "arrays_noise_ambiguous": 2,
+                          "arrays_noise_grouped_ambiguous": 4}
 
 
 def test_predict_returns_every_row_on_every_rank(ranks):

@@ -128,13 +128,11 @@ def test_the_last_grouped_steps_run_after_the_data_ran_out_keep_their_shard(
     assert probe.seen == [((0, 8, 16), 16, None)] * 8
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "A step cannot tell which of the batches read ahead it runs on: rank 1"
-    " slices 8 rows from both a 16-row batch and a 15-row one, so both "
-    "steps of the group take the later batch's shard (one process's draws"
-    " for the first would be rows 8-15 of 16). Needs the trainer to name "
-    "the batch each step runs on."))
 def test_read_ahead_batches_with_one_slice_size_for_two_global_sizes():
+    """Rank 1 slices 8 rows from both a 16-row batch and a 15-row one;
+    grouped, both were read before either step ran, and each step must
+    draw along its own batch's shard (the trainer names the batch:
+    `before_step`). Both steps took the later batch's shard before."""
     distribution_hook.install(_RankOf2(shard_id=1))
     try:
         probe = _Probe()
