@@ -33,6 +33,10 @@ class RemoteMonitor(Callback):
     >>> # model.fit(x, y, callbacks=[monitor])
     """
 
+    # Under torchrun, rank 0 alone posts (CallbackList): the epoch logs are
+    # already global there, and one post per process would repeat them.
+    rank_zero_only = True
+
     def __init__(self, root="http://localhost:9000",
                  path="/publish/epoch/end/", field="data", headers=None,
                  send_as_json=False):

@@ -123,3 +123,14 @@ def test_an_error_status_still_counts_as_reached(server, recwarn):
         0, {"loss": 1.0})
     assert len(server.posts) == 1
     assert not [w for w in recwarn if "RemoteMonitor" in str(w.message)]
+
+
+def test_only_rank_zero_posts_under_torchrun(monkeypatch):
+    """The epoch logs are global on every rank: one post per job."""
+    from lamina.callbacks import callback_list
+
+    monitor = lamina.callbacks.RemoteMonitor()
+    monkeypatch.setattr(callback_list, "is_rank_zero", lambda: False)
+    assert monitor not in callback_list.CallbackList([monitor]).callbacks
+    monkeypatch.setattr(callback_list, "is_rank_zero", lambda: True)
+    assert monitor in callback_list.CallbackList([monitor]).callbacks
