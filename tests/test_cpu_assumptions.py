@@ -39,6 +39,10 @@ ALLOWED = {
     ("tests/mixed_precision/test_loss_scaling.py", "_fit_both"):
         "`.numpy()` of the Keras reference's variables, which Keras reads "
         "to the host itself",
+    **{("tests/distribution/mp_worker.py", function):
+       "tests the sharded Keras variables' `numpy()`, which gathers the "
+       "whole value and reads it to the host (`to_numpy`)"
+       for function in ("train", "variable_api", "slot_api", "tensorboard")},
     ("tests/mixed_precision/test_loss_scaling.py",
      "test_overflowing_steps_are_skipped_as_keras"):
         "`.numpy()` of the Keras reference's variables, which Keras reads "
