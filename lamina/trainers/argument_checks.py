@@ -239,3 +239,27 @@ def _describe(loss):
     if isinstance(loss, (str, list, tuple, dict)):
         return repr(loss)
     return getattr(loss, "__name__", type(loss).__name__)
+
+def resolve_verbose(verbose):
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2):
+        raise ValueError(
+            "Argument `verbose` must be 'auto', 0, 1 or 2. "
+            f"Received: verbose={verbose!r}"
+        )
+    return verbose
+
+
+def reject_kwargs(method, kwargs):
+    legacy = {"workers", "use_multiprocessing", "max_queue_size"}
+    unknown = set(kwargs) - legacy
+    if unknown:
+        raise TypeError(
+            f"{method}() got unexpected keyword arguments: {sorted(unknown)}"
+        )
+
+
+def num_rows(x):
+    first = tree.flatten(x)[0]
+    return int(np.shape(first)[0]) if np.ndim(first) else 1

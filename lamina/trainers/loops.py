@@ -1,13 +1,9 @@
-"""fit / evaluate / predict: the epoch and batch loops around the steps."""
+"""fit and evaluate: the epoch and batch loops around the steps (predict:
+`predict_loop`)."""
 
 import warnings
 
-import numpy as np
-import torch
-
 from lamina import config
-
-from lamina.layers import call_context
 from lamina.trainers import argument_checks
 from lamina.trainers import data_adapters
 from lamina.trainers import distribution_hook
@@ -17,8 +13,6 @@ from lamina.trainers.data_adapters.data_adapter_utils import (
 )
 from lamina.trainers.epoch_iterator import EpochIterator
 from lamina.trainers.logs import pythonify
-from lamina.utils import tree
-from lamina.utils.dtypes import to_torch_dtype
 from lamina.utils.traceback_utils import filter_traceback
 
 
@@ -57,7 +51,7 @@ class LoopsMixin:
         from lamina import callbacks as callbacks_module
 
         self._assert_compiled("fit")
-        _reject_kwargs("fit", kwargs)
+        argument_checks.reject_kwargs("fit", kwargs)
         epochs = _capped_epochs(epochs)
         argument_checks.check_fit_arguments(
             self, x, y, batch_size, steps_per_epoch, validation_split,
@@ -73,7 +67,7 @@ class LoopsMixin:
             x, y, sample_weight, batch_size, steps_per_epoch, shuffle,
             class_weight)
         self.__dict__["_step_cache"] = None
-        verbose = _resolve_verbose(verbose)
+        verbose = argument_checks.resolve_verbose(verbose)
         if not isinstance(callbacks, callbacks_module.CallbackList):
             callbacks = callbacks_module.CallbackList(
                 callbacks, add_history=True, add_progbar=verbose != 0,
@@ -139,10 +133,10 @@ class LoopsMixin:
         from lamina import callbacks as callbacks_module
 
         self._assert_compiled("evaluate")
-        _reject_kwargs("evaluate", kwargs)
+        argument_checks.reject_kwargs("evaluate", kwargs)
         argument_checks.check_evaluate_arguments(self, x, y, batch_size, steps)
         iterator = self._epoch_iterator(x, y, sample_weight, batch_size, steps)
-        verbose = _resolve_verbose(verbose)
+        verbose = argument_checks.resolve_verbose(verbose)
         if not isinstance(callbacks, callbacks_module.CallbackList):
             callbacks = callbacks_module.CallbackList(
                 callbacks, add_progbar=verbose != 0, verbose=verbose,
@@ -176,53 +170,6 @@ class LoopsMixin:
             self.train()
         return logs
 
-    def _predict_shortcut(self, predict_function):
-        """With the default predict_step on a built model, a batch of one
-        tensor needs none of `__call__`'s first-call work once the full
-        path has run on its feature shape (eval mode, device and build are
-        settled before the loop): it goes straight to the layers' direct
-        calls (`_inference_function`) or to the module call, inside an
-        inference scope. The guard (`Shortcut.usable`, torch's hook test)
-        is checked on every batch. Returns (predict_batch, predict_tensor):
-        the same for a batch tuple and for a bare input tensor; None when
-        the default step is overridden."""
-        if not getattr(type(self).predict_step, "_is_default_step", False) \
-                or not self.built:
-            return None
-        device = self._model_device()
-        dtype = to_torch_dtype(self.input_dtype)
-        validated = set()
-        module_call = torch.nn.Module.__call__
-        scope = call_context.inference_scope()  # entered once per batch
-
-        def predict_batch(batch):
-            x = batch[0] if len(batch) == 1 else None
-            if not isinstance(x, torch.Tensor):
-                return predict_function((batch,))
-            return predict_tensor(x)
-
-        def accepts(x):
-            return x.device == device and x.dtype == dtype
-
-        def predict_tensor(x, checked=False):
-            """`checked`: `x` is a slice of a tensor whose first slice was
-            accepted and validated already."""
-            if checked:
-                pass
-            elif not accepts(x):
-                return predict_function(((x,),))
-            elif x.shape[1:] not in validated:
-                # First batch of this shape: the full path checks it.
-                outputs = self(x, training=False)
-                validated.add(x.shape[1:])
-                return outputs
-            run = self._inference_function()
-            with scope:
-                call_context.begin_outermost_call()
-                return run(x) if run is not None else module_call(self, x)
-
-        predict_tensor.accepts = accepts
-        return predict_batch, predict_tensor
     def _metrics_result_or_logs(self, step_logs):
         """The metrics' results, unless a custom step returned other keys
         (a GAN's d_loss/g_loss): then its last logs, as Keras does."""
@@ -244,79 +191,11 @@ class LoopsMixin:
         results += [logs[k] for k in sorted(logs) if k not in ordered]
         return results[0] if len(results) == 1 else results
 
-    @filter_traceback
-    def predict(self, x, batch_size=None, verbose="auto", steps=None,
-                callbacks=None, **kwargs):
-        """Returns the model's outputs as NumPy arrays."""
-        from lamina import callbacks as callbacks_module
-
-        _reject_kwargs("predict", kwargs)
-        argument_checks.check_predict_arguments(self, x, batch_size, steps)
-        iterator = self._epoch_iterator(x, batch_size=batch_size, steps=steps,
-                                        shard=False)
-        verbose = _resolve_verbose(verbose)
-        if not isinstance(callbacks, callbacks_module.CallbackList):
-            callbacks = callbacks_module.CallbackList(
-                callbacks, add_progbar=verbose != 0, verbose=verbose,
-                epochs=1, steps=iterator.num_batches, model=self,
-            )
-        predict_function = self.make_predict_function()
-        self.eval()
-        self.stop_predicting = False
-        callbacks.on_predict_begin()
-        outputs = []
-        with torch.no_grad():
-            outputs = self._predict_batches(iterator, predict_function,
-                                            callbacks)
-        callbacks.on_predict_end()
-        if not outputs:
-            raise ValueError(
-                "Expected at least one batch of data in `predict()`; the "
-                "input is empty."
-            )
-        return _concatenate_to_numpy(outputs)
-
-    def _predict_batches(self, iterator, predict_function, callbacks):
-        quiet = not callbacks.listens_to("on_predict_batch_begin") and \
-            not callbacks.listens_to("on_predict_batch_end")
-        # (`jit_compile=True`: every batch through the compiled step.)
-        shortcut = self._predict_shortcut(predict_function) \
-            if quiet and not self.jit_compile else None
-        outputs = []
-        if shortcut is not None:
-            predict_batch, predict_tensor = shortcut
-            slices = iterator.tensor_slices()
-            if slices is not None:
-                # Slices of one tensor share its device, dtype and feature
-                # shape: after the first, only the guarded call is left.
-                checked = False
-                for x in slices:
-                    outputs.append(predict_tensor(x, checked))
-                    checked = checked or predict_tensor.accepts(x)
-                    if self.stop_predicting:
-                        break
-                return outputs
-            for _, batch in iterator:
-                outputs.append(predict_batch(batch))
-                if self.stop_predicting:
-                    break
-            return outputs
-        for step, batch in iterator:
-            callbacks.on_predict_batch_begin(step)
-            batch_outputs = predict_function((batch,))
-            outputs.append(batch_outputs)
-            callbacks.on_predict_batch_end(step, {"outputs": batch_outputs})
-            if self.stop_predicting:
-                break
-        return outputs
-
-    # ------------------------------------------------------------------
-    # Single batches
     def train_on_batch(self, x, y=None, sample_weight=None,
                        class_weight=None, return_dict=False):
         self._assert_compiled("train_on_batch")
         iterator = self._epoch_iterator(
-            x, y, sample_weight, batch_size=_num_rows(x),
+            x, y, sample_weight, batch_size=argument_checks.num_rows(x),
             class_weight=class_weight)
         self.reset_metrics()
         train_function = self.make_train_function()
@@ -327,22 +206,13 @@ class LoopsMixin:
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled("test_on_batch")
         iterator = self._epoch_iterator(x, y, sample_weight,
-                                        batch_size=_num_rows(x))
+                                        batch_size=argument_checks.num_rows(x))
         self.reset_metrics()
         test_function = self.make_test_function()
         self.eval()
         for _, batch in iterator:
             test_function((batch,))
         return self._single_batch_result(return_dict)
-
-    def predict_on_batch(self, x):
-        iterator = self._epoch_iterator(x, batch_size=_num_rows(x),
-                                        shard=False)
-        predict_function = self.make_predict_function()
-        self.eval()
-        with torch.no_grad():
-            outputs = [predict_function((batch,)) for _, batch in iterator]
-        return _concatenate_to_numpy(outputs)
 
     def _single_batch_result(self, return_dict):
         logs = pythonify(self.get_metrics_result())
@@ -394,22 +264,6 @@ def _is_array_input(x):
     return array_data_adapter.can_handle(x)
 
 
-def _num_rows(x):
-    first = tree.flatten(x)[0]
-    return int(np.shape(first)[0]) if np.ndim(first) else 1
-
-
-def _resolve_verbose(verbose):
-    if verbose == "auto":
-        return 1
-    if verbose not in (0, 1, 2):
-        raise ValueError(
-            "Argument `verbose` must be 'auto', 0, 1 or 2. "
-            f"Received: verbose={verbose!r}"
-        )
-    return verbose
-
-
 def _should_validate(epoch, validation_freq):
     if isinstance(validation_freq, int):
         if validation_freq < 1:
@@ -419,34 +273,6 @@ def _should_validate(epoch, validation_freq):
             )
         return (epoch + 1) % validation_freq == 0
     return (epoch + 1) in validation_freq
-
-
-def _reject_kwargs(method, kwargs):
-    legacy = {"workers", "use_multiprocessing", "max_queue_size"}
-    unknown = set(kwargs) - legacy
-    if unknown:
-        raise TypeError(
-            f"{method}() got unexpected keyword arguments: {sorted(unknown)}"
-        )
-
-
-def _concatenate_to_numpy(outputs):
-    first = outputs[0]
-    if isinstance(first, torch.Tensor):
-        joined = torch.cat(outputs) if first.dim() else torch.stack(outputs)
-        if joined.dtype == torch.bfloat16:
-            joined = joined.float()
-        return joined.detach().cpu().numpy()
-    flat_batches = [tree.flatten(o) for o in outputs]
-    columns = []
-    for index in range(len(flat_batches[0])):
-        pieces = [batch[index] for batch in flat_batches]
-        joined = torch.cat(pieces) if pieces[0].dim() else torch.stack(pieces)
-        if joined.dtype == torch.bfloat16:
-            joined = joined.float()
-        columns.append(joined.detach().cpu().numpy())
-    return tree.pack_sequence_as(first, columns) if isinstance(
-        first, (list, tuple, dict)) else columns[0]
 
 
 def _capped_epochs(epochs):

@@ -16,6 +16,7 @@ from lamina.trainers import argument_checks
 from lamina.trainers import compile_utils
 from lamina.trainers import distribution_hook
 from lamina.trainers import loops
+from lamina.trainers import predict_loop
 from lamina.trainers import step_functions
 from lamina.trainers.data_adapters.data_adapter_utils import (
     unpack_x_y_sample_weight,
@@ -24,7 +25,8 @@ from lamina.trainers.logs import LazyLogs
 from lamina.utils import tree
 
 
-class Trainer(loops.LoopsMixin, step_functions.StepFunctionsMixin):
+class Trainer(loops.LoopsMixin, predict_loop.PredictMixin,
+              step_functions.StepFunctionsMixin):
     def _init_trainer(self):
         self.compiled = False
         self.optimizer = None
