@@ -13,6 +13,33 @@ def _rms(x):
     return torch.sqrt(torch.mean(torch.square(x)))
 
 
+# Under ModelParallel a weight, its gradient and its velocity are DTensors
+# (each process holds a shard), and DTensor ops reduce over the whole
+# tensor. The row and column statistics are small: each process keeps them
+# whole (plain variables, equal in every process), from the means over the
+# whole gradient.
+
+
+def _whole(statistic):
+    """`statistic` (a mean over rows or columns of a gradient) as a whole
+    plain tensor: gathered when it is a DTensor."""
+    if hasattr(statistic, "full_tensor"):
+        return statistic.full_tensor()
+    return statistic
+
+
+def _placed_as(target, whole):
+    """`whole`, a plain tensor of `target`'s global shape, as `target` is
+    placed: this process's shard of it when `target` is a DTensor (no
+    communication: every process holds the whole value)."""
+    if not hasattr(target, "device_mesh"):
+        return whole
+    from torch.distributed.tensor import distribute_tensor
+
+    return distribute_tensor(whole.contiguous(), target.device_mesh,
+                             target.placements, src_data_rank=None)
+
+
 @register_builtin("adafactor")
 class Adafactor(Optimizer):
     """Adafactor: the second moment of a matrix is kept as row and column
@@ -99,10 +126,12 @@ class Adafactor(Optimizer):
             alpha = torch.clamp_min(_rms(var), self.epsilon_2) * rho
             squared = torch.square(grad) + self.epsilon_1
             if var.ndim >= 2:
-                r.mul_(beta_2).add_(squared.mean(dim=-1), alpha=1 - beta_2)
-                c.mul_(beta_2).add_(squared.mean(dim=-2), alpha=1 - beta_2)
+                r.mul_(beta_2).add_(_whole(squared.mean(dim=-1)),
+                                    alpha=1 - beta_2)
+                c.mul_(beta_2).add_(_whole(squared.mean(dim=-2)),
+                                    alpha=1 - beta_2)
                 row = r / r.mean(dim=-1, keepdim=True)
-                v.copy_(row.unsqueeze(-1) * c.unsqueeze(-2))
+                v.copy_(_placed_as(v, row.unsqueeze(-1) * c.unsqueeze(-2)))
             else:
                 v.mul_(beta_2).add_(squared, alpha=1 - beta_2)
             update = grad / torch.sqrt(v)

@@ -112,8 +112,8 @@ class Ftrl(Optimizer):
         )
         torch._foreach_sub_(clipped, linears)
         torch._foreach_div_(clipped, quadratics)
-        torch._foreach_copy_(variables, clipped)
-        torch._foreach_copy_(accumulators, new_accumulators)
+        _copy_all(variables, clipped)
+        _copy_all(accumulators, new_accumulators)
 
     def get_config(self):
         config = super().get_config()
@@ -128,3 +128,14 @@ class Ftrl(Optimizer):
             "beta": self.beta,
         })
         return config
+
+
+def _copy_all(targets, sources):
+    """Copies each of `sources` into its target in place. Sharded
+    (DTensor) targets, under ModelParallel, are copied one by one: DTensor
+    has no sharding rule for the fused `_foreach_copy_`."""
+    if any(hasattr(t, "device_mesh") for t in targets):
+        for target, source in zip(targets, sources):
+            target.copy_(source)
+    else:
+        torch._foreach_copy_(targets, sources)

@@ -220,6 +220,114 @@ def tensorboard(out_dir):
             "embeddings": embedded.layers[0].embeddings.numpy().tolist()}
 
 
+# Every built-in optimizer (and the gradient clippings) trains the sharded
+# model as one process does: the norms and the row and column statistics
+# over a sharded weight are those of the whole weight.
+OPTIMIZER_CASES = {
+    "sgd_momentum": ("SGD", {"learning_rate": 0.1, "momentum": 0.9,
+                             "nesterov": True}),
+    "rmsprop": ("RMSprop", {"learning_rate": 0.01, "momentum": 0.5,
+                            "centered": True}),
+    "adam_amsgrad": ("Adam", {"learning_rate": 0.05, "amsgrad": True}),
+    "adamw": ("AdamW", {"learning_rate": 0.05, "weight_decay": 0.1}),
+    "adamax": ("Adamax", {"learning_rate": 0.05}),
+    "nadam": ("Nadam", {"learning_rate": 0.05}),
+    "adagrad": ("Adagrad", {"learning_rate": 0.1}),
+    "adadelta": ("Adadelta", {"learning_rate": 1.0}),
+    "ftrl": ("Ftrl", {"learning_rate": 0.1,
+                      "l1_regularization_strength": 0.01,
+                      "l2_regularization_strength": 0.01,
+                      "l2_shrinkage_regularization_strength": 0.01,
+                      "beta": 0.1}),
+    "lion": ("Lion", {"learning_rate": 0.01}),
+    "lamb": ("Lamb", {"learning_rate": 0.05}),
+    "adafactor": ("Adafactor", {"learning_rate": 0.05}),
+    "adafactor_fixed_rate": ("Adafactor", {"learning_rate": 0.05,
+                                           "relative_step": False,
+                                           "clip_threshold": 0.5}),
+    "muon": ("Muon", {"learning_rate": 0.05}),
+    "schedule_free_adamw": ("ScheduleFreeAdamW", {"learning_rate": 0.05}),
+    "clipnorm": ("SGD", {"learning_rate": 0.5, "clipnorm": 0.01}),
+    "global_clipnorm": ("SGD", {"learning_rate": 0.5,
+                                "global_clipnorm": 0.01}),
+    "clipvalue": ("SGD", {"learning_rate": 0.5, "clipvalue": 0.01}),
+    "adam_ema": ("Adam", {"learning_rate": 0.05, "use_ema": True,
+                          "ema_overwrite_frequency": 2}),
+    "adam_accumulated": ("Adam", {"learning_rate": 0.05,
+                                  "gradient_accumulation_steps": 2}),
+    "loss_scale": ("LossScaleOptimizer", {
+        "inner_optimizer": ("Lamb", {"learning_rate": 0.05}),
+        "initial_scale": 4.0, "dynamic_growth_steps": 2}),
+}
+
+
+def small_model(optimizer):
+    """Dense(6) -> Dense(3) -> Dense(2): under the map of `main`, the first
+    kernel is split by column, the others by row (FSDP's default), the
+    last one (3, 2) and the bias of 3 unevenly (2 rows and 1)."""
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(0)
+    network = keras.Sequential([keras.Input((4,)),
+                                keras.layers.Dense(6, activation="tanh"),
+                                keras.layers.Dense(3, activation="tanh"),
+                                keras.layers.Dense(2)])
+    network.compile(optimizer, "mse")
+    return network
+
+
+def make_optimizer(class_name, kwargs):
+    """`keras.optimizers.<class_name>(**kwargs)`; a (class name, kwargs)
+    value is an optimizer made alike (LossScaleOptimizer's inner one)."""
+    kwargs = {key: make_optimizer(*value) if isinstance(value, tuple)
+              else value for key, value in kwargs.items()}
+    return getattr(keras.optimizers, class_name)(**kwargs)
+
+
+def optimizer_run(case):
+    """The small model trained 3 steps by the optimizer of `case`: its
+    whole weights and optimizer variables."""
+    keras.backend.clear_session()  # the optimizer's name has no suffix
+    optimizer = make_optimizer(*OPTIMIZER_CASES[case])
+    x, y = data()
+    network = small_model(optimizer)
+    network.fit(x[:24], y[:24], batch_size=8, epochs=1, shuffle=False,
+                verbose=0)
+    return {"weights": full_weights(network),
+            "slots": [np.asarray(v.numpy()).tolist()
+                      for v in network.optimizer.variables],
+            "slot_paths": [v.path for v in network.optimizer.variables],
+            "slot_types": [type(v).__name__
+                           for v in network.optimizer.variables]}
+
+
+def optimizer_runs():
+    return {case: optimizer_run(case) for case in OPTIMIZER_CASES}
+
+
+def loss_scale_skip():
+    """A LossScaleOptimizer step whose gradient is infinite in one
+    element of rank 1's shard alone: every rank skips it (the finiteness
+    check covers the whole gradients), so the shards stay in step."""
+    network = small_model(keras.optimizers.LossScaleOptimizer(
+        keras.optimizers.SGD(0.1)))
+    x, y = data()
+    network.fit(x[:8], y[:8], batch_size=8, epochs=1, verbose=0)
+    weights = network.trainable_weights
+    before = [w.numpy() for w in weights]
+    rank = int(os.environ.get("RANK", 0))
+    grads = []
+    for weight in weights:
+        local = torch.ones_like(weight.to_local())
+        if rank == 1 and weight is network.layers[0].kernel:
+            local[0, 0] = float("inf")
+        grads.append(DTensor.from_local(local, weight.device_mesh,
+                                        weight.placements))
+    network.optimizer.apply(grads, weights)
+    return {"scale": float(network.optimizer.dynamic_scale),
+            "changed": [float(np.abs(w.numpy() - b).max())
+                        for w, b in zip(weights, before)]}
+
+
 def main(out_dir):
     torch.set_num_threads(1)
     keras.config.disable_traceback_filtering()
@@ -249,6 +357,8 @@ def main(out_dir):
     results["tensorboard"] = tensorboard(out_dir)
     results["regularized"] = regularized()
     results["batch_norm"] = batch_norm_runs(distribution.distribution())
+    results["optimizers"] = optimizer_runs()
+    results["loss_scale_skip"] = loss_scale_skip()
     # A key that names no variable is refused before any sharding.
     bad_map = distribution.LayoutMap(mesh)
     bad_map["no_such_layer/kernel"] = (None, "model")

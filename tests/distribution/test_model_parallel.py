@@ -252,3 +252,61 @@ def test_a_scalar_variable_is_refused_before_any_sharding():
     with pytest.raises(ValueError, match=r"Variable 'scale/s' is a scalar "
                                          r"\(shape \(\)\).*shape \(1,\)"):
         model_parallel.shard_placement(scale)
+
+
+@pytest.fixture(scope="module")
+def single_optimizers(load_worker):
+    return load_worker("mp_worker").optimizer_runs()
+
+
+def test_every_builtin_optimizer_trains_as_one_process(ranks,
+                                                       single_optimizers):
+    # Adafactor (row and column statistics of a kernel split by column
+    # and of one split by row) and Ftrl failed under ModelParallel before;
+    # Lamb's trust ratios, Muon's Newton-Schulz, clipnorm and
+    # global_clipnorm take norms and products of the whole weights.
+    assert len(single_optimizers) == 21
+    for rank in ranks:
+        assert sorted(rank["optimizers"]) == sorted(single_optimizers)
+        for case, want in single_optimizers.items():
+            got = rank["optimizers"][case]
+            assert got["slot_paths"] == want["slot_paths"], case
+            assert len(got["weights"]) == len(want["weights"]) == 6, case
+            if len(got["slot_types"]) > 2:  # slots besides the counters
+                assert "ShardedVariable" in got["slot_types"], case
+            for g, w in zip(got["weights"], want["weights"]):
+                np.testing.assert_allclose(g, w, atol=1e-6, rtol=0,
+                                           err_msg=case)
+            for g, w in zip(got["slots"], want["slots"]):
+                np.testing.assert_allclose(g, w, atol=1e-6, rtol=1e-6,
+                                           err_msg=case)
+
+
+def test_adafactor_keeps_whole_factored_statistics(ranks,
+                                                   single_optimizers):
+    # The row and column means of a sharded kernel are small: every rank
+    # keeps them whole (plain variables, equal across ranks); the
+    # velocity is sharded as its kernel is.
+    want = single_optimizers["adafactor"]
+    for rank in ranks:
+        got = rank["optimizers"]["adafactor"]
+        kinds = dict(zip(got["slot_paths"], got["slot_types"]))
+        assert kinds["adafactor/sequential_dense_kernel_velocity"] == \
+            "ShardedVariable"
+        shapes = [np.shape(slot) for slot in got["slots"]]
+        assert shapes == [np.shape(slot) for slot in want["slots"]]
+        # Rows and columns of the (4, 6), (6, 3) and (3, 2) kernels.
+        for shape in ((4,), (6,), (3,), (2,)):
+            assert shape in shapes
+    for path, type_name in zip(ranks[0]["optimizers"]["adafactor"][
+            "slot_paths"], ranks[0]["optimizers"]["adafactor"][
+            "slot_types"]):
+        if not path.endswith("velocity"):
+            assert type_name == "Variable", path
+
+
+def test_loss_scale_skips_a_step_infinite_in_one_shard_alone(ranks):
+    for rank in ranks:
+        skipped = rank["loss_scale_skip"]
+        assert skipped["changed"] == [0.0] * 6
+        assert skipped["scale"] == 2.0 ** 14  # halved from 2**15
