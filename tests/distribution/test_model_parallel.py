@@ -1,7 +1,9 @@
 """ModelParallel under a real 2-process `torchrun`: a LayoutMap shards a
 Dense kernel by column (FSDP2, DTensor) and `fit` trains it to the numbers
 of a single process; the sharded variables answer Keras's variable API
-with whole values; TensorBoard writes their histograms from rank 0."""
+with whole values; TensorBoard writes their histograms from rank 0; every
+built-in optimizer (and gradient clipping) trains a sharded model as one
+process does."""
 
 import os
 
