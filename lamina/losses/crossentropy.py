@@ -138,16 +138,21 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False,
     """
     y_pred = _tensors.convert(y_pred)
     y_true = _tensors.convert(y_true, device=y_pred.device)
-    if y_pred.dim() < 1:
+    # (Shapes are read once: each tensor attribute read costs a step time.)
+    shape, true_shape = y_pred.shape, y_true.shape
+    rank = len(shape)
+    if rank < 1:
         raise ValueError(
             "In `sparse_categorical_crossentropy`, `y_pred` must be at least "
-            f"rank 1. Received: y_pred.shape={tuple(y_pred.shape)}"
+            f"rank 1. Received: y_pred.shape={tuple(shape)}"
         )
-    if y_true.dim() == y_pred.dim() and y_true.shape[axis] == 1:
+    if len(true_shape) == rank and true_shape[axis] == 1:
         y_true = torch.squeeze(y_true, dim=axis)
-    class_axis = axis % y_pred.dim()
-    expected = y_pred.shape[:class_axis] + y_pred.shape[class_axis + 1:]
-    if y_true.shape != expected:
+        true_shape = y_true.shape
+    class_axis = axis % rank
+    expected = shape[:-1] if class_axis == rank - 1 else \
+        shape[:class_axis] + shape[class_axis + 1:]
+    if true_shape != expected:
         raise ValueError(
             "In `sparse_categorical_crossentropy`, `y_true` must have the "
             "shape of `y_pred` without its class axis. Received: "
@@ -156,7 +161,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False,
         )
     # Unchecked, a label out of range is a device-side assert on CUDA.
     guard = index_range_guard(
-        y_true, y_pred.shape[class_axis],
+        y_true, shape[class_axis],
         "sparse_categorical_crossentropy labels (`y_true`)",
         ignore=ignore_class)
     valid_mask = None
@@ -165,7 +170,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False,
         y_true = torch.where(valid_mask, y_true, torch.zeros_like(y_true))
     target = y_true.long()
     # torch's kernels want the class axis at position 1 and a batch axis.
-    squeeze = y_pred.dim() == 1
+    squeeze = rank == 1
     if squeeze:
         y_pred, target = y_pred.unsqueeze(0), target.unsqueeze(0)
     elif class_axis != 1:

@@ -81,8 +81,9 @@ def _divide_no_nan(x, divisor):
 
 def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     """Reduces (already weighted) loss values."""
-    if reduction is None or reduction == "none" or values.dim() == 0 or (
-        tuple(values.shape) == (0,)
+    shape = values.shape
+    if reduction is None or reduction == "none" or not shape or (
+        len(shape) == 1 and shape[0] == 0
     ):
         return values
     if reduction == "sum":
@@ -136,7 +137,8 @@ def reduce_weighted_values(
         )
     if mask is not None:
         mask = _tensors.convert(mask, device=values.device)
-    sample_weight = apply_mask(sample_weight, mask, values.dtype, reduction)
+        sample_weight = apply_mask(sample_weight, mask, values.dtype,
+                                   reduction)
     if sample_weight is not None:
         values, sample_weight = _align_weights(
             values, sample_weight, "sample_weight"

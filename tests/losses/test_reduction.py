@@ -127,3 +127,16 @@ def test_inputs_follow_y_pred_device_and_stay_on_it():
     loss = losses.CategoricalCrossentropy(dtype="float64")
     out = loss(np.eye(3)[[0, 2]], y_pred, sample_weight=[1.0, 2.0])
     assert out.device == y_pred.device and out.dtype == torch.float64
+
+
+def test_reduce_values_passes_scalars_and_empty_vectors_through():
+    from lamina.losses import reduction
+
+    scalar, empty = torch.tensor(2.0), torch.zeros(0)
+    assert reduction.reduce_values(scalar) is scalar
+    assert reduction.reduce_values(empty) is empty
+    # An empty batch of rows sums to 0 rather than averaging to NaN.
+    assert float(reduction.reduce_values(torch.zeros(0, 3))) == 0.0
+    values = torch.tensor([1.0, 2.0])
+    assert float(reduction.reduce_values(values, reduction="sum")) == 3.0
+    assert reduction.reduce_values(values, reduction="none") is values

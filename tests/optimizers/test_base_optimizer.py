@@ -290,3 +290,37 @@ def test_apply_errors():
     assert int(optimizer.iterations) == 2
     optimizer.apply([], variables)  # no-op
     assert int(optimizer.iterations) == 2
+
+
+def test_apply_runs_without_grad_and_restores_grad_mode():
+    # `apply` switches autograd off around the update (in-place on leaves)
+    # and back on after it, also when the update raises.
+    seen = []
+
+    class Recording(optimizers.Optimizer):
+        def __init__(self, fail=False):
+            super().__init__(learning_rate=0.1)
+            self.fail = fail
+
+        def update_step(self, gradient, variable, learning_rate):
+            seen.append(torch.is_grad_enabled())
+            if self.fail:
+                raise RuntimeError("update failed")
+            variable.sub_(learning_rate * gradient)
+
+    variables = make_variables((2,))
+    Recording().apply([torch.ones(2)], variables)
+    assert seen == [False] and torch.is_grad_enabled()
+    with pytest.raises(RuntimeError, match="update failed"):
+        Recording(fail=True).apply([torch.ones(2)], variables)
+    assert torch.is_grad_enabled()
+
+
+def test_iterations_count_from_an_assigned_value():
+    variables = make_variables((2,))
+    optimizer = optimizers.SGD()
+    optimizer.apply([torch.ones(2)], variables)
+    optimizer.iterations.assign(41)
+    optimizer.apply([torch.ones(2)], variables)
+    assert int(optimizer.iterations) == 42
+    assert optimizer.iterations.dtype == torch.int32
