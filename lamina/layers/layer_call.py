@@ -59,9 +59,11 @@ class CallMixin:
         if self.input_spec is not None:
             assert_input_compatibility(self.input_spec, first, self.name)
         spec = _call_spec(type(self))
+        # (Read once here: each read of the thread-local state costs.)
+        outer_training, outer_depth = _state.training, _state.depth
         training = kwargs.get("training") if kwargs else None
         if training is None:
-            training = _state.training
+            training = outer_training
             if training is None:
                 training = spec.training_default
         if spec.has_training:
@@ -80,7 +82,6 @@ class CallMixin:
                 kwargs.pop("mask", None)
             previous_mask = _mask_of(first)
 
-        outer_training, outer_depth = _state.training, _state.depth
         if outermost:
             if not torch.compiler.is_compiling():
                 # (A compiled step begins the call before its graph runs,
@@ -115,6 +116,44 @@ class CallMixin:
         ):
             self._attach_masks(first, outputs, previous_mask)
         return outputs
+
+    def _needs_call(self, inputs, training):
+        """Whether `self(inputs, training=training)`, as an outermost
+        eager call, has work to do beyond the call itself: building,
+        converting the inputs (device, dtype), a mask to pass or attach, a
+        mixed-precision cast or an activity regularizer of this layer's
+        own, a change of train/eval mode. Input specs are not checked here:
+        a caller of `_call_directly` has had `__call__` check each shape
+        once."""
+        return (not self.built or _state.depth or _state.symbolic
+                or self.training != bool(training)
+                or self._weight_cast is not None
+                or self.activity_regularizer is not None
+                or not isinstance(inputs, torch.Tensor)
+                or _mask_of(inputs) is not None
+                or (self.supports_masking
+                    and _call_spec(type(self)).computes_masks)
+                or self._convert_inputs((inputs,))[0] is not inputs
+                or torch.compiler.is_compiling())
+
+    def _call_directly(self, run, inputs, training):
+        """`self(inputs, training=training)` made by `run` (the layers'
+        direct calls of a guarded shortcut) where `_needs_call` is False:
+        what `__call__` would still do is kept (a new outermost call for
+        the step's losses, the resolved `training`, this layer's name
+        scope, its losses cleared)."""
+        call_context.begin_outermost_call()
+        if self._losses and self._losses_generation != _state.loss_generation:
+            self._losses = []
+        outer_training = _state.training
+        _state.training, _state.depth = training, 1
+        scope = _state.name_scope
+        scope.append(self.name)
+        try:
+            return run(inputs)
+        finally:
+            scope.pop()
+            _state.training, _state.depth = outer_training, 0
 
     def _call_with_cast_weights(self, args, kwargs):
         """The call under a mixed policy: the layer's own weights are read

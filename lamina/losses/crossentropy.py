@@ -138,7 +138,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False,
     """
     y_pred = _tensors.convert(y_pred)
     y_true = _tensors.convert(y_true, device=y_pred.device)
-    # (Shapes are read once: each tensor attribute read costs a step time.)
+    # (Each shape is read once: tensor attribute reads cost every step.)
     shape, true_shape = y_pred.shape, y_true.shape
     rank = len(shape)
     if rank < 1:

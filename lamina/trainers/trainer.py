@@ -209,9 +209,11 @@ class Trainer(loops.LoopsMixin, predict_loop.PredictMixin,
         return total
 
     def _added_losses(self):
-        cache = self._training_cache()
-        return call_context.step_losses() + weight_penalties(
-            cache["regularized"])
+        losses = call_context.step_losses()
+        regularized = self._training_cache()["regularized"]
+        if regularized:
+            losses += weight_penalties(regularized)
+        return losses
 
     def _training_cache(self):
         """Trainable weights, refreshed when any `trainable` flag changes,
@@ -277,12 +279,36 @@ class Trainer(loops.LoopsMixin, predict_loop.PredictMixin,
 
     def _forward_and_loss(self, x, y, sample_weight):
         edges = distribution_hook.active()  # DDP/FSDP2 under a distribution
-        module = self if edges is None else edges.training_module(self, x)
-        y_pred = module(x, training=True)
+        if edges is None:
+            y_pred = self._training_forward(x)
+        else:
+            y_pred = edges.training_module(self, x)(x, training=True)
         loss = self._compute_loss(x, y, y_pred, sample_weight, True)
         if edges is not None:  # this shard's part of the global gradient
             loss = edges.weigh_loss(loss, _batch_size(x))
         return y_pred, loss
+
+    def _training_forward(self, x):
+        """`self(x, training=True)`. A batch the model's `__call__` has
+        nothing to do for (`_needs_call`), of a feature shape and dtype
+        the full call has already checked under the current plan, goes
+        straight to the layers' direct calls (`_inference_function`, the
+        shortcut predict takes, guarded against hooks and layer changes)."""
+        if torch.compiler.is_compiling():  # (no shortcut guards traced)
+            return self(x, training=True)
+        run = self._inference_function()
+        if run is None or self._needs_call(x, True):
+            return self(x, training=True)
+        checked = self.__dict__.get("_training_checked")
+        if checked is None or checked[0] is not run:
+            checked = (run, set())
+            self.__dict__["_training_checked"] = checked
+        key = (x.shape[1:], x.dtype)
+        if key not in checked[1]:
+            y_pred = self(x, training=True)
+            checked[1].add(key)
+            return y_pred
+        return self._call_directly(run, x, True)
 
     def train_step(self, data):
         x, y, sample_weight = unpack_x_y_sample_weight(data)
