@@ -42,7 +42,8 @@ ALLOWED = {
     **{("tests/distribution/mp_worker.py", function):
        "tests the sharded Keras variables' `numpy()`, which gathers the "
        "whole value and reads it to the host (`to_numpy`)"
-       for function in ("train", "variable_api", "slot_api", "tensorboard")},
+       for function in ("train", "variable_api", "slot_api", "tensorboard",
+                        "optimizer_run", "loss_scale_skip")},
     ("tests/mixed_precision/test_loss_scaling.py",
      "test_overflowing_steps_are_skipped_as_keras"):
         "`.numpy()` of the Keras reference's variables, which Keras reads "

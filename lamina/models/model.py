@@ -159,7 +159,7 @@ class Model(Trainer, Layer):
             "it functionally with `Model(inputs, outputs)`."
         )
 
-    def _inference_function(self):
+    def _direct_layers_function(self):
         """A callable running the layers for inputs already validated,
         or None to use the model's own forward."""
         return None

@@ -172,7 +172,7 @@ class Sequential(Model):
             return outputs
         return self._call_layers(inputs, mask)
 
-    def _inference_function(self):
+    def _direct_layers_function(self):
         """The layers' direct calls for inputs the full path has already
         validated, or None: the model's own `__call__` is skipped too, so
         its hooks count as well."""

@@ -18,7 +18,7 @@ class PredictMixin:
         tensor needs none of `__call__`'s first-call work once the full
         path has run on its feature shape (eval mode, device and build are
         settled before the loop): it goes straight to the layers' direct
-        calls (`_inference_function`) or to the module call, inside an
+        calls (`_direct_layers_function`) or to the module call, inside an
         inference scope. The guard (`Shortcut.usable`, torch's hook test)
         is checked on every batch. Returns (predict_batch, predict_tensor):
         the same for a batch tuple and for a bare input tensor; None when
@@ -53,7 +53,7 @@ class PredictMixin:
                 outputs = self(x, training=False)
                 validated.add(x.shape[1:])
                 return outputs
-            run = self._inference_function()
+            run = self._direct_layers_function()
             with scope:
                 call_context.begin_outermost_call()
                 return run(x) if run is not None else module_call(self, x)

@@ -292,11 +292,11 @@ class Trainer(loops.LoopsMixin, predict_loop.PredictMixin,
         """`self(x, training=True)`. A batch the model's `__call__` has
         nothing to do for (`_needs_call`), of a feature shape and dtype
         the full call has already checked under the current plan, goes
-        straight to the layers' direct calls (`_inference_function`, the
+        straight to the layers' direct calls (`_direct_layers_function`, the
         shortcut predict takes, guarded against hooks and layer changes)."""
         if torch.compiler.is_compiling():  # (no shortcut guards traced)
             return self(x, training=True)
-        run = self._inference_function()
+        run = self._direct_layers_function()
         if run is None or self._needs_call(x, True):
             return self(x, training=True)
         checked = self.__dict__.get("_training_checked")
