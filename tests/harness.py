@@ -193,3 +193,16 @@ def _same_shapes(a, b, allow_none=False):
         return a.keys() == b.keys() and all(
             _same_shapes(a[k], b[k], allow_none) for k in a)
     return a == b
+
+
+def under_row_shard(call, first_row, rows, total_rows):
+    """`call()` while draws along `rows` batch rows are rows
+    `first_row...` of one process's draws for `total_rows` rows (as
+    DataParallel sets them per batch); the shard is cleared afterwards."""
+    from lamina import random_masks
+
+    random_masks.set_row_shard(first_row, rows, total_rows)
+    try:
+        return call()
+    finally:
+        random_masks.clear_row_shard()

@@ -9,18 +9,15 @@ import torch
 
 import lamina
 from lamina import layers
-from lamina import random_masks
+
+from harness import under_row_shard
 
 TOTAL = 5
 SHARDS = [(0, 2), (2, 3)]
 
 
 def _sharded(call, first, rows):
-    random_masks.set_row_shard(first, rows, TOTAL)
-    try:
-        return call()
-    finally:
-        random_masks.clear_row_shard()
+    return under_row_shard(call, first, rows, TOTAL)
 
 
 def _attention(seed):

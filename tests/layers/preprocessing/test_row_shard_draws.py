@@ -7,8 +7,9 @@ agrees)."""
 import pytest
 import torch
 
-from lamina import random_masks
 from lamina.layers import preprocessing as pp
+
+from harness import under_row_shard
 
 TOTAL = 5
 # A 2-row shard (RandomGaussianBlur's 2 sigmas), and an empty one.
@@ -36,11 +37,7 @@ def _images():
 
 
 def _sharded(call, first, rows):
-    random_masks.set_row_shard(first, rows, TOTAL)
-    try:
-        return call()
-    finally:
-        random_masks.clear_row_shard()
+    return under_row_shard(call, first, rows, TOTAL)
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))

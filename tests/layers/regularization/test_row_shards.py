@@ -9,6 +9,8 @@ import torch
 from lamina import layers
 from lamina import random_masks
 
+from harness import under_row_shard
+
 TOTAL = 7
 # The last: an empty shard (a batch with fewer rows than processes).
 SHARDS = [(0, 3), (3, 4), (3, 0)]
@@ -33,11 +35,7 @@ LAYERS = {
 
 
 def _sharded(call, first, rows, total=TOTAL):
-    random_masks.set_row_shard(first, rows, total)
-    try:
-        return call()
-    finally:
-        random_masks.clear_row_shard()
+    return under_row_shard(call, first, rows, total)
 
 
 def _inputs(features):
