@@ -273,7 +273,7 @@ class Trainer(loops.LoopsMixin, predict_loop.PredictMixin,
         function = getattr(method, "__func__", method)
         known = self.__dict__.get("_compute_loss_signature")
         if known is None or known[0] is not function:
-            known = (function, _accepts_training(method))
+            known = (function, _accepts_training(function))
             self.__dict__["_compute_loss_signature"] = known
         return known[1]
 
@@ -374,18 +374,10 @@ class Trainer(loops.LoopsMixin, predict_loop.PredictMixin,
             self.optimizer.build(self.trainable_weights)
 
 
-_TAKES_TRAINING = {}
-
-
-def _accepts_training(method):
-    function = getattr(method, "__func__", method)
-    known = _TAKES_TRAINING.get(function)
-    if known is None:
-        parameters = inspect.signature(function).parameters.values()
-        known = any(p.name == "training" or p.kind is p.VAR_KEYWORD
-                    for p in parameters)
-        _TAKES_TRAINING[function] = known
-    return known
+def _accepts_training(function):
+    parameters = inspect.signature(function).parameters.values()
+    return any(p.name == "training" or p.kind is p.VAR_KEYWORD
+               for p in parameters)
 
 
 def _batch_size(x):
